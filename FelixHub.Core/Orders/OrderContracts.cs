@@ -1,0 +1,28 @@
+namespace FelixHub.Core.Orders;
+
+public sealed record CreateMechanicRequest(string? Name, string? TelegramId);
+
+/// <summary>Null leaves a field unchanged; an empty <c>telegramId</c> unlinks the mechanic's Telegram account.</summary>
+public sealed record UpdateMechanicRequest(string? Name, string? TelegramId);
+
+public sealed record MechanicResponse(int Id, string Name, string? TelegramId)
+{
+    public static MechanicResponse From(Mechanic m) => new(m.Id, m.Name, m.TelegramId);
+}
+
+public sealed record CreateOrderRequest(string? CarNumber, string? Category, List<string>? Parts, int? AssignedMechanicId);
+
+/// <summary>Null leaves a field unchanged.</summary>
+public sealed record UpdateOrderRequest(string? Status, int? AssignedMechanicId);
+
+public sealed record OrderResponse(
+    int Id, string CarNumber, string Category, IReadOnlyList<string> Parts, string Status,
+    int? AssignedMechanicId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset StatusChangedAt)
+{
+    public static OrderResponse From(Order o) =>
+        new(o.Id, o.CarNumber, o.Category, o.Parts, o.Status, o.AssignedMechanicId, o.CreatedAt, o.UpdatedAt, o.StatusChangedAt);
+}
+
+public sealed record NotificationLogResponse(
+    long Id, string NotificationType, int? OrderId, int? MechanicId, string TelegramId,
+    string MessageHash, bool Success, string? ErrorMessage, DateTimeOffset SentAt);

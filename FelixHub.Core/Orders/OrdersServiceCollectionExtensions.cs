@@ -1,0 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FelixHub.Core.Orders;
+
+public static class OrdersServiceCollectionExtensions
+{
+    public static IServiceCollection AddOrders(this IServiceCollection services)
+    {
+        services.AddOptions<NotificationsOptions>().BindConfiguration(NotificationsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<OrderService>();
+        services.AddScoped<MechanicStatusNotificationJob>();
+        return services;
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace FelixHub.Core.Persistence;
+
+public static class PersistenceServiceCollectionExtensions
+{
+    public const string ConnectionStringName = "FelixHub";
+
+    public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DatabaseOptions>().BindConfiguration("Database").ValidateDataAnnotations().ValidateOnStart();
+
+        var connectionString = configuration.GetConnectionString(ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{ConnectionStringName} is not set. Set ConnectionStrings__{ConnectionStringName}, or start the worker with scripts/run.sh, which starts a local PostgreSQL.");
+
+        services.AddSingleton(sp =>
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            var dbOptions = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            if (!new NpgsqlConnectionStringBuilder(connectionString).ContainsKey("Maximum Pool Size"))
+                builder.MaxPoolSize = dbOptions.MaxPoolSize;
+            var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString);
+            dataSource.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
+            return dataSource.Build();
+        });
+
+        services.AddDbContext<FelixHubDbContext>((sp, options) => options.UseFelixHubNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+
+        return services;
+    }
+
+    /// <summary>The one way the app, the design-time factory and the tests configure EF Core for PostgreSQL.</summary>
+    public static DbContextOptionsBuilder UseFelixHubNpgsql(this DbContextOptionsBuilder options, NpgsqlDataSource dataSource) =>
+        options.UseNpgsql(dataSource, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable)).UseSnakeCaseNamingConvention();
+
+    public static DbContextOptionsBuilder UseFelixHubNpgsql(this DbContextOptionsBuilder options, string connectionString) =>
+        options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable)).UseSnakeCaseNamingConvention();
+
+    public const string MigrationsHistoryTable = "__ef_migrations_history";
+
+    /// <summary>Applies migrations when <see cref="DatabaseOptions.MigrateOnStartup"/> is on.</summary>
+    public static async Task MigrateDatabaseAsync(this IHost host, CancellationToken cancellationToken = default)
+    {
+        using var scope = host.Services.CreateScope();
+        var options = scope.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        if (!options.MigrateOnStartup) return;
+        var db = scope.ServiceProvider.GetRequiredService<FelixHubDbContext>();
+        await db.Database.MigrateAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FelixHub.Core.Telegram;
+
+public sealed class TelegramOptions
+{
+    public const string Section = "Telegram";
+
+    /// <summary>The bot token. Empty: every send is skipped and logged as an error. Never logged.</summary>
+    public string BotToken { get; set; } = "";
+
+    /// <summary>The Bot API server (a local Bot API server or a test double may stand in for Telegram).</summary>
+    [Required, Url]
+    public string ApiBaseUrl { get; set; } = "https://api.telegram.org";
+
+    /// <summary>Timeout of one HTTP call to the Bot API.</summary>
+    [Range(1, 120)]
+    public int RequestTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Retries inside one send (after the first attempt): network errors, 5xx and 429.</summary>
+    [Range(0, 10)]
+    public int MaxRetryAttempts { get; set; } = 3;
+
+    /// <summary>First backoff delay; it doubles on each retry (1 s, 2 s, 4 s by default).</summary>
+    [Range(0, 60_000)]
+    public int RetryBaseDelayMilliseconds { get; set; } = 1000;
+
+    /// <summary>The longest <c>retry_after</c> honoured inside one send; a longer one ends the send as transient and the job's retry takes over.</summary>
+    [Range(1, 3600)]
+    public int MaxRetryAfterSeconds { get; set; } = 60;
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(BotToken);
+}

@@ -1,0 +1,24 @@
+namespace FelixHub.Core.Telegram;
+
+public enum TelegramSendStatus
+{
+    /// <summary>Telegram accepted the message.</summary>
+    Sent,
+
+    /// <summary>Retrying will not help: blocked by the user, chat not found, bad request (403/400/404).</summary>
+    PermanentFailure,
+
+    /// <summary>Telegram or the network failed after the in-call retries (5xx, timeout, 429 beyond the budget); try again later.</summary>
+    TransientFailure,
+
+    /// <summary>No bot token is configured: nothing was attempted.</summary>
+    NotConfigured,
+}
+
+/// <summary>The classified outcome of one send. Sends never throw for Telegram's answers; only cancellation propagates.</summary>
+public sealed record TelegramSendResult(TelegramSendStatus Status, string? Error = null, int? ErrorCode = null, int? MessageId = null)
+{
+    public bool IsSent => Status == TelegramSendStatus.Sent;
+
+    public static TelegramSendResult Sent(int messageId) => new(TelegramSendStatus.Sent, MessageId: messageId);
+}

@@ -1,0 +1,99 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly.Registry;
+using Polly.Timeout;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.Enums;
+
+namespace FelixHub.Core.Telegram;
+
+/// <summary>
+/// Telegram.Bot over a factory-made HttpClient, inside the <c>telegram-send</c> Polly pipeline.
+/// Retries live in two layers that do not multiply: Polly retries inside one send (network, 5xx,
+/// 429 with <c>retry_after</c>); Telegram.Bot's own 429 retry is switched off; the caller (a Hangfire
+/// job or a bulk dispatcher) decides what to do with a transient failure that outlived them.
+/// </summary>
+internal sealed partial class TelegramSender(
+    IHttpClientFactory httpClientFactory,
+    IOptionsMonitor<TelegramOptions> options,
+    ResiliencePipelineProvider<string> pipelines,
+    ILogger<TelegramSender> logger) : ITelegramSender
+{
+    public const string HttpClientName = "telegram";
+    public const string PipelineName = "telegram-send";
+
+    public bool IsConfigured => options.CurrentValue.IsConfigured;
+
+    public async Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, CancellationToken cancellationToken)
+    {
+        var current = options.CurrentValue;
+        if (!current.IsConfigured)
+        {
+            LogNotConfigured(logger, chatId);
+            return new TelegramSendResult(TelegramSendStatus.NotConfigured, "Bot token missing");
+        }
+
+        var client = CreateClient(current);
+        var pipeline = pipelines.GetPipeline(PipelineName);
+        try
+        {
+            var message = await pipeline.ExecuteAsync(
+                async token => await client.SendMessage(
+                    ToChatId(chatId), html, ParseMode.Html,
+                    linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
+                    cancellationToken: token),
+                cancellationToken);
+            return TelegramSendResult.Sent(message.MessageId);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && Classify(ex) is { } failure)
+        {
+            if (failure.Status == TelegramSendStatus.PermanentFailure)
+                LogPermanent(logger, chatId, failure.ErrorCode, failure.Error);
+            else
+                LogTransient(logger, chatId, failure.ErrorCode, failure.Error);
+            return failure;
+        }
+    }
+
+    private TelegramBotClient CreateClient(TelegramOptions current)
+    {
+        var http = httpClientFactory.CreateClient(HttpClientName);
+        var clientOptions = new TelegramBotClientOptions(current.BotToken, current.ApiBaseUrl.TrimEnd('/'))
+        {
+            // Polly owns retries: Telegram.Bot's built-in 429 retry would multiply them.
+            RetryCount = 0,
+        };
+        return new TelegramBotClient(clientOptions, http);
+    }
+
+    private static ChatId ToChatId(string chatId) =>
+        long.TryParse(chatId, out var numeric) ? new ChatId(numeric) : new ChatId(chatId);
+
+    /// <summary>Maps Telegram's answers and transport failures to an outcome; null for what is not ours to classify.</summary>
+    internal static TelegramSendResult? Classify(Exception ex) => ex switch
+    {
+        ApiRequestException api when api.ErrorCode is 400 or 403 or 404 =>
+            new TelegramSendResult(TelegramSendStatus.PermanentFailure, Describe(api), api.ErrorCode),
+        ApiRequestException api =>
+            new TelegramSendResult(TelegramSendStatus.TransientFailure, Describe(api), api.ErrorCode),
+        RequestException or HttpRequestException or SocketException or TimeoutRejectedException or TaskCanceledException or IOException =>
+            new TelegramSendResult(TelegramSendStatus.TransientFailure, "Failed to send: " + ex.Message),
+        _ => null,
+    };
+
+    private static string Describe(ApiRequestException api) =>
+        $"Failed to send: {api.Message} ({api.ErrorCode})" +
+        (api.Parameters?.RetryAfter is int retryAfter ? $", retry after {retryAfter} s" : "");
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Telegram bot token is not configured; message to chat {ChatId} skipped")]
+    private static partial void LogNotConfigured(ILogger logger, string chatId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Telegram refused the message to chat {ChatId} ({ErrorCode}): {Error}; not retried")]
+    private static partial void LogPermanent(ILogger logger, string chatId, int? errorCode, string? error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram send to chat {ChatId} failed after retries ({ErrorCode}): {Error}")]
+    private static partial void LogTransient(ILogger logger, string chatId, int? errorCode, string? error);
+}

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+using Telegram.Bot.Exceptions;
+
+namespace FelixHub.Core.Telegram;
+
+public static class TelegramServiceCollectionExtensions
+{
+    public static IServiceCollection AddTelegram(this IServiceCollection services)
+    {
+        services.AddOptions<TelegramOptions>().BindConfiguration(TelegramOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddHttpClient(TelegramSender.HttpClientName, (sp, http) =>
+            {
+                var o = sp.GetRequiredService<IOptionsMonitor<TelegramOptions>>().CurrentValue;
+                // A backstop only: the pipeline's per-attempt timeout fires first.
+                http.Timeout = TimeSpan.FromSeconds(o.RequestTimeoutSeconds * 2 + 5);
+            })
+            // The default HttpClient logging writes request URLs, and a Bot API URL carries the token.
+            .RemoveAllLoggers();
+
+        services.AddResiliencePipeline(TelegramSender.PipelineName, (builder, context) =>
+        {
+            context.EnableReloads<TelegramOptions>();
+            var o = context.GetOptions<TelegramOptions>();
+            var maxRetryAfter = o.MaxRetryAfterSeconds;
+
+            if (o.MaxRetryAttempts > 0)
+            {
+                builder.AddRetry(new RetryStrategyOptions
+                {
+                    MaxRetryAttempts = o.MaxRetryAttempts,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = false,
+                    Delay = TimeSpan.FromMilliseconds(o.RetryBaseDelayMilliseconds),
+                    ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception switch
+                    {
+                        ApiRequestException { ErrorCode: 429 } api => (api.Parameters?.RetryAfter ?? 0) <= maxRetryAfter,
+                        ApiRequestException api => api.ErrorCode >= 500,
+                        null => false,
+                        var ex => TelegramSender.Classify(ex)?.Status == TelegramSendStatus.TransientFailure,
+                    }),
+                    // Telegram says how long to wait on a 429: wait exactly that, not our backoff.
+                    DelayGenerator = args => ValueTask.FromResult(
+                        args.Outcome.Exception is ApiRequestException { ErrorCode: 429, Parameters.RetryAfter: int seconds }
+                            ? TimeSpan.FromSeconds(seconds)
+                            : (TimeSpan?)null),
+                });
+            }
+
+            builder.AddTimeout(TimeSpan.FromSeconds(o.RequestTimeoutSeconds));
+        });
+
+        services.AddSingleton<ITelegramSender, TelegramSender>();
+        return services;
+    }
+}

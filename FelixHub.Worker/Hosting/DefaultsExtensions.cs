@@ -1,0 +1,89 @@
+using System.Text.Encodings.Web;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using FelixHub.Core.Common;
+using FelixHub.Worker.Api;
+using Microsoft.AspNetCore.Http.Json;
+using Serilog;
+using Serilog.Formatting.Compact;
+
+namespace FelixHub.Worker.Hosting;
+
+public static partial class DefaultsExtensions
+{
+    public const string RequestIdHeader = "X-Request-Id";
+
+    /// <summary>Configuration aliases, Serilog, JSON, ProblemDetails, limits: what every endpoint relies on.</summary>
+    public static WebApplicationBuilder AddFelixHubDefaults(this WebApplicationBuilder builder)
+    {
+        builder.Configuration.AddEnvironmentAliases(Environment.GetEnvironmentVariables());
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        builder.Services.AddOptions<LoggingOptions>().BindConfiguration("Logging");
+        builder.Services.AddSerilog(preserveStaticLogger: true, configureLogger: (services, logger) =>
+        {
+            var json = string.Equals(builder.Configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase);
+            logger.ReadFrom.Configuration(builder.Configuration)
+                .ReadFrom.Services(services)
+                .Enrich.FromLogContext()
+                .Enrich.With<CorrelationEnricher>();
+            if (json)
+                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+            else
+                logger.WriteTo.Console(outputTemplate:
+                    "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}{requestId:' req='l}{orderId:' order='l}{jobId:' job='l} {Message:lj}{NewLine}{Exception}");
+        });
+
+        builder.Services.AddApiAccess();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            if (Correlation.RequestId is { } requestId) context.ProblemDetails.Extensions["requestId"] = requestId;
+        });
+        builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+        // Minimal APIs answer a malformed body with a bare 400 unless told to throw; we want ProblemDetails.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            o.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue<long?>("Api:MaxRequestBodyBytes") ?? 1_048_576);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(
+            builder.Configuration.GetValue<int?>("Hangfire:ShutdownTimeoutSeconds") ?? 30));
+        return builder;
+    }
+
+    public static WebApplication UseFelixHubDefaults(this WebApplication app)
+    {
+        app.Use(async (http, next) =>
+        {
+            var requestId = http.Request.Headers[RequestIdHeader].ToString();
+            if (!RequestIdPattern().IsMatch(requestId)) requestId = Guid.NewGuid().ToString("N");
+            http.TraceIdentifier = requestId;
+            http.Response.Headers[RequestIdHeader] = requestId;
+            using (Correlation.Push(Correlation.RequestIdKey, requestId))
+                await next(http);
+        });
+        app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
+            ex is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
+            : http.Request.Path.StartsWithSegments("/hangfire") || http.Request.Path.StartsWithSegments("/health") ? Serilog.Events.LogEventLevel.Debug
+            : Serilog.Events.LogEventLevel.Information);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FelixHub.Worker");
+            foreach (var url in app.Urls)
+                LogListening(logger, url, url.TrimEnd('/') + DashboardExtensions.DashboardPath);
+        });
+        return app;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,64}$")]
+    private static partial Regex RequestIdPattern();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "FelixHub worker listening on {Url}; Hangfire dashboard at {DashboardUrl}")]
+    private static partial void LogListening(Microsoft.Extensions.Logging.ILogger logger, string url, string dashboardUrl);
+}

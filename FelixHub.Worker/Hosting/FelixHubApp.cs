@@ -1,0 +1,34 @@
+using FelixHub.Core.Orders;
+using FelixHub.Core.Persistence;
+using FelixHub.Core.Telegram;
+using FelixHub.Worker.Api;
+
+namespace FelixHub.Worker.Hosting;
+
+/// <summary>The table of contents of the worker: one line per feature. Tests build the same app.</summary>
+public static class FelixHubApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        builder.AddFelixHubDefaults();
+        builder.Services.AddFelixHubHealth();
+        builder.Services.AddPersistence(builder.Configuration);
+        builder.AddFelixHubHangfire();
+        builder.Services.AddTelegram();
+        builder.Services.AddOrders();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseFelixHubDefaults();
+        app.MapFelixHubHealth();
+        app.MapFelixHubDashboard();
+        app.MapOrdersApi();
+        return app;
+    }
+}

@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FelixHub.Worker.Hosting;
+
+/// <summary>Hangfire tuning for this workload; hangfire-dashboard.md explains each choice.</summary>
+public sealed class HangfireOptions
+{
+    public const string Section = "Hangfire";
+
+    [Range(1, 200)]
+    public int WorkerCount { get; set; } = 10;
+
+    /// <summary>Fallback poll of the queue; new jobs normally wake workers at once (in-process signal, LISTEN/NOTIFY across replicas).</summary>
+    [Range(0.05, 300)]
+    public double QueuePollIntervalSeconds { get; set; } = 15;
+
+    /// <summary>LISTEN/NOTIFY, so a job enqueued by one replica wakes the workers of the others.</summary>
+    public bool EnableLongPolling { get; set; } = true;
+
+    /// <summary>How often scheduled jobs, retries and recurring jobs are looked at: also their precision.</summary>
+    [Range(0.05, 300)]
+    public double SchedulePollingIntervalSeconds { get; set; } = 5;
+
+    /// <summary>A job whose worker died is fetched again after this long (sliding: a live worker keeps extending it).</summary>
+    [Range(0.5, 60)]
+    public double InvisibilityTimeoutMinutes { get; set; } = 5;
+
+    /// <summary>Retries after the first execution of a job (Hangfire counts retries, not executions).</summary>
+    [Range(0, 20)]
+    public int RetryAttempts { get; set; } = 3;
+
+    /// <summary>Delay before each retry; the last value repeats if there are more retries than values.</summary>
+    [MinLength(1)]
+    public int[] RetryDelaysSeconds { get; set; } = [30, 120, 600];
+
+    public string SchemaName { get; set; } = "hangfire";
+
+    /// <summary>How long running jobs get to finish on shutdown before they are cancelled and handed back.</summary>
+    [Range(1, 600)]
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Run the Hangfire server in this process (off: a web-only replica that enqueues and serves the dashboard).</summary>
+    public bool ServerEnabled { get; set; } = true;
+}

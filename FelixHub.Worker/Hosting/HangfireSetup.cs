@@ -1,0 +1,63 @@
+using FelixHub.Core.Persistence;
+using FelixHub.Worker.Jobs;
+using Hangfire;
+using Hangfire.Common;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Microsoft.Extensions.Options;
+
+namespace FelixHub.Worker.Hosting;
+
+public static class HangfireSetup
+{
+    /// <summary>
+    /// Hangfire on PostgreSQL. The storage and the job filters are this host's own DI singletons rather
+    /// than Hangfire's process-wide statics, so several hosts (replicas in tests) can share one process.
+    /// </summary>
+    public static WebApplicationBuilder AddFelixHubHangfire(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<HangfireOptions>().BindConfiguration(HangfireOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton<JobStorage>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;
+            var connectionString = sp.GetRequiredService<IConfiguration>().GetConnectionString(PersistenceServiceCollectionExtensions.ConnectionStringName)!;
+            var storageOptions = new PostgreSqlStorageOptions
+            {
+                SchemaName = o.SchemaName,
+                PrepareSchemaIfNecessary = true,
+                QueuePollInterval = TimeSpan.FromSeconds(o.QueuePollIntervalSeconds),
+                EnableLongPolling = o.EnableLongPolling,
+                InvisibilityTimeout = TimeSpan.FromMinutes(o.InvisibilityTimeoutMinutes),
+                UseSlidingInvisibilityTimeout = true,
+                DistributedLockTimeout = TimeSpan.FromMinutes(1),
+            };
+            return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions, null), storageOptions);
+        });
+
+        services.AddSingleton<CorrelationJobFilter>();
+        services.AddSingleton<DeadLetterFilter>();
+        services.AddSingleton<IJobFilterProvider, HostJobFilterProvider>();
+
+        services.AddHangfire((_, config) => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+
+        var serverEnabled = builder.Configuration.GetValue<bool?>($"{HangfireOptions.Section}:{nameof(HangfireOptions.ServerEnabled)}") ?? true;
+        if (serverEnabled)
+        {
+            services.AddHangfireServer((sp, server) =>
+            {
+                var o = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;
+                server.WorkerCount = o.WorkerCount;
+                server.SchedulePollingInterval = TimeSpan.FromSeconds(o.SchedulePollingIntervalSeconds);
+                server.ShutdownTimeout = TimeSpan.FromSeconds(o.ShutdownTimeoutSeconds);
+                server.StopTimeout = TimeSpan.FromSeconds(Math.Max(1, o.ShutdownTimeoutSeconds - 5));
+                server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+            });
+        }
+        return builder;
+    }
+}

@@ -1,0 +1,7 @@
+namespace FelixHub.Worker.Hosting;
+
+public sealed class LoggingOptions
+{
+    /// <summary><c>text</c> (default, for people) or <c>json</c> (compact JSON, one event per line, for log shippers).</summary>
+    public string Format { get; set; } = "text";
+}

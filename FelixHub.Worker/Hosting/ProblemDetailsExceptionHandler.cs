@@ -1,0 +1,83 @@
+using System.Text.Json;
+using FelixHub.Core.Common;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace FelixHub.Worker.Hosting;
+
+/// <summary>
+/// Turns what went wrong into RFC 7807 answers: invalid input 400 (naming the field), unknown ids
+/// 404, an unreachable database 503. Nothing else leaks: an unexpected error is a bare 500.
+/// </summary>
+internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsService problems, ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails? problem = exception switch
+        {
+            RequestValidationException invalid => new HttpValidationProblemDetails(invalid.Errors.ToDictionary(e => e.Key, e => e.Value))
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The request is invalid.",
+            },
+            BadHttpRequestException bad => FromBadRequest(bad),
+            NotFoundException notFound => new ProblemDetails
+            {
+                Status = StatusCodes.Status404NotFound,
+                Title = "Not found.",
+                Detail = notFound.Message,
+            },
+            _ when IsDatabaseUnavailable(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The database is unavailable; try again shortly.",
+            },
+            _ => null,
+        };
+        if (problem is null) return false;
+
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            LogDatabaseUnavailable(logger, exception.GetBaseException().Message);
+            http.Response.Headers.RetryAfter = "5";
+        }
+        else
+        {
+            LogRejected(logger, problem.Status ?? 400, http.Request.Method, http.Request.Path, exception.Message);
+        }
+
+        http.Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static HttpValidationProblemDetails FromBadRequest(BadHttpRequestException bad)
+    {
+        var json = bad.InnerException as JsonException ?? bad.InnerException?.InnerException as JsonException;
+        var field = json?.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
+        var message = json is not null
+            ? $"The JSON is malformed or has the wrong type at '{field}'."
+            : bad.Message;
+        return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Status = bad.StatusCode,
+            Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request is invalid.",
+        };
+    }
+
+    private static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is NpgsqlException { IsTransient: true } or TimeoutException) return true;
+            if (e is PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "53300" }) return true;
+        }
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rejected {Method} {Path} with {Status}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, int status, string method, string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Database unavailable, answered 503: {Reason}")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string reason);
+}

@@ -1,0 +1,41 @@
+using FelixHub.Worker.Hosting;
+using Hangfire;
+using Hangfire.Common;
+using Microsoft.Extensions.Options;
+
+namespace FelixHub.Worker.Jobs;
+
+/// <summary>
+/// Hangfire's global filters, minus its default retry (10 attempts), plus this host's filters:
+/// the configured retry policy, correlation and the dead-letter log. Attributes on a job method
+/// (e.g. <c>[AutomaticRetry(Attempts = 0)]</c>) still override the global retry.
+/// </summary>
+internal sealed class HostJobFilterProvider : IJobFilterProvider
+{
+    private readonly JobFilterProviderCollection providers;
+
+    public HostJobFilterProvider(IOptions<HangfireOptions> options, CorrelationJobFilter correlation, DeadLetterFilter deadLetter)
+    {
+        var o = options.Value;
+        var host = new JobFilterCollection
+        {
+            new AutomaticRetryAttribute
+            {
+                Attempts = o.RetryAttempts,
+                DelaysInSeconds = o.RetryDelaysSeconds,
+                OnAttemptsExceeded = AttemptsExceededAction.Fail,
+            },
+            correlation,
+        };
+        host.Add(deadLetter, DeadLetterFilter.FilterOrder);
+        providers = new JobFilterProviderCollection(new GlobalFiltersWithoutDefaultRetry(), host, new JobFilterAttributeFilterProvider());
+    }
+
+    public IEnumerable<JobFilter> GetFilters(Job job) => providers.GetFilters(job);
+
+    private sealed class GlobalFiltersWithoutDefaultRetry : IJobFilterProvider
+    {
+        public IEnumerable<JobFilter> GetFilters(Job job) =>
+            ((IJobFilterProvider)GlobalJobFilters.Filters).GetFilters(job).Where(f => f.Instance is not AutomaticRetryAttribute);
+    }
+}
