@@ -23,15 +23,17 @@ public static partial class DefaultsExtensions
         builder.Services.AddSerilog(preserveStaticLogger: true, configureLogger: (services, logger) =>
         {
             var json = string.Equals(builder.Configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase);
+            var console = builder.Configuration.GetValue<bool?>("Logging:Console") ?? true;
             logger.ReadFrom.Configuration(builder.Configuration)
                 .ReadFrom.Services(services)
                 .Enrich.FromLogContext()
                 .Enrich.With<CorrelationEnricher>();
+            if (!console) return;
             if (json)
                 logger.WriteTo.Console(new RenderedCompactJsonFormatter());
             else
-                logger.WriteTo.Console(outputTemplate:
-                    "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}{requestId:' req='l}{orderId:' order='l}{jobId:' job='l} {Message:lj}{NewLine}{Exception}");
+                logger.Enrich.With<CorrelationTagEnricher>().WriteTo.Console(outputTemplate:
+                    "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}{CorrelationTag}: {Message:lj}{NewLine}{Exception}");
         });
 
         builder.Services.AddApiAccess();

@@ -29,9 +29,13 @@ public sealed class HangfireOptions
     [Range(0, 20)]
     public int RetryAttempts { get; set; } = 3;
 
-    /// <summary>Delay before each retry; the last value repeats if there are more retries than values.</summary>
-    [MinLength(1)]
-    public int[] RetryDelaysSeconds { get; set; } = [30, 120, 600];
+    /// <summary>
+    /// Delay before each retry; the last value repeats if there are more retries than values. Empty
+    /// means 30 s, 2 min, 10 min. (No initializer here: the configuration binder appends to one.)
+    /// </summary>
+    public int[] RetryDelaysSeconds { get; set; } = [];
+
+    public int[] EffectiveRetryDelaysSeconds => RetryDelaysSeconds.Length > 0 ? RetryDelaysSeconds : [30, 120, 600];
 
     public string SchemaName { get; set; } = "hangfire";
 

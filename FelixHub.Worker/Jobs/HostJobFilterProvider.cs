@@ -22,7 +22,7 @@ internal sealed class HostJobFilterProvider : IJobFilterProvider
             new AutomaticRetryAttribute
             {
                 Attempts = o.RetryAttempts,
-                DelaysInSeconds = o.RetryDelaysSeconds,
+                DelaysInSeconds = o.EffectiveRetryDelaysSeconds,
                 OnAttemptsExceeded = AttemptsExceededAction.Fail,
             },
             correlation,

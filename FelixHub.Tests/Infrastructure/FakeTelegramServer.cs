@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace FelixHub.Tests.Infrastructure;
+
+/// <summary>One Bot API call as the fake server received it.</summary>
+public sealed record TelegramCall(string Method, string? ChatId, string? Text, string? ParseMode, DateTimeOffset At, JsonObject Body);
+
+/// <summary>What the fake answers instead of success: an error code (with retry_after for 429) and/or a delay.</summary>
+public sealed record FakeReply(int StatusCode, string Description = "error", int? RetryAfter = null, TimeSpan Delay = default)
+{
+    public static FakeReply Blocked => new(403, "Forbidden: bot was blocked by the user");
+    public static FakeReply ChatNotFound => new(400, "Bad Request: chat not found");
+    public static FakeReply ServerError => new(500, "Internal Server Error");
+    public static FakeReply BadGateway => new(502, "Bad Gateway");
+    public static FakeReply TooManyRequests(int retryAfter) => new(429, $"Too Many Requests: retry after {retryAfter}", retryAfter);
+}
+
+/// <summary>
+/// A Telegram Bot API stand-in on 127.0.0.1 that the real Telegram.Bot client talks HTTP to. It checks
+/// the token, records every call, and can be scripted per call (errors, 429 with retry_after, delays).
+/// </summary>
+public sealed class FakeTelegramServer : IAsyncDisposable
+{
+    public const string Token = "123456:AAH-test-token-SECRET-do-not-log";
+
+    private readonly WebApplication app;
+    private readonly ConcurrentQueue<TelegramCall> calls = new();
+    private volatile Func<TelegramCall, FakeReply?> script = _ => null;
+    private int nextMessageId;
+
+    private FakeTelegramServer(WebApplication app) => this.app = app;
+
+    public string BaseUrl { get; private set; } = "";
+
+    public IReadOnlyList<TelegramCall> Calls => calls.ToArray();
+
+    /// <summary>The messages Telegram accepted (what a user would see).</summary>
+    public IReadOnlyList<TelegramCall> Delivered => deliveredQueue.ToArray();
+
+    private readonly ConcurrentQueue<TelegramCall> deliveredQueue = new();
+
+    public static async Task<FakeTelegramServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var server = new FakeTelegramServer(app);
+        app.MapPost("/bot{token}/{method}", server.HandleAsync);
+        await app.StartAsync();
+        server.BaseUrl = app.Urls.First();
+        return server;
+    }
+
+    /// <summary>Decides the answer to each call: null means success.</summary>
+    public void Respond(Func<TelegramCall, FakeReply?> decide) => script = decide;
+
+    /// <summary>The next <paramref name="count"/> calls get <paramref name="reply"/>, then success.</summary>
+    public void FailNext(int count, FakeReply reply)
+    {
+        var left = count;
+        Respond(_ => Interlocked.Decrement(ref left) >= 0 ? reply : null);
+    }
+
+    public void Reset() => script = _ => null;
+
+    private async Task HandleAsync(HttpContext http, string token, string method)
+    {
+        JsonObject body;
+        if (http.Request.HasFormContentType)
+        {
+            var form = await http.Request.ReadFormAsync();
+            body = new JsonObject();
+            foreach (var (key, value) in form) body[key] = value.ToString();
+        }
+        else
+        {
+            body = (await JsonNode.ParseAsync(http.Request.Body))?.AsObject() ?? new JsonObject();
+        }
+
+        if (token != Token)
+        {
+            await WriteErrorAsync(http, new FakeReply(401, "Unauthorized"));
+            return;
+        }
+
+        var call = new TelegramCall(method, body["chat_id"]?.ToString(), body["text"]?.ToString(), body["parse_mode"]?.ToString(), DateTimeOffset.UtcNow, body);
+        calls.Enqueue(call);
+
+        var reply = script(call);
+        if (reply is { Delay: var delay } && delay > TimeSpan.Zero)
+            await Task.Delay(delay, http.RequestAborted);
+        if (reply is { StatusCode: not 200 })
+        {
+            await WriteErrorAsync(http, reply);
+            return;
+        }
+
+        deliveredQueue.Enqueue(call);
+        var chatId = long.TryParse(call.ChatId, out var id) ? id : 0;
+        var result = new JsonObject
+        {
+            ["message_id"] = Interlocked.Increment(ref nextMessageId),
+            ["date"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            ["chat"] = new JsonObject { ["id"] = chatId, ["type"] = "private" },
+            ["text"] = call.Text,
+        };
+        await http.Response.WriteAsJsonAsync(new JsonObject { ["ok"] = true, ["result"] = result });
+    }
+
+    private static Task WriteErrorAsync(HttpContext http, FakeReply reply)
+    {
+        http.Response.StatusCode = reply.StatusCode;
+        var error = new JsonObject { ["ok"] = false, ["error_code"] = reply.StatusCode, ["description"] = reply.Description };
+        if (reply.RetryAfter is int retryAfter) error["parameters"] = new JsonObject { ["retry_after"] = retryAfter };
+        return http.Response.WriteAsync(error.ToJsonString(), http.RequestAborted);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}
