@@ -1,6 +1,7 @@
 using FelixHub.Core.Persistence;
 using FelixHub.Worker.Jobs;
 using Hangfire;
+using Hangfire.AspNetCore;
 using Hangfire.Common;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
@@ -36,6 +37,9 @@ public static class HangfireSetup
             return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions, null), storageOptions);
         });
 
+        // Hangfire.AspNetCore would otherwise hand out the process-wide JobActivator.Current: with two
+        // hosts in one process, jobs could be activated from the other host's container.
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddSingleton<CorrelationJobFilter>();
         services.AddSingleton<DeadLetterFilter>();
         services.AddSingleton<IJobFilterProvider, HostJobFilterProvider>();
