@@ -52,14 +52,20 @@ public sealed class TestWorker : IAsyncDisposable
         ["Logging:Console"] = Environment.GetEnvironmentVariable("FELIXHUB_TEST_CONSOLE_LOGS") ?? "false",
     };
 
-    public static async Task<TestWorker> StartAsync(string connectionString, FakeTelegramServer? telegram, IDictionary<string, string?>? overrides = null)
+    /// <summary>Starts the worker; <paramref name="configureServices"/> replaces services after the app registered its own (e.g. a FakeTimeProvider).</summary>
+    public static async Task<TestWorker> StartAsync(string connectionString, FakeTelegramServer? telegram,
+        IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
         var settings = Defaults(connectionString, telegram);
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
         var args = settings.Select(s => $"--{s.Key}={s.Value}").ToArray();
 
         var logs = new LogCapture();
-        var app = FelixHubApp.Build(args, builder => builder.Services.AddSingleton<ILogEventSink>(logs));
+        var app = FelixHubApp.Build(args, builder =>
+        {
+            builder.Services.AddSingleton<ILogEventSink>(logs);
+            configureServices?.Invoke(builder.Services);
+        });
         await app.MigrateDatabaseAsync();
         await app.StartAsync();
         return new TestWorker(app, logs, connectionString);
@@ -103,11 +109,16 @@ public class WorkerFixture : IAsyncLifetime
 
     protected virtual IDictionary<string, string?> Overrides => new Dictionary<string, string?>();
 
+    /// <summary>Service replacements for this fixture's worker (e.g. <c>services.AddSingleton&lt;TimeProvider&gt;(fakeTime)</c>).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         Telegram = await FakeTelegramServer.StartAsync();
         var database = await PostgresServer.CreateDatabaseAsync();
-        Worker = await TestWorker.StartAsync(database, Telegram, Overrides);
+        Worker = await TestWorker.StartAsync(database, Telegram, Overrides, ConfigureServices);
     }
 
     public async Task DisposeAsync()
