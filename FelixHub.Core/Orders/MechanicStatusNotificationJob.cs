@@ -1,11 +1,9 @@
 using System.ComponentModel;
 using FelixHub.Core.Common;
 using FelixHub.Core.Persistence;
-using FelixHub.Core.Telegram;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace FelixHub.Core.Orders;
 
@@ -18,9 +16,8 @@ namespace FelixHub.Core.Orders;
 /// </summary>
 public sealed partial class MechanicStatusNotificationJob(
     FelixHubDbContext db,
-    ITelegramSender telegram,
+    NotificationLogDelivery delivery,
     IOptionsMonitor<NotificationsOptions> options,
-    TimeProvider time,
     ILogger<MechanicStatusNotificationJob> logger)
 {
     public const string NotificationType = "mechanic_status_change";
@@ -51,79 +48,35 @@ public sealed partial class MechanicStatusNotificationJob(
         }
 
         var hash = MessageHash.Compute(NotificationType, statusChangeId, mechanic.Id, mechanic.TelegramId);
+        var notification = new LoggedNotification(NotificationType, hash, mechanic.TelegramId ?? "", orderId, mechanic.Id);
         if (string.IsNullOrWhiteSpace(mechanic.TelegramId))
         {
             LogNoTelegramId(logger, mechanic.Id, orderId);
-            await RecordAsync(order, mechanic, "", hash, success: false, "Mechanic has no telegram_id", cancellationToken);
-            return;
-        }
-        if (!telegram.IsConfigured)
-        {
-            LogNoToken(logger, orderId);
+            await delivery.RecordSkippedAsync(notification, "Mechanic has no telegram_id", cancellationToken);
             return;
         }
 
         var chatId = mechanic.TelegramId;
         using var chatScope = Correlation.Push("chatId", chatId);
         var text = MechanicStatusMessage.Format(order, change.OldStatus, change.NewStatus, settings.FrontendUrl);
-
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({MessageHash.LockKey(hash)})", cancellationToken);
-        if (await db.NotificationLogs.AnyAsync(l => l.MessageHash == hash && l.Success, cancellationToken))
+        var result = await delivery.SendOnceAsync(notification, text, cancellationToken);
+        switch (result.Outcome)
         {
-            LogAlreadySent(logger, orderId, chatId);
-            return;
-        }
-
-        var result = await telegram.SendHtmlAsync(chatId, text, cancellationToken);
-        if (result.Status == TelegramSendStatus.NotConfigured)
-        {
-            LogNoToken(logger, orderId);
-            return;
-        }
-
-        Add(order, mechanic, chatId, hash, result.IsSent, result.Error);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            await tx.CommitAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            LogAlreadySent(logger, orderId, chatId);
-            return;
-        }
-
-        switch (result.Status)
-        {
-            case TelegramSendStatus.Sent:
+            case DeliveryOutcome.Sent:
                 LogSent(logger, orderId, chatId, result.MessageId);
                 break;
-            case TelegramSendStatus.PermanentFailure:
+            case DeliveryOutcome.AlreadySent:
+                LogAlreadySent(logger, orderId, chatId);
+                break;
+            case DeliveryOutcome.NotConfigured:
+                LogNoToken(logger, orderId);
+                break;
+            case DeliveryOutcome.PermanentFailure:
                 LogPermanent(logger, orderId, chatId, result.Error);
                 break;
             default:
                 throw new NotificationDeliveryException($"Telegram send for order {orderId} failed: {result.Error}", chatId);
         }
-    }
-
-    private void Add(Order order, Mechanic mechanic, string chatId, string hash, bool success, string? error) =>
-        db.NotificationLogs.Add(new NotificationLog
-        {
-            NotificationType = NotificationType,
-            OrderId = order.Id,
-            MechanicId = mechanic.Id,
-            TelegramId = chatId,
-            MessageHash = hash,
-            Success = success,
-            ErrorMessage = error,
-            SentAt = time.GetUtcNow(),
-        });
-
-    private async Task RecordAsync(Order order, Mechanic mechanic, string chatId, string hash, bool success, string error, CancellationToken ct)
-    {
-        Add(order, mechanic, chatId, hash, success, error);
-        await db.SaveChangesAsync(ct);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mechanic notifications are off; order {OrderId} not notified")]

@@ -14,5 +14,8 @@ public sealed class NotificationsOptions
     [Required, Url]
     public string FrontendUrl { get; set; } = "http://localhost:3000";
 
+    /// <summary>Telegram chats of the admins (stuck-order alerts, new orders). No initializer: the binder appends to one.</summary>
+    public string[] AdminChatIds { get; set; } = [];
+
     public bool IsMechanicStatusEnabled => FeatureFlag.IsOn(MechanicStatusEnabled);
 }

@@ -8,6 +8,7 @@ public static class OrdersServiceCollectionExtensions
     {
         services.AddOptions<NotificationsOptions>().BindConfiguration(NotificationsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<OrderService>();
+        services.AddScoped<NotificationLogDelivery>();
         services.AddScoped<MechanicStatusNotificationJob>();
         return services;
     }

@@ -29,5 +29,21 @@ public sealed class TelegramOptions
     [Range(1, 3600)]
     public int MaxRetryAfterSeconds { get; set; } = 60;
 
+    /// <summary>Circuit breaker: within this window (seconds)...</summary>
+    [Range(1, 3600)]
+    public int BreakerSamplingSeconds { get; set; } = 30;
+
+    /// <summary>...at least this many calls were made...</summary>
+    [Range(2, 10_000)]
+    public int BreakerMinimumThroughput { get; set; } = 10;
+
+    /// <summary>...and at least this share of them failed transiently (5xx, timeouts, network): the breaker opens.</summary>
+    [Range(0.01, 1.0)]
+    public double BreakerFailureRatio { get; set; } = 0.8;
+
+    /// <summary>How long the breaker stays open before one probe call is let through (half-open).</summary>
+    [Range(1, 3600)]
+    public int BreakerBreakSeconds { get; set; } = 120;
+
     public bool IsConfigured => !string.IsNullOrWhiteSpace(BotToken);
 }

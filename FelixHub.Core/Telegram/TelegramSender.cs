@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using System.Net.Sockets;
+using FelixHub.Core.Monitoring;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
 using Polly.Registry;
 using Polly.Timeout;
 using Telegram.Bot;
@@ -24,6 +27,7 @@ internal sealed partial class TelegramSender(
 {
     public const string HttpClientName = "telegram";
     public const string PipelineName = "telegram-send";
+    public const string BreakerName = "telegram";
 
     public bool IsConfigured => options.CurrentValue.IsConfigured;
 
@@ -33,11 +37,13 @@ internal sealed partial class TelegramSender(
         if (!current.IsConfigured)
         {
             LogNotConfigured(logger, chatId);
+            FelixHubMetrics.TelegramSend("not_configured", TimeSpan.Zero);
             return new TelegramSendResult(TelegramSendStatus.NotConfigured, "Bot token missing");
         }
 
         var client = CreateClient(current);
         var pipeline = pipelines.GetPipeline(PipelineName);
+        var started = Stopwatch.GetTimestamp();
         try
         {
             var message = await pipeline.ExecuteAsync(
@@ -46,10 +52,12 @@ internal sealed partial class TelegramSender(
                     linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
                     cancellationToken: token),
                 cancellationToken);
+            FelixHubMetrics.TelegramSend("sent", Stopwatch.GetElapsedTime(started));
             return TelegramSendResult.Sent(message.MessageId);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && Classify(ex) is { } failure)
         {
+            FelixHubMetrics.TelegramSend(failure.Status == TelegramSendStatus.PermanentFailure ? "permanent_failure" : "transient_failure", Stopwatch.GetElapsedTime(started));
             if (failure.Status == TelegramSendStatus.PermanentFailure)
                 LogPermanent(logger, chatId, failure.ErrorCode, failure.Error);
             else
@@ -79,6 +87,8 @@ internal sealed partial class TelegramSender(
             new TelegramSendResult(TelegramSendStatus.PermanentFailure, Describe(api), api.ErrorCode),
         ApiRequestException api =>
             new TelegramSendResult(TelegramSendStatus.TransientFailure, Describe(api), api.ErrorCode),
+        BrokenCircuitException =>
+            new TelegramSendResult(TelegramSendStatus.TransientFailure, "Failed to send: the Telegram circuit breaker is open (Telegram failing); not attempted"),
         RequestException or HttpRequestException or SocketException or TimeoutRejectedException or TaskCanceledException or IOException =>
             new TelegramSendResult(TelegramSendStatus.TransientFailure, "Failed to send: " + ex.Message),
         _ => null,

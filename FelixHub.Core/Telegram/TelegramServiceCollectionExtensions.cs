@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using FelixHub.Core.Monitoring;
 using Polly;
+using Polly.CircuitBreaker;
 using Polly.Retry;
 using Telegram.Bot.Exceptions;
 
@@ -38,9 +41,8 @@ public static class TelegramServiceCollectionExtensions
                     ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception switch
                     {
                         ApiRequestException { ErrorCode: 429 } api => (api.Parameters?.RetryAfter ?? 0) <= maxRetryAfter,
-                        ApiRequestException api => api.ErrorCode >= 500,
-                        null => false,
-                        var ex => TelegramSender.Classify(ex)?.Status == TelegramSendStatus.TransientFailure,
+                        BrokenCircuitException => false, // fail fast while Telegram is known to be down
+                        var ex => IsOutage(ex),
                     }),
                     // Telegram says how long to wait on a 429: wait exactly that, not our backoff.
                     DelayGenerator = args => ValueTask.FromResult(
@@ -50,10 +52,33 @@ public static class TelegramServiceCollectionExtensions
                 });
             }
 
+            // Inside the retry, so every attempt is a sample; 403/400/429 are answers, not outages.
+            var breaker = new CircuitBreakerStrategyOptions
+            {
+                Name = "telegram",
+                SamplingDuration = TimeSpan.FromSeconds(o.BreakerSamplingSeconds),
+                MinimumThroughput = o.BreakerMinimumThroughput,
+                FailureRatio = o.BreakerFailureRatio,
+                BreakDuration = TimeSpan.FromSeconds(o.BreakerBreakSeconds),
+                ShouldHandle = args => ValueTask.FromResult(IsOutage(args.Outcome.Exception)),
+            };
+            context.ServiceProvider.GetRequiredService<CircuitBreakers>().Attach(TelegramSender.BreakerName, breaker);
+            builder.AddCircuitBreaker(breaker);
+
             builder.AddTimeout(TimeSpan.FromSeconds(o.RequestTimeoutSeconds));
         });
 
         services.AddSingleton<ITelegramSender, TelegramSender>();
+        services.TryAddSingleton<CircuitBreakers>();
+        services.AddSingleton(new CircuitBreakerName(TelegramSender.BreakerName));
         return services;
     }
+
+    /// <summary>Telegram or the network is failing (5xx, timeout, connection): what retries and the breaker react to.</summary>
+    private static bool IsOutage(Exception? exception) => exception switch
+    {
+        null => false,
+        ApiRequestException api => api.ErrorCode >= 500,
+        var ex => TelegramSender.Classify(ex)?.Status == TelegramSendStatus.TransientFailure,
+    };
 }

@@ -16,7 +16,9 @@ public sealed class HealthTests
         var real = new NpgsqlConnectionStringBuilder(database);
         await using var proxy = new TcpProxy(real.Host!, real.Port);
         var viaProxy = new NpgsqlConnectionStringBuilder(database) { Port = proxy.Port, Timeout = 3 }.ConnectionString;
-        await using var worker = await TestWorker.StartAsync(viaProxy, telegram: null);
+        // After an outage Hangfire's components may sit in a back-off; give the stop room under a loaded test run.
+        await using var worker = await TestWorker.StartAsync(viaProxy, telegram: null,
+            new Dictionary<string, string?> { ["Hangfire:ShutdownTimeoutSeconds"] = "30" });
 
         var healthy = await worker.Http.GetAsync("/health");
         healthy.StatusCode.Should().Be(HttpStatusCode.OK);

@@ -39,6 +39,8 @@ public sealed class TestWorker : IAsyncDisposable
         ["Telegram:BotToken"] = FakeTelegramServer.Token,
         ["Telegram:RetryBaseDelayMilliseconds"] = "20",
         ["Telegram:RequestTimeoutSeconds"] = "5",
+        // The breaker is process-wide; tests of other behaviour keep it out of the way. Breaker tests lower it.
+        ["Telegram:BreakerMinimumThroughput"] = "10000",
         ["Notifications:MechanicStatusEnabled"] = "true",
         ["Notifications:FrontendUrl"] = "https://felix.example",
         ["Hangfire:WorkerCount"] = "4",

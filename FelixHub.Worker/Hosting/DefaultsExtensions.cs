@@ -17,6 +17,7 @@ public static partial class DefaultsExtensions
     public static WebApplicationBuilder AddFelixHubDefaults(this WebApplicationBuilder builder)
     {
         builder.Configuration.AddEnvironmentAliases(Environment.GetEnvironmentVariables());
+        PrometheusExtensions.ConfigurePrometheusDefaults();
         builder.Services.AddSingleton(TimeProvider.System);
 
         builder.Services.AddOptions<LoggingOptions>().BindConfiguration("Logging");

@@ -1,3 +1,4 @@
+using FelixHub.Core.Monitoring;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
@@ -22,6 +23,7 @@ public static class FelixHubApp
         builder.AddFelixHubHangfire();
         builder.Services.AddTelegram();
         builder.Services.AddOrders();
+        builder.Services.AddMonitoring();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -29,6 +31,8 @@ public static class FelixHubApp
         app.MapFelixHubHealth();
         app.MapFelixHubDashboard();
         app.MapOrdersApi();
+        app.MapMetricsApi();
+        app.MapFelixHubMetrics();
         return app;
     }
 }

@@ -43,6 +43,7 @@ public static class HangfireSetup
         services.AddSingleton<CorrelationJobFilter>();
         services.AddSingleton<DeadLetterFilter>();
         services.AddSingleton<IJobFilterProvider, HostJobFilterProvider>();
+        services.AddHostedService<RecurringJobsRegistrar>();
 
         services.AddHangfire((_, config) => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

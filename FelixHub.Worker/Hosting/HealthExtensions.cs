@@ -10,7 +10,8 @@ public static class HealthExtensions
     {
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5))
-            .AddCheck<HangfireHealthCheck>("hangfire", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5));
+            .AddCheck<HangfireHealthCheck>("hangfire", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5))
+            .AddCheck<AlertsHealthCheck>("alerts", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(10));
         return services;
     }
 

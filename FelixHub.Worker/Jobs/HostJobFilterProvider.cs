@@ -26,6 +26,7 @@ internal sealed class HostJobFilterProvider : IJobFilterProvider
                 OnAttemptsExceeded = AttemptsExceededAction.Fail,
             },
             correlation,
+            new JobMetricsFilter(),
         };
         host.Add(deadLetter, DeadLetterFilter.FilterOrder);
         providers = new JobFilterProviderCollection(new GlobalFiltersWithoutDefaultRetry(), host, new JobFilterAttributeFilterProvider());

@@ -123,6 +123,13 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.HasIndex("NotificationType", "SentAt")
                         .HasDatabaseName("ix_notification_logs_notification_type_sent_at");
 
+                    b.HasIndex(new[] { "SentAt" }, "BySentAt")
+                        .HasDatabaseName("ix_notification_logs_sent_at");
+
+                    b.HasIndex(new[] { "SentAt" }, "FailuresBySentAt")
+                        .HasDatabaseName("ix_notification_logs_failures_sent_at")
+                        .HasFilter("NOT success");
+
                     b.ToTable("notification_logs", (string)null);
                 });
 

@@ -1,0 +1,62 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using FelixHub.Core.Orders;
+using FelixHub.Tests.Infrastructure;
+using FelixHub.Tests.Orders;
+
+namespace FelixHub.Tests.Monitoring;
+
+public sealed class BreakerFixture : WorkerFixture
+{
+    protected override IDictionary<string, string?> Overrides => new Dictionary<string, string?>
+    {
+        ["Telegram:BreakerMinimumThroughput"] = "4",
+        ["Telegram:BreakerFailureRatio"] = "0.8",
+        ["Telegram:BreakerSamplingSeconds"] = "30",
+        ["Telegram:BreakerBreakSeconds"] = "2",
+        ["Hangfire:RetryAttempts"] = "10",
+    };
+}
+
+public sealed class CircuitBreakerTests(BreakerFixture fixture) : IClassFixture<BreakerFixture>
+{
+    private async Task<string> BreakerStateAsync()
+    {
+        var breakers = (await fixture.Worker.Http.GetFromJsonAsync<JsonArray>("/api/metrics/circuit-breakers"))!;
+        return breakers.Single(b => b!["name"]!.GetValue<string>() == "telegram")!["state"]!.GetValue<string>();
+    }
+
+    [Fact]
+    public async Task An_outage_opens_the_breaker_calls_stop_and_after_recovery_every_message_arrives_once()
+    {
+        var worker = fixture.Worker;
+        var telegram = fixture.Telegram;
+        var down = true;
+        telegram.Respond(_ => Volatile.Read(ref down) ? FakeReply.ServerError : null);
+
+        var chats = Enumerable.Range(0, 3).Select(_ => TestWorker.NewChatId()).ToList();
+        var orders = new List<int>();
+        foreach (var chat in chats)
+        {
+            var mechanic = await worker.CreateMechanicAsync(chat);
+            var order = await worker.CreateOrderAsync(mechanic.Id);
+            await worker.ChangeStatusAsync(order.Id, OrderStatus.InProgress);
+            orders.Add(order.Id);
+        }
+
+        await Eventually.Until(async () => await BreakerStateAsync() == "open", "the breaker to open");
+        var callsWhenOpened = telegram.Calls.Count;
+        var alerts = (await worker.Http.GetFromJsonAsync<JsonObject>("/api/metrics/alerts"))!;
+        alerts["alerts"]!.AsArray().Select(a => a!["rule"]!.GetValue<string>()).Should().Contain("circuit_breaker_open");
+        await Task.Delay(1000);
+        telegram.Calls.Count.Should().Be(callsWhenOpened, "while the breaker is open, sends fail fast without calling Telegram");
+
+        Volatile.Write(ref down, false);
+        await Eventually.Until(() => chats.All(c => telegram.Delivered.Count(d => d.ChatId == c) == 1), "every message after recovery", TimeSpan.FromSeconds(40));
+        await Eventually.Until(async () => await BreakerStateAsync() == "closed", "the breaker to close");
+        await Task.Delay(1500);
+        chats.Select(c => telegram.Delivered.Count(d => d.ChatId == c)).Should().AllBeEquivalentTo(1, "nothing is lost and nothing sent twice");
+        foreach (var order in orders)
+            (await worker.NotificationLogsAsync(order)).Count(l => l.Success).Should().Be(1);
+    }
+}

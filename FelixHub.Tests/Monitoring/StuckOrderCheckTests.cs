@@ -1,0 +1,72 @@
+using FelixHub.Core.Monitoring;
+using FelixHub.Tests.Infrastructure;
+using FelixHub.Tests.Orders;
+using Hangfire;
+using Hangfire.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FelixHub.Tests.Monitoring;
+
+public sealed class StuckOrderFixture : WorkerFixture
+{
+    public const string AdminA = "900001";
+    public const string AdminB = "900002";
+
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    protected override IDictionary<string, string?> Overrides => new Dictionary<string, string?>
+    {
+        ["Notifications:AdminChatIds:0"] = AdminA,
+        ["Notifications:AdminChatIds:1"] = AdminB,
+    };
+
+    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(Time);
+}
+
+public sealed class StuckOrderCheckTests(StuckOrderFixture fixture) : IClassFixture<StuckOrderFixture>
+{
+    private Task RunCheckAsync() => fixture.Worker.InScopeAsync(async sp =>
+    {
+        await sp.GetRequiredService<StuckOrderCheckJob>().ExecuteAsync(CancellationToken.None);
+        return 0;
+    });
+
+    [Fact]
+    public async Task A_stuck_order_is_reported_to_each_admin_once_a_day_however_often_the_check_runs()
+    {
+        var worker = fixture.Worker;
+        var telegram = fixture.Telegram;
+        var stuck = await worker.CreateOrderAsync(mechanicId: null, carNumber: "STUCK1");
+        var fresh = await worker.CreateOrderAsync(mechanicId: null, carNumber: "FRESH1");
+        fixture.Time.Advance(TimeSpan.FromHours(20));
+        var younger = await worker.CreateOrderAsync(mechanicId: null, carNumber: "YOUNG1");
+        await worker.ChangeStatusAsync(fresh.Id, Core.Orders.OrderStatus.InProgress);
+        fixture.Time.Advance(TimeSpan.FromHours(5)); // the first order is 25 h old, the younger one 5 h
+
+        await RunCheckAsync();
+        await RunCheckAsync();
+        fixture.Time.Advance(TimeSpan.FromHours(1));
+        await RunCheckAsync();
+
+        var alerts = telegram.Delivered.Where(c => c.Text!.Contains("завис")).ToList();
+        alerts.Select(a => a.ChatId).Should().BeEquivalentTo([StuckOrderFixture.AdminA, StuckOrderFixture.AdminB]);
+        alerts.Should().OnlyContain(a => a.Text!.Contains($"Заказ #{stuck.Id}") && a.Text.Contains("STUCK1"));
+        alerts.Should().NotContain(a => a.Text!.Contains("FRESH1") || a.Text.Contains("YOUNG1"));
+
+        fixture.Time.Advance(TimeSpan.FromDays(1));
+        await RunCheckAsync();
+        telegram.Delivered.Count(c => c.Text!.Contains($"Заказ #{stuck.Id} завис")).Should().Be(4, "the next day each admin is reminded again");
+        var logs = await worker.DbAsync(db => db.NotificationLogs.Where(l => l.NotificationType == StuckOrderCheckJob.NotificationType && l.OrderId == stuck.Id).ToListAsync());
+        logs.Should().HaveCount(4).And.OnlyContain(l => l.Success);
+    }
+
+    [Fact]
+    public void The_check_is_registered_as_an_hourly_recurring_job()
+    {
+        using var connection = fixture.Worker.Services.GetRequiredService<JobStorage>().GetConnection();
+        var job = connection.GetRecurringJobs().Should().ContainSingle(j => j.Id == StuckOrderCheckJob.RecurringJobId).Subject;
+        job.Cron.Should().Be("0 * * * *");
+    }
+}
