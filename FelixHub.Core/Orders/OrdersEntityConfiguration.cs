@@ -57,7 +57,8 @@ internal sealed class NotificationLogConfiguration : IEntityTypeConfiguration<No
         b.HasIndex(l => l.MessageHash).IsUnique().HasFilter("success").HasDatabaseName("ux_notification_logs_message_hash_sent");
         b.HasIndex(l => new { l.NotificationType, l.SentAt });
         // Metrics and alerts read time windows of the log (success rate, failures) — see docs/operations.md.
-        b.HasIndex(l => l.SentAt, "BySentAt").HasDatabaseName("ix_notification_logs_sent_at");
+        b.HasIndex(l => l.SentAt, "BySentAt").HasDatabaseName("ix_notification_logs_sent_at")
+            .IncludeProperties(l => new { l.NotificationType, l.Success }); // index-only scans for success rates
         b.HasIndex(l => l.SentAt, "FailuresBySentAt").HasFilter("NOT success").HasDatabaseName("ix_notification_logs_failures_sent_at");
         b.HasIndex(l => l.OrderId);
     }

@@ -126,6 +126,8 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.HasIndex(new[] { "SentAt" }, "BySentAt")
                         .HasDatabaseName("ix_notification_logs_sent_at");
 
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex(new[] { "SentAt" }, "BySentAt"), new[] { "NotificationType", "Success" });
+
                     b.HasIndex(new[] { "SentAt" }, "FailuresBySentAt")
                         .HasDatabaseName("ix_notification_logs_failures_sent_at")
                         .HasFilter("NOT success");

@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace FelixHub.Core.Persistence.Migrations
 {
     [DbContext(typeof(FelixHubDbContext))]
-    [Migration("20261123093324_Monitoring")]
+    [Migration("20261123094738_Monitoring")]
     partial class Monitoring
     {
         /// <inheritdoc />
@@ -128,6 +128,8 @@ namespace FelixHub.Core.Persistence.Migrations
 
                     b.HasIndex(new[] { "SentAt" }, "BySentAt")
                         .HasDatabaseName("ix_notification_logs_sent_at");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex(new[] { "SentAt" }, "BySentAt"), new[] { "NotificationType", "Success" });
 
                     b.HasIndex(new[] { "SentAt" }, "FailuresBySentAt")
                         .HasDatabaseName("ix_notification_logs_failures_sent_at")

@@ -19,7 +19,8 @@ namespace FelixHub.Core.Persistence.Migrations
             migrationBuilder.CreateIndex(
                 name: "ix_notification_logs_sent_at",
                 table: "notification_logs",
-                column: "sent_at");
+                column: "sent_at")
+                .Annotation("Npgsql:IndexInclude", new[] { "notification_type", "success" });
         }
 
         /// <inheritdoc />
