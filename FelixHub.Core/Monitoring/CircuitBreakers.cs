@@ -29,11 +29,16 @@ public sealed class CircuitBreakers
         }
     }
 
-    /// <summary>Creates (once) the state provider for a named breaker and wires the transition callbacks into <paramref name="options"/>.</summary>
+    /// <summary>
+    /// Wires a breaker being built into the registry: a fresh state provider (Polly allows one per
+    /// breaker, and a pipeline is rebuilt when its options reload) and the transition callbacks.
+    /// </summary>
     public void Attach(string name, CircuitBreakerStrategyOptions options)
     {
         var entry = entries.GetOrAdd(name, _ => new Entry());
-        options.StateProvider = entry.Provider;
+        var provider = new CircuitBreakerStateProvider();
+        entry.Provider = provider;
+        options.StateProvider = provider;
         options.OnOpened = args =>
         {
             entry.OpenedAt = entry.LastChangedAt = time.GetUtcNow();
@@ -83,7 +88,7 @@ public sealed class CircuitBreakers
 
     private sealed class Entry
     {
-        public CircuitBreakerStateProvider Provider { get; } = new();
+        public CircuitBreakerStateProvider Provider { get; set; } = new();
         public DateTimeOffset? OpenedAt { get; set; }
         public DateTimeOffset? LastChangedAt { get; set; }
         public string? LastFailure { get; set; }

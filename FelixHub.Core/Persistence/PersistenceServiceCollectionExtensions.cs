@@ -27,6 +27,8 @@ public static class PersistenceServiceCollectionExtensions
             var dbOptions = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             if (!new NpgsqlConnectionStringBuilder(connectionString).ContainsKey("Maximum Pool Size"))
                 builder.MaxPoolSize = dbOptions.MaxPoolSize;
+            if (string.IsNullOrEmpty(builder.ApplicationName))
+                builder.ApplicationName = "felixhub";
             var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString);
             dataSource.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
             return dataSource.Build();

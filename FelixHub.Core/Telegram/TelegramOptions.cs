@@ -29,6 +29,14 @@ public sealed class TelegramOptions
     [Range(1, 3600)]
     public int MaxRetryAfterSeconds { get; set; } = 60;
 
+    /// <summary>The bot's budget shared by every replica (Telegram: about 30/s; up to 1000/s with paid broadcast). 0 switches it off.</summary>
+    [Range(0, 1000)]
+    public double GlobalMessagesPerSecond { get; set; } = 30;
+
+    /// <summary>Least time between two calls to one chat, shared by every replica (Telegram: 1 message/s per chat). 0 switches it off.</summary>
+    [Range(0, 60_000)]
+    public int PerChatIntervalMilliseconds { get; set; } = 1000;
+
     /// <summary>Circuit breaker: within this window (seconds)...</summary>
     [Range(1, 3600)]
     public int BreakerSamplingSeconds { get; set; } = 30;

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using FelixHub.Core.Monitoring;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
 using Polly.CircuitBreaker;
 using Polly.Registry;
 using Polly.Timeout;
@@ -23,15 +24,30 @@ internal sealed partial class TelegramSender(
     IHttpClientFactory httpClientFactory,
     IOptionsMonitor<TelegramOptions> options,
     ResiliencePipelineProvider<string> pipelines,
+    ITelegramRateLimiter limiter,
     ILogger<TelegramSender> logger) : ITelegramSender
 {
     public const string HttpClientName = "telegram";
     public const string PipelineName = "telegram-send";
     public const string BreakerName = "telegram";
 
+    // Built once, here: a pipeline built concurrently by two first sends would give its breaker two owners.
+    private readonly ResiliencePipeline pipeline = pipelines.GetPipeline(PipelineName);
+
     public bool IsConfigured => options.CurrentValue.IsConfigured;
 
-    public async Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, CancellationToken cancellationToken)
+    public Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, CancellationToken cancellationToken) =>
+        SendAsync(chatId, (client, chat, token) => client.SendMessage(
+            chat, html, ParseMode.Html,
+            linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
+            cancellationToken: token), cancellationToken);
+
+    /// <summary>
+    /// Every Bot API call goes through here: configuration check, the resilience pipeline (retry →
+    /// breaker → timeout), the shared rate limit inside each attempt, classification and metrics.
+    /// </summary>
+    private async Task<TelegramSendResult> SendAsync(
+        string chatId, Func<TelegramBotClient, ChatId, CancellationToken, Task<Message>> call, CancellationToken cancellationToken)
     {
         var current = options.CurrentValue;
         if (!current.IsConfigured)
@@ -42,16 +58,23 @@ internal sealed partial class TelegramSender(
         }
 
         var client = CreateClient(current);
-        var pipeline = pipelines.GetPipeline(PipelineName);
+        var chat = ToChatId(chatId);
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var message = await pipeline.ExecuteAsync(
-                async token => await client.SendMessage(
-                    ToChatId(chatId), html, ParseMode.Html,
-                    linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
-                    cancellationToken: token),
-                cancellationToken);
+            var message = await pipeline.ExecuteAsync(async token =>
+            {
+                await using var lease = await limiter.AcquireAsync(chatId, token);
+                try
+                {
+                    return await call(client, chat, token);
+                }
+                catch (ApiRequestException tooMany) when (tooMany.ErrorCode == 429)
+                {
+                    lease.BackOff(TimeSpan.FromSeconds(tooMany.Parameters?.RetryAfter ?? 1));
+                    throw;
+                }
+            }, cancellationToken);
             FelixHubMetrics.TelegramSend("sent", Stopwatch.GetElapsedTime(started));
             return TelegramSendResult.Sent(message.MessageId);
         }

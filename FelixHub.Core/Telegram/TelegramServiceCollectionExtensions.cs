@@ -69,6 +69,7 @@ public static class TelegramServiceCollectionExtensions
         });
 
         services.AddSingleton<ITelegramSender, TelegramSender>();
+        services.AddSingleton<ITelegramRateLimiter, PostgresTelegramRateLimiter>();
         services.TryAddSingleton<CircuitBreakers>();
         services.AddSingleton(new CircuitBreakerName(TelegramSender.BreakerName));
         return services;

@@ -69,6 +69,37 @@ public sealed class FakeTelegramServer : IAsyncDisposable
 
     public void Reset() => script = _ => null;
 
+    private readonly object limitsLock = new();
+    private readonly Queue<DateTimeOffset> acceptedWindow = new();
+    private readonly Dictionary<string, DateTimeOffset> lastAcceptedPerChat = new(StringComparer.Ordinal);
+    private (int PerSecond, TimeSpan PerChat)? limits;
+    private int tooManyRequests;
+
+    /// <summary>Answer like Telegram beyond its limits: 429 with retry_after past <paramref name="perSecond"/> calls in any second, or a chat called again within <paramref name="perChat"/>.</summary>
+    public void EnforceLimits(int perSecond = 30, TimeSpan? perChat = null) => limits = (perSecond, perChat ?? TimeSpan.FromSeconds(1));
+
+    /// <summary>How many 429s the enforced limits produced.</summary>
+    public int TooManyRequests => Volatile.Read(ref tooManyRequests);
+
+    private FakeReply? CheckLimits(TelegramCall call)
+    {
+        if (limits is not { } l) return null;
+        lock (limitsLock)
+        {
+            var now = call.At;
+            while (acceptedWindow.Count > 0 && now - acceptedWindow.Peek() >= TimeSpan.FromSeconds(1)) acceptedWindow.Dequeue();
+            var chatTooSoon = call.ChatId is { } chat && lastAcceptedPerChat.TryGetValue(chat, out var last) && now - last < l.PerChat;
+            if (acceptedWindow.Count >= l.PerSecond || chatTooSoon)
+            {
+                Interlocked.Increment(ref tooManyRequests);
+                return FakeReply.TooManyRequests(1);
+            }
+            acceptedWindow.Enqueue(now);
+            if (call.ChatId is { } c) lastAcceptedPerChat[c] = now;
+            return null;
+        }
+    }
+
     private async Task HandleAsync(HttpContext http, string token, string method)
     {
         JsonObject body;
@@ -92,7 +123,7 @@ public sealed class FakeTelegramServer : IAsyncDisposable
         var call = new TelegramCall(method, body["chat_id"]?.ToString(), body["text"]?.ToString(), body["parse_mode"]?.ToString(), DateTimeOffset.UtcNow, body);
         calls.Enqueue(call);
 
-        var reply = script(call);
+        var reply = script(call) ?? CheckLimits(call);
         if (reply is { Delay: var delay } && delay > TimeSpan.Zero)
             await Task.Delay(delay, http.RequestAborted);
         if (reply is { StatusCode: not 200 })

@@ -41,6 +41,8 @@ public sealed class TestWorker : IAsyncDisposable
         ["Telegram:RequestTimeoutSeconds"] = "5",
         // The breaker is process-wide; tests of other behaviour keep it out of the way. Breaker tests lower it.
         ["Telegram:BreakerMinimumThroughput"] = "10000",
+        // Per-chat pacing (1/s) would make retry tests slow; the rate-limit tests switch it on.
+        ["Telegram:PerChatIntervalMilliseconds"] = "0",
         ["Notifications:MechanicStatusEnabled"] = "true",
         ["Notifications:FrontendUrl"] = "https://felix.example",
         ["Hangfire:WorkerCount"] = "4",

@@ -6,6 +6,7 @@ using Hangfire.Common;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace FelixHub.Worker.Hosting;
 
@@ -18,12 +19,19 @@ public static class HangfireSetup
     public static WebApplicationBuilder AddFelixHubHangfire(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        var hostInstance = new HostInstanceId();
         services.AddOptions<HangfireOptions>().BindConfiguration(HangfireOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<JobStorage>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;
-            var connectionString = sp.GetRequiredService<IConfiguration>().GetConnectionString(PersistenceServiceCollectionExtensions.ConnectionStringName)!;
+            // Hangfire's own pool, named per host: in pg_stat_activity it reads felixhub-hangfire, and two
+            // hosts in one process (tests) never share, and exhaust, one pool.
+            var connectionString = new NpgsqlConnectionStringBuilder(
+                sp.GetRequiredService<IConfiguration>().GetConnectionString(PersistenceServiceCollectionExtensions.ConnectionStringName))
+            {
+                ApplicationName = "felixhub-hangfire " + hostInstance.Id,
+            }.ConnectionString;
             var storageOptions = new PostgreSqlStorageOptions
             {
                 SchemaName = o.SchemaName,
@@ -60,9 +68,15 @@ public static class HangfireSetup
                 server.SchedulePollingInterval = TimeSpan.FromSeconds(o.SchedulePollingIntervalSeconds);
                 server.ShutdownTimeout = TimeSpan.FromSeconds(o.ShutdownTimeoutSeconds);
                 server.StopTimeout = TimeSpan.FromSeconds(Math.Max(1, o.ShutdownTimeoutSeconds - 5));
-                server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+                server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:{hostInstance.Id}";
             });
         }
         return builder;
     }
+}
+
+/// <summary>Identifies one host (replica) in server names and connection application names.</summary>
+internal sealed class HostInstanceId
+{
+    public string Id { get; } = Guid.NewGuid().ToString("N")[..8];
 }
