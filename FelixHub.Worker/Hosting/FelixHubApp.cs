@@ -1,7 +1,9 @@
+using FelixHub.Core.Inbox;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
 using FelixHub.Worker.Api;
+using FelixHub.Worker.Inbox;
 
 namespace FelixHub.Worker.Hosting;
 
@@ -22,6 +24,7 @@ public static class FelixHubApp
         builder.AddFelixHubHangfire();
         builder.Services.AddTelegram();
         builder.Services.AddOrders();
+        builder.Services.AddInbox().AddInboxWebSockets();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -29,6 +32,7 @@ public static class FelixHubApp
         app.MapFelixHubHealth();
         app.MapFelixHubDashboard();
         app.MapOrdersApi();
+        app.MapInboxApi();
         return app;
     }
 }
