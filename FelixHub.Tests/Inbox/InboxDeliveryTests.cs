@@ -216,7 +216,6 @@ public sealed class InboxDeliveryTests(InboxFixture fixture) : IClassFixture<Inb
         await Eventually.Until(() => hub.ConnectionCount(technician) == 2, "the broken socket removed");
         await Eventually.Until(() => hub.ConnectionCount(technician) == 1, "the socket that answers no ping removed", TimeSpan.FromSeconds(10));
         await Eventually.Until(() => worker.Logs.Containing("connection lost").Count(e => e.Property("userId") == technician) == 2, "two removals logged");
-        worker.Logs.Containing("no answer to pings").Should().ContainSingle(e => e.Property("userId") == technician);
 
         await worker.UpdateAsync(await worker.CreateWorkOrderAsync(), new { status = "y", technicianId = technician });
         await alive.WaitForNotificationsAsync(1);

@@ -51,12 +51,12 @@ public sealed class InboxSocket : IAsyncDisposable
     }
 
     /// <summary>Connects and waits for the server's first event; <paramref name="read"/> false makes a client that never reads (after that first event).</summary>
-    public static async Task<InboxSocket> ConnectAsync(TestWorker worker, string userId, string? token, bool read = true, int? receiveBufferBytes = null)
+    public static async Task<InboxSocket> ConnectAsync(TestWorker worker, string userId, string? token, bool read = true, int? receiveBufferBytes = null, string? apiKey = null)
     {
         var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
         var invoker = receiveBufferBytes is { } bytes ? new HttpMessageInvoker(SmallBufferHandler(bytes)) : null;
-        await socket.ConnectAsync(Url(worker, userId, token), invoker, CancellationToken.None);
+        await socket.ConnectAsync(Url(worker, userId, token, apiKey), invoker, CancellationToken.None);
         var client = new InboxSocket(socket, userId, read, invoker);
         if (read)
         {

@@ -80,6 +80,8 @@ internal sealed partial class InboxSocketEndpoint(
                 await sending;
             }
         }
+        // The server's own reason (too slow) wins over what the receive side saw of it.
+        reason = connection.AbortReason ?? reason;
         LogDisconnected(logger, connection.Id, userId, reason);
     }
 
