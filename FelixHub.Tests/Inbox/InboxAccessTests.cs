@@ -21,14 +21,20 @@ public sealed class InboxTokenAccessTests(InboxFixture fixture) : IClassFixture<
         var good = await worker.TokenAsync(user);
         var expired = ExpiredToken(user);
 
-        (await InboxSocket.RefusalAsync(InboxSocket.Url(worker, user))).Should().Be(HttpStatusCode.Unauthorized);
-        (await InboxSocket.RefusalAsync(InboxSocket.Url(worker, user, token: others))).Should().Be(HttpStatusCode.Unauthorized);
-        (await InboxSocket.RefusalAsync(InboxSocket.Url(worker, user, token: good[..^2] + "AA"))).Should().Be(HttpStatusCode.Unauthorized);
-        (await InboxSocket.RefusalAsync(InboxSocket.Url(worker, user, token: "garbage"))).Should().Be(HttpStatusCode.Unauthorized);
-        (await InboxSocket.RefusalAsync(InboxSocket.Url(worker, user, token: expired))).Should().Be(HttpStatusCode.Unauthorized);
-        (await InboxSocket.RefusalAsync(InboxSocket.Url(worker, user, apiKey: "guess"))).Should().Be(HttpStatusCode.Unauthorized, "no API key is configured, so none is right");
-        (await InboxSocket.RefusalAsync(InboxSocket.Url(worker, userId: null, token: good))).Should().Be(HttpStatusCode.BadRequest);
-        (await InboxSocket.RefusalAsync(InboxSocket.Url(worker, "bad user!", token: good))).Should().Be(HttpStatusCode.BadRequest);
+        var refusals = new Dictionary<string, Uri>
+        {
+            ["no token"] = InboxSocket.Url(worker, user),
+            ["another user's token"] = InboxSocket.Url(worker, user, token: others),
+            ["a forged signature"] = InboxSocket.Url(worker, user, token: Tamper(good)),
+            ["a later expiry under the old signature"] = InboxSocket.Url(worker, user, token: LaterExpiry(good)),
+            ["garbage"] = InboxSocket.Url(worker, user, token: "garbage"),
+            ["an expired token"] = InboxSocket.Url(worker, user, token: expired),
+            ["an API key when none is configured"] = InboxSocket.Url(worker, user, apiKey: "guess"),
+        };
+        foreach (var (what, url) in refusals)
+            (await InboxSocket.RefusalAsync(url)).Should().Be(HttpStatusCode.Unauthorized, what);
+        (await InboxSocket.RefusalAsync(InboxSocket.Url(worker, userId: null, token: good))).Should().Be(HttpStatusCode.BadRequest, "no userId");
+        (await InboxSocket.RefusalAsync(InboxSocket.Url(worker, "bad user!", token: good))).Should().Be(HttpStatusCode.BadRequest, "an invalid userId");
         worker.Logs.Containing("WebSocket refused").Should().NotBeEmpty();
         worker.Logs.AllText().Should().NotContain(InboxApiClient.TokenSecret);
 
@@ -56,6 +62,19 @@ public sealed class InboxTokenAccessTests(InboxFixture fixture) : IClassFixture<
         minted.UserId.Should().Be("77");
         minted.Token.Should().StartWith("v1.");
         minted.ExpiresAt.Should().BeCloseTo(DateTimeOffset.UtcNow.AddMinutes(60), TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>The same token with one signature character changed (a middle one: every bit of it counts).</summary>
+    private static string Tamper(string token)
+    {
+        var i = token.Length - 10;
+        return token[..i] + (token[i] == 'A' ? 'B' : 'A') + token[(i + 1)..];
+    }
+
+    private static string LaterExpiry(string token)
+    {
+        var parts = token.Split('.');
+        return $"{parts[0]}.{long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) + 3600}.{parts[2]}";
     }
 
     private static string ExpiredToken(string user)

@@ -22,8 +22,6 @@ internal sealed class InboxSocketHub : IInboxBroadcaster
 
     public int TotalConnections => users.Values.Sum(c => c.Length);
 
-    public IEnumerable<InboxSocketConnection> All => users.Values.SelectMany(c => c);
-
     public long NextId() => Interlocked.Increment(ref nextId);
 
     public int Send(string userId, ReadOnlyMemory<byte> utf8Json)
