@@ -1,8 +1,10 @@
+using FelixHub.Core.Inbox;
 using FelixHub.Core.Monitoring;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
 using FelixHub.Worker.Api;
+using FelixHub.Worker.Inbox;
 
 namespace FelixHub.Worker.Hosting;
 
@@ -24,6 +26,7 @@ public static class FelixHubApp
         builder.Services.AddTelegram();
         builder.Services.AddOrders();
         builder.Services.AddMonitoring();
+        builder.Services.AddInbox().AddInboxWebSockets();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -33,6 +36,7 @@ public static class FelixHubApp
         app.MapOrdersApi();
         app.MapMetricsApi();
         app.MapFelixHubMetrics();
+        app.MapInboxApi();
         return app;
     }
 }

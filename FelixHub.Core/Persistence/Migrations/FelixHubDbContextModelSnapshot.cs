@@ -23,6 +23,88 @@ namespace FelixHub.Core.Persistence.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("FelixHub.Core.Inbox.InboxNotification", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("message");
+
+                    b.Property<string>("Metadata")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("metadata");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer")
+                        .HasColumnName("priority");
+
+                    b.Property<DateTimeOffset?>("PushedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("pushed_at");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("type");
+
+                    b.Property<int?>("WorkOrderId")
+                        .HasColumnType("integer")
+                        .HasColumnName("work_order_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_inbox_notifications");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_inbox_notifications_created_at");
+
+                    b.HasIndex("WorkOrderId")
+                        .HasDatabaseName("ix_inbox_notifications_work_order_id");
+
+                    b.ToTable("inbox_notifications", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_inbox_notifications_type", "type IN ('issue_detected', 'office_alert', 'status_update', 'equipment_alert', 'inventory_alert', 'work_order_update')");
+                        });
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Inbox.InboxRecipient", b =>
+                {
+                    b.Property<Guid>("NotificationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("notification_id");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateTimeOffset?>("ReadAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("read_at");
+
+                    b.HasKey("NotificationId", "UserId")
+                        .HasName("pk_inbox_recipients");
+
+                    b.HasIndex(new[] { "UserId" }, "ByUser")
+                        .HasDatabaseName("ix_inbox_recipients_user_id");
+
+                    b.HasIndex(new[] { "UserId" }, "UnreadByUser")
+                        .HasDatabaseName("ix_inbox_recipients_unread")
+                        .HasFilter("read_at IS NULL");
+
+                    b.ToTable("inbox_recipients", (string)null);
+                });
+
             modelBuilder.Entity("FelixHub.Core.Orders.Mechanic", b =>
                 {
                     b.Property<int>("Id")
@@ -244,6 +326,27 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.ToTable("order_status_changes", (string)null);
                 });
 
+            modelBuilder.Entity("FelixHub.Core.Inbox.InboxNotification", b =>
+                {
+                    b.HasOne("FelixHub.Core.Orders.Order", null)
+                        .WithMany()
+                        .HasForeignKey("WorkOrderId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_inbox_notifications_orders_work_order_id");
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Inbox.InboxRecipient", b =>
+                {
+                    b.HasOne("FelixHub.Core.Inbox.InboxNotification", "Notification")
+                        .WithMany("Recipients")
+                        .HasForeignKey("NotificationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_inbox_recipients_inbox_notifications_notification_id");
+
+                    b.Navigation("Notification");
+                });
+
             modelBuilder.Entity("FelixHub.Core.Orders.NotificationLog", b =>
                 {
                     b.HasOne("FelixHub.Core.Orders.Mechanic", null)
@@ -280,6 +383,11 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasConstraintName("fk_order_status_changes_orders_order_id");
 
                     b.Navigation("Order");
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Inbox.InboxNotification", b =>
+                {
+                    b.Navigation("Recipients");
                 });
 #pragma warning restore 612, 618
         }

@@ -1,0 +1,175 @@
+using System.Threading.Channels;
+using FelixHub.Core.Persistence;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace FelixHub.Core.Inbox;
+
+/// <summary>
+/// This host's end of the backplane: one dedicated connection (not from the pool) that LISTENs on
+/// <see cref="InboxBackplane.Channel"/>, checks itself with a query after
+/// <c>Inbox:ListenKeepAliveSeconds</c> of silence, and reconnects with backoff (0.5 s doubling up to
+/// <c>Inbox:ListenReconnectMaxDelaySeconds</c>) when it drops. NOTIFYs sent while it was away are
+/// lost for the sockets (never for the inbox API), so after a reconnect every connected user gets
+/// their current unread count. Messages are handled one at a time, in order, by
+/// <see cref="InboxLocalDelivery"/>.
+/// </summary>
+public sealed partial class InboxListener(
+    IConfiguration configuration,
+    InboxLocalDelivery delivery,
+    IOptionsMonitor<InboxOptions> options,
+    TimeProvider time,
+    ILogger<InboxListener> logger) : BackgroundService
+{
+    public const string ApplicationName = "felixhub-inbox-listener";
+    private const int QueueCapacity = 10_000;
+
+    private readonly Channel<WorkItem> queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(QueueCapacity)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private volatile bool listening;
+
+    /// <summary>True while the LISTEN connection is up (the health check reports it).</summary>
+    public bool IsListening => listening;
+
+    /// <summary>Sends a new socket (<paramref name="send"/> queues to it) its user's unread count, in order with the other events.</summary>
+    public void RequestSync(string userId, Func<ReadOnlyMemory<byte>, bool> send) => Enqueue(new WorkItem(null, [userId], send));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var processing = Task.Run(() => ProcessAsync(stoppingToken), CancellationToken.None);
+        await ListenAsync(stoppingToken);
+        queue.Writer.TryComplete();
+        await processing;
+    }
+
+    private async Task ListenAsync(CancellationToken ct)
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(PersistenceServiceCollectionExtensions.ConnectionStringName))
+        {
+            Pooling = false,
+            ApplicationName = ApplicationName,
+        }.ConnectionString;
+        var failures = 0;
+        var connectedBefore = false;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(connectionString);
+                connection.Notification += (_, e) => OnNotification(e.Payload);
+                await connection.OpenAsync(ct);
+                await using (var listen = new NpgsqlCommand($"LISTEN {InboxBackplane.Channel}", connection))
+                    await listen.ExecuteNonQueryAsync(ct);
+                listening = true;
+                if (connectedBefore)
+                {
+                    LogReconnected(logger, failures);
+                    Enqueue(new WorkItem(null, null, null));
+                }
+                else
+                {
+                    LogListening(logger, InboxBackplane.Channel);
+                }
+                connectedBefore = true;
+                failures = 0;
+
+                while (true)
+                {
+                    var keepAlive = TimeSpan.FromSeconds(options.CurrentValue.ListenKeepAliveSeconds);
+                    if (await connection.WaitAsync(keepAlive, ct)) continue;
+                    await using var ping = new NpgsqlCommand("SELECT 1", connection) { CommandTimeout = 10 };
+                    await ping.ExecuteScalarAsync(ct);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                listening = false;
+                failures++;
+                var delay = TimeSpan.FromSeconds(Math.Min(options.CurrentValue.ListenReconnectMaxDelaySeconds, 0.5 * Math.Pow(2, Math.Min(failures - 1, 16))));
+                LogConnectionLost(logger, failures, delay.TotalSeconds, ex.GetBaseException().Message);
+                try
+                {
+                    await Task.Delay(delay, time, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+            finally
+            {
+                listening = false;
+            }
+        }
+    }
+
+    private void OnNotification(string payload)
+    {
+        if (InboxBackplane.Parse(payload) is { } message) Enqueue(new WorkItem(message, null, null));
+        else LogBadPayload(logger, payload.Length);
+    }
+
+    private void Enqueue(WorkItem item)
+    {
+        if (!queue.Writer.TryWrite(item)) LogQueueFull(logger, QueueCapacity);
+    }
+
+    private async Task ProcessAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var item in queue.Reader.ReadAllAsync(ct))
+            {
+                try
+                {
+                    if (item.Message is { } message) await delivery.DeliverAsync(message, ct);
+                    else if (item.Send is { } send) await delivery.SyncSocketAsync(item.SyncUsers![0], send, ct);
+                    else await delivery.SyncAsync(item.SyncUsers, ct);
+                }
+                catch (Exception ex) when (!ct.IsCancellationRequested)
+                {
+                    LogDeliveryFailed(logger, ex, item.Message?.Kind ?? "sync");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    /// <summary>
+    /// A backplane message, or (when null) a sync of the unread counts of <see cref="SyncUsers"/> (all
+    /// connected users when null) to all their sockets, or only to the one socket <see cref="Send"/> queues to.
+    /// </summary>
+    private sealed record WorkItem(BackplaneMessage? Message, string[]? SyncUsers, Func<ReadOnlyMemory<byte>, bool>? Send);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inbox backplane: listening on channel {Channel}")]
+    private static partial void LogListening(ILogger logger, string channel);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbox backplane: listening again after {Failures} failed attempt(s); resending unread counts to connected users")]
+    private static partial void LogReconnected(ILogger logger, int failures);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbox backplane: connection lost or refused (attempt {Failures}), retrying in {DelaySeconds} s: {Reason}")]
+    private static partial void LogConnectionLost(ILogger logger, int failures, double delaySeconds, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbox backplane: ignored a payload of {Length} characters that is not ours")]
+    private static partial void LogBadPayload(ILogger logger, int length);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Inbox backplane: {Capacity} messages waiting; dropped one (clients resync through GET /api/inbox)")]
+    private static partial void LogQueueFull(ILogger logger, int capacity);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Inbox backplane: delivering a {Kind} message to local sockets failed")]
+    private static partial void LogDeliveryFailed(ILogger logger, Exception ex, string kind);
+}

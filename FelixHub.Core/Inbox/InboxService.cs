@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using FelixHub.Core.Common;
+using FelixHub.Core.Orders;
+using FelixHub.Core.Persistence;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FelixHub.Core.Inbox;
+
+/// <summary>
+/// Creates in-app notifications (seed 002), lists them and marks them read. New notifications are
+/// committed first (one transaction with their recipients), then one fire-and-forget
+/// <see cref="InboxPushJob"/> pushes them. A read commits together with its NOTIFY, so the new unread
+/// count reaches the user's sockets on every replica exactly when it is true.
+/// </summary>
+/// <remarks>
+/// Recipients: a status update and an issue go to the office users (<c>Inbox:OfficeUserIds</c>) and to
+/// the work order's technician when the update names one (<c>technicianId</c>); an office alert goes
+/// to the office users; a manual notification goes to its technician only.
+/// </remarks>
+public sealed partial class InboxService(
+    FelixHubDbContext db,
+    IBackgroundJobClient jobs,
+    IOptionsMonitor<InboxOptions> options,
+    TimeProvider time,
+    ILogger<InboxService> logger)
+{
+    public const int MaxMessageLength = 2000;
+    public const int MaxTextLength = 2000;
+    public const int MaxStatusLength = 50;
+    public const int MaxListLimit = 200;
+
+    public async Task<WorkOrderUpdateResponse> PostWorkOrderUpdateAsync(int workOrderId, WorkOrderUpdateRequest request, CancellationToken ct)
+    {
+        using var scope = Correlation.Push("workOrderId", workOrderId);
+        new Validator()
+            .Required(request.Status, "status", MaxStatusLength)
+            .Optional(request.Notes, "notes", MaxTextLength)
+            .Optional(request.Issues, "issues", MaxTextLength)
+            .Check(request.TechnicianId is null || InboxUserId.IsValid(request.TechnicianId), "technicianId", UserIdRule("technicianId"))
+            .ThrowIfInvalid();
+        if (!await db.Set<Order>().AnyAsync(o => o.Id == workOrderId, ct))
+            throw new NotFoundException("Work order", workOrderId);
+
+        var status = request.Status!.Trim();
+        var notes = request.Notes;
+        // As the seed: an empty issues text reports no issue.
+        var issues = string.IsNullOrWhiteSpace(request.Issues) ? null : request.Issues;
+        var id = workOrderId.ToString(CultureInfo.InvariantCulture);
+        var office = options.CurrentValue.OfficeUserIds;
+        string[] officeAndTechnician = request.TechnicianId is { } technician ? [.. office, technician] : office;
+
+        var created = new List<InboxNotification>
+        {
+            New(InboxNotificationType.StatusUpdate, $"Work order {id} status updated to: {status}", InboxPriority.StatusUpdate, workOrderId,
+                new JsonObject { ["work_order_id"] = workOrderId, ["status"] = status, ["notes"] = notes }, officeAndTechnician),
+        };
+        if (issues is not null)
+            created.Add(New(InboxNotificationType.IssueDetected, Truncate($"Issue reported for work order {id}: {issues}"), InboxPriority.IssueDetected, workOrderId,
+                new JsonObject { ["work_order_id"] = workOrderId, ["issue_description"] = issues }, officeAndTechnician));
+        if (request.AlertOffice == true)
+            created.Add(New(InboxNotificationType.OfficeAlert, $"Office alert requested for work order {id}", InboxPriority.OfficeAlert, workOrderId,
+                new JsonObject { ["work_order_id"] = workOrderId, ["status"] = status, ["notes"] = notes, ["issues"] = issues }, office));
+
+        await SaveAndEnqueuePushAsync(created, ct);
+        LogWorkOrderUpdate(logger, workOrderId, created.Count, created.SelectMany(n => n.Recipients).Select(r => r.UserId).Distinct().Count());
+        return new WorkOrderUpdateResponse(workOrderId, created.Select(Created).ToList());
+    }
+
+    public async Task<CreatedNotificationResponse> CreateManualAsync(ManualNotificationRequest request, CancellationToken ct)
+    {
+        var validator = new Validator()
+            .Check(InboxUserId.IsValid(request.TechnicianId), "technicianId", UserIdRule("technicianId"))
+            .Check(request.WorkOrderId is > 0, "workOrderId", "'workOrderId' is required and must be a positive id.")
+            .Required(request.Message, "message", MaxMessageLength)
+            .Check(InboxPriority.TryParse(request.Priority, out var label, out var priority), "priority",
+                $"'priority' must be one of: {string.Join(", ", InboxPriority.Labels.Keys)}.");
+        validator.ThrowIfInvalid();
+        var workOrderId = request.WorkOrderId!.Value;
+        using var scope = Correlation.Push("workOrderId", workOrderId);
+        if (!await db.Set<Order>().AnyAsync(o => o.Id == workOrderId, ct))
+            throw RequestValidationException.For("workOrderId", $"Work order {workOrderId} does not exist.");
+
+        var notification = New(InboxNotificationType.WorkOrderUpdate, request.Message!.Trim(), priority, workOrderId,
+            new JsonObject
+            {
+                ["work_order_id"] = workOrderId,
+                ["technician_id"] = request.TechnicianId,
+                ["priority"] = label,
+                ["manual"] = true,
+            },
+            [request.TechnicianId!]);
+        await SaveAndEnqueuePushAsync([notification], ct);
+        LogManual(logger, notification.Id, workOrderId, request.TechnicianId!);
+        return Created(notification);
+    }
+
+    public async Task<InboxListResponse> ListAsync(string? userId, bool unreadOnly, int limit, CancellationToken ct)
+    {
+        new Validator()
+            .Check(InboxUserId.IsValid(userId), "userId", UserIdRule("userId"))
+            .Check(limit is >= 1 and <= MaxListLimit, "limit", $"'limit' must be between 1 and {MaxListLimit}.")
+            .ThrowIfInvalid();
+
+        var query = db.Set<InboxRecipient>().AsNoTracking().Where(r => r.UserId == userId);
+        if (unreadOnly) query = query.Where(r => r.ReadAt == null);
+        var rows = await query
+            .OrderByDescending(r => r.Notification!.CreatedAt).ThenByDescending(r => r.NotificationId)
+            .Take(limit)
+            .Select(r => new { r.Notification, r.ReadAt })
+            .ToListAsync(ct);
+        var unread = await UnreadCountAsync(userId!, ct);
+        return new InboxListResponse(unread, rows.Select(r => new InboxItemResponse(
+            r.Notification!.Id, r.Notification.Type, r.Notification.Message, r.Notification.Priority, JsonNode.Parse(r.Notification.Metadata),
+            r.Notification.CreatedAt, r.ReadAt is not null, r.ReadAt, r.Notification.WorkOrderId)).ToList());
+    }
+
+    /// <summary>Marks the user's copy read (idempotent) and, in the same transaction, tells every replica.</summary>
+    public async Task<UnreadCountResponse> MarkReadAsync(Guid notificationId, string? userId, CancellationToken ct)
+    {
+        new Validator().Check(InboxUserId.IsValid(userId), "userId", UserIdRule("userId")).ThrowIfInvalid();
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var now = time.GetUtcNow();
+        var changed = await db.Set<InboxRecipient>()
+            .Where(r => r.NotificationId == notificationId && r.UserId == userId && r.ReadAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.ReadAt, now), ct);
+        if (changed == 0 && !await db.Set<InboxRecipient>().AnyAsync(r => r.NotificationId == notificationId && r.UserId == userId, ct))
+            throw new NotFoundException("Notification", notificationId);
+        if (changed > 0)
+            await InboxBackplane.PublishAsync(db, InboxBackplane.BuildPayloads(BackplaneMessage.Read, [notificationId], [userId!]), ct);
+        var unread = await UnreadCountAsync(userId!, ct);
+        await tx.CommitAsync(ct);
+        if (changed > 0) LogRead(logger, notificationId, userId!, unread);
+        return new UnreadCountResponse(unread);
+    }
+
+    public Task<int> UnreadCountAsync(string userId, CancellationToken ct) =>
+        db.Set<InboxRecipient>().CountAsync(r => r.UserId == userId && r.ReadAt == null, ct);
+
+    private InboxNotification New(string type, string message, int priority, int workOrderId, JsonObject metadata, IEnumerable<string> recipients)
+    {
+        var now = time.GetUtcNow();
+        var id = Guid.CreateVersion7(now);
+        return new InboxNotification
+        {
+            Id = id,
+            Type = type,
+            Message = message,
+            Priority = priority,
+            WorkOrderId = workOrderId,
+            Metadata = metadata.ToJsonString(),
+            CreatedAt = now,
+            Recipients = recipients.Distinct(StringComparer.Ordinal).Select(u => new InboxRecipient { NotificationId = id, UserId = u }).ToList(),
+        };
+    }
+
+    /// <summary>Commits the notifications and their recipients in one SaveChanges (one transaction), then enqueues their push.</summary>
+    private async Task SaveAndEnqueuePushAsync(IReadOnlyList<InboxNotification> notifications, CancellationToken ct)
+    {
+        db.Set<InboxNotification>().AddRange(notifications);
+        await db.SaveChangesAsync(ct);
+
+        var ids = notifications.Where(n => n.Recipients.Count > 0).Select(n => n.Id).ToArray();
+        if (ids.Length < notifications.Count) LogNoRecipients(logger, notifications.Count - ids.Length);
+        if (ids.Length == 0) return;
+        try
+        {
+            var jobId = jobs.Enqueue<InboxPushJob>(j => j.ExecuteAsync(ids, CancellationToken.None));
+            LogEnqueued(logger, ids.Length, jobId);
+        }
+        catch (Exception ex)
+        {
+            // The notifications are saved: the inbox API shows them; only the live push is lost.
+            LogEnqueueFailed(logger, ex, string.Join(", ", ids));
+        }
+    }
+
+    private static CreatedNotificationResponse Created(InboxNotification n) =>
+        new(n.Id, n.Type, n.Message, n.Priority, JsonNode.Parse(n.Metadata), n.CreatedAt, n.WorkOrderId, n.Recipients.Select(r => r.UserId).ToList());
+
+    private static string Truncate(string message) => message.Length <= MaxMessageLength ? message : message[..(MaxMessageLength - 1)] + "…";
+
+    private static string UserIdRule(string field) => $"'{field}' must be 1-{InboxUserId.MaxLength} characters of A-Z a-z 0-9 . _ : @ -";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Work order {WorkOrderId} update: {Count} notification(s) for {Recipients} recipient(s) saved")]
+    private static partial void LogWorkOrderUpdate(ILogger logger, int workOrderId, int count, int recipients);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Manual notification {NotificationId} for work order {WorkOrderId} saved for technician {TechnicianId}")]
+    private static partial void LogManual(ILogger logger, Guid notificationId, int workOrderId, string technicianId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} notification(s) have no recipient (is Inbox:OfficeUserIds empty?); saved, not pushed")]
+    private static partial void LogNoRecipients(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Push of {Count} notification(s) enqueued as job {JobId}")]
+    private static partial void LogEnqueued(ILogger logger, int count, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not enqueue the push of notifications {NotificationIds}; they are saved and listed by the inbox API")]
+    private static partial void LogEnqueueFailed(ILogger logger, Exception ex, string notificationIds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Notification {NotificationId} read by {UserId}; {UnreadCount} unread left")]
+    private static partial void LogRead(ILogger logger, Guid notificationId, string userId, int unreadCount);
+}
