@@ -27,7 +27,18 @@ internal sealed partial class TelegramSender(
 
     public bool IsConfigured => options.CurrentValue.IsConfigured;
 
-    public async Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, CancellationToken cancellationToken)
+    public Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, CancellationToken cancellationToken) =>
+        SendAsync(chatId, (client, token) => client.SendMessage(
+            ToChatId(chatId), html, ParseMode.Html,
+            linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
+            cancellationToken: token), cancellationToken);
+
+    public Task<TelegramSendResult> SendPhotoAsync(string chatId, string photoUrl, string htmlCaption, CancellationToken cancellationToken) =>
+        SendAsync(chatId, (client, token) => client.SendPhoto(
+            ToChatId(chatId), InputFile.FromUri(photoUrl), htmlCaption, ParseMode.Html,
+            cancellationToken: token), cancellationToken);
+
+    private async Task<TelegramSendResult> SendAsync(string chatId, Func<TelegramBotClient, CancellationToken, Task<Message>> send, CancellationToken cancellationToken)
     {
         var current = options.CurrentValue;
         if (!current.IsConfigured)
@@ -40,12 +51,7 @@ internal sealed partial class TelegramSender(
         var pipeline = pipelines.GetPipeline(PipelineName);
         try
         {
-            var message = await pipeline.ExecuteAsync(
-                async token => await client.SendMessage(
-                    ToChatId(chatId), html, ParseMode.Html,
-                    linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
-                    cancellationToken: token),
-                cancellationToken);
+            var message = await pipeline.ExecuteAsync(async token => await send(client, token), cancellationToken);
             return TelegramSendResult.Sent(message.MessageId);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && Classify(ex) is { } failure)

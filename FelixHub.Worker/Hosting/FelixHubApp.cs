@@ -1,6 +1,7 @@
 using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
+using FelixHub.Core.Wildberries;
 using FelixHub.Worker.Api;
 
 namespace FelixHub.Worker.Hosting;
@@ -22,6 +23,7 @@ public static class FelixHubApp
         builder.AddFelixHubHangfire();
         builder.Services.AddTelegram();
         builder.Services.AddOrders();
+        builder.Services.AddWildberries();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -29,6 +31,7 @@ public static class FelixHubApp
         app.MapFelixHubHealth();
         app.MapFelixHubDashboard();
         app.MapOrdersApi();
+        app.MapWildberriesApi();
         return app;
     }
 }
