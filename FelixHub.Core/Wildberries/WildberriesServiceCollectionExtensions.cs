@@ -69,7 +69,7 @@ public static class WildberriesServiceCollectionExtensions
     }
 
     private static void AddClient<T>(IServiceCollection services, RefitSettings settings, Func<WildberriesOptions, string> baseUrl) where T : class =>
-        services.AddRefitClient<T>(settings).ConfigureHttpClient((sp, http) =>
+        services.AddRefitGeneratedClient<T>(settings).ConfigureHttpClient((sp, http) =>
         {
             var o = sp.GetRequiredService<IOptionsMonitor<WildberriesOptions>>().CurrentValue;
             http.BaseAddress = new Uri(baseUrl(o).TrimEnd('/'));

@@ -14,6 +14,7 @@ public sealed class WbSyncLog
 
     public DateTimeOffset StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>Orders new or changed by this run (a re-read row counts nowhere); likewise sales. Reviews: new ones; stocks: rows in the snapshot.</summary>
     public int Orders { get; set; }
     public int Sales { get; set; }
     public int Reviews { get; set; }

@@ -322,8 +322,8 @@ public sealed partial class WbSyncService(
                     run.Events += await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, events, now, ct);
                 }
                 await WbSyncStore.SetCursorAsync(connection, tx, run.CabinetId, WbEndpoint.Orders, next, now, ct);
+                run.Orders += changes.Count;
             }, ct);
-            run.Orders += rows.Count;
 
             if (rows.Count < run.Options.StatisticsPageSize) break;
             if (next == cursor)
@@ -357,8 +357,8 @@ public sealed partial class WbSyncService(
                     run.Events += await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, events, now, ct);
                 }
                 await WbSyncStore.SetCursorAsync(connection, tx, run.CabinetId, WbEndpoint.Sales, next, now, ct);
+                run.Sales += changes.Count;
             }, ct);
-            run.Sales += rows.Count;
 
             if (rows.Count < run.Options.StatisticsPageSize) break;
             if (next == cursor)
@@ -457,7 +457,7 @@ public sealed partial class WbSyncService(
     [LoggerMessage(Level = LogLevel.Information, Message = "WB sync of cabinet {CabinetId} started ({Kind}, log {SyncLogId})")]
     private static partial void LogStarted(ILogger logger, long cabinetId, string kind, long syncLogId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "WB sync of cabinet {CabinetId} {Status}: {Orders} orders, {Sales} sales, {Reviews} new reviews, {Stocks} stock rows, {Events} notifications queued")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "WB sync of cabinet {CabinetId} {Status}: {Orders} orders and {Sales} sales new or changed, {Reviews} new reviews, {Stocks} stock rows, {Events} notifications queued")]
     private static partial void LogFinished(ILogger logger, long cabinetId, WbSyncStatus status, int orders, int sales, int reviews, int stocks, int events);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "WB sync of cabinet {CabinetId}: {Endpoint} left for a later sync (WB allows the next call at {NextAllowedAt:O})")]
