@@ -57,13 +57,13 @@ public sealed class FakeWbServer : IAsyncDisposable
     /// <summary>Rows per statistics page (WB's is ~80,000).</summary>
     public int StatisticsPageSize { get; set; } = 3;
 
-    public static async Task<FakeWbServer> StartAsync()
+    public static async Task<FakeWbServer> StartAsync(int statisticsPageSize = 3)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var server = new FakeWbServer(app);
+        var server = new FakeWbServer(app) { StatisticsPageSize = statisticsPageSize };
         app.Map("/{**path}", server.HandleAsync);
         await app.StartAsync();
         server.BaseUrl = app.Urls.First();

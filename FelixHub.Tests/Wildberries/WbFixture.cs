@@ -47,10 +47,12 @@ public class WbFixture : IAsyncLifetime
     {
     }
 
+    public virtual Task<FakeWbServer> StartWbAsync() => FakeWbServer.StartAsync();
+
     public async Task InitializeAsync()
     {
         Telegram = await FakeTelegramServer.StartAsync();
-        Wb = await FakeWbServer.StartAsync();
+        Wb = await StartWbAsync();
         var settings = Settings(Wb);
         Configure(settings);
         var database = await PostgresServer.CreateDatabaseAsync();

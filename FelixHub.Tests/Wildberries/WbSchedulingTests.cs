@@ -1,10 +1,10 @@
+using FelixHub.Core.Wildberries;
 using FelixHub.Core.Wildberries.Api;
 using FelixHub.Core.Wildberries.Data;
 using FelixHub.Core.Wildberries.Sync;
-using FelixHub.Core.Wildberries;
 using FelixHub.Tests.Infrastructure;
-using Hangfire.Storage;
 using Hangfire;
+using Hangfire.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

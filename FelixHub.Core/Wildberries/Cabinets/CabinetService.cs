@@ -51,8 +51,8 @@ public sealed partial class CabinetService(
         long cabinetId;
         string state;
         await using (var upsert = new NpgsqlCommand($"""
-            INSERT INTO wb_cabinets (api_key_encrypted, api_key_hash, token_type, key_expires_at, state, history_from, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, '{CabinetState.InitialSync}', $5, $6, $6)
+            INSERT INTO wb_cabinets (api_key_encrypted, api_key_hash, token_type, key_expires_at, state, history_from, created_at, updated_at, sync_enqueued_at)
+            VALUES ($1, $2, $3, $4, '{CabinetState.InitialSync}', $5, $6, $6, $6)
             ON CONFLICT (api_key_hash) DO UPDATE SET
                 api_key_encrypted = excluded.api_key_encrypted, token_type = excluded.token_type,
                 key_expires_at = excluded.key_expires_at, updated_at = excluded.updated_at,

@@ -34,7 +34,8 @@ public sealed partial class WbSyncService(
     {
         public required long CabinetId { get; init; }
         public required Guid Owner { get; init; }
-        public required string Token { get; init; }
+        /// <summary>The decrypted API key; only ever in memory, in the Authorization header.</summary>
+        public string Token { get; set; } = "";
         public required int? TokenType { get; init; }
         public required bool Initial { get; init; }
         public required DateTimeOffset HistoryFrom { get; init; }
@@ -64,10 +65,21 @@ public sealed partial class WbSyncService(
         var (state, encryptedKey, tokenType, historyFrom) = claimed.Value;
         var run = new Run
         {
-            CabinetId = cabinetId, Owner = owner, Token = keys.Unprotect(encryptedKey), TokenType = tokenType,
+            CabinetId = cabinetId, Owner = owner, TokenType = tokenType,
             Initial = state == CabinetState.InitialSync, HistoryFrom = historyFrom, Options = o,
         };
         var logId = await StartLogAsync(cabinetId, run.Initial ? "initial" : "regular", ct);
+        try
+        {
+            run.Token = keys.Unprotect(encryptedKey);
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            // The key ring lost the key that encrypted this API key: nothing to sync with until it is registered again.
+            LogKeyUnreadable(logger, ex, cabinetId);
+            await FinishAsync(run, logId, WbSyncStatus.Failed, "the stored API key cannot be decrypted (Data Protection key ring); register the key again", [], keyRejected: true, ct);
+            return new WbSyncResult(WbSyncStatus.Failed, logId, 0, "the stored API key cannot be decrypted");
+        }
         LogStarted(logger, cabinetId, run.Initial ? "initial" : "regular", logId);
 
         var errors = new List<string>();
@@ -471,6 +483,9 @@ public sealed partial class WbSyncService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Initial WB sync of cabinet {CabinetId} complete; its users are told the main menu is available")]
     private static partial void LogInitialCompleted(ILogger logger, long cabinetId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "WB sync of cabinet {CabinetId}: the stored API key cannot be decrypted; the cabinet waits for the key to be registered again")]
+    private static partial void LogKeyUnreadable(ILogger logger, Exception exception, long cabinetId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not enqueue the WB notification dispatch; the recurring dispatch will send them")]
     private static partial void LogDispatchEnqueueFailed(ILogger logger, Exception exception);
