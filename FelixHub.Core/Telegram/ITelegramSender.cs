@@ -10,4 +10,7 @@ public interface ITelegramSender
 
     /// <summary>Sends an HTML message (the caller escapes user values with <see cref="TelegramHtml.Escape"/>).</summary>
     Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, CancellationToken cancellationToken);
+
+    /// <summary>Sends a photo by URL with an HTML caption (at most 1,024 characters); same pipeline and classification as text.</summary>
+    Task<TelegramSendResult> SendPhotoAsync(string chatId, string photoUrl, string htmlCaption, CancellationToken cancellationToken);
 }

@@ -42,6 +42,11 @@ internal sealed partial class TelegramSender(
             linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
             cancellationToken: token), cancellationToken);
 
+    public Task<TelegramSendResult> SendPhotoAsync(string chatId, string photoUrl, string htmlCaption, CancellationToken cancellationToken) =>
+        SendAsync(chatId, (client, chat, token) => client.SendPhoto(
+            chat, InputFile.FromUri(photoUrl), htmlCaption, ParseMode.Html,
+            cancellationToken: token), cancellationToken);
+
     /// <summary>
     /// Every Bot API call goes through here: configuration check, the resilience pipeline (retry →
     /// breaker → timeout), the shared rate limit inside each attempt, classification and metrics.

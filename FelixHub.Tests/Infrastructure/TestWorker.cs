@@ -100,7 +100,17 @@ public sealed class TestWorker : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        await App.StopAsync();
+        try
+        {
+            await App.StopAsync();
+        }
+        catch (OperationCanceledException)
+        {
+            // Known (issue 7): after a database outage Hangfire's server can overrun the host's
+            // shutdown timeout on a loaded machine. Shutdown is tested on its own; here it must not
+            // turn the test of something else red.
+            Console.Error.WriteLine("warning: the worker's stop overran its shutdown timeout");
+        }
         await App.DisposeAsync();
     }
 }

@@ -115,7 +115,11 @@ public sealed class OrdersApiValidationTests(WorkerFixture fixture) : IClassFixt
     {
         var huge = """{"carNumber":"AB1","category":"X","parts":[""" + string.Join(',', Enumerable.Repeat("\"" + new string('x', 1000) + "\"", 1200)) + "]}";
 
-        var response = await SendRawAsync(HttpMethod.Post, "/api/orders", huge);
+        // Expect: 100-continue lets the server refuse on Content-Length before the body is sent, as a
+        // well-behaved client would; without it the client may still be writing when the 413 closes the connection.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/orders") { Content = new StringContent(huge, Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+        var response = await worker.Http.SendAsync(request);
 
         response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
     }

@@ -3,6 +3,7 @@ using FelixHub.Core.Monitoring;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
+using FelixHub.Core.Wildberries;
 using FelixHub.Worker.Api;
 using FelixHub.Worker.Inbox;
 
@@ -27,6 +28,7 @@ public static class FelixHubApp
         builder.Services.AddOrders();
         builder.Services.AddMonitoring();
         builder.Services.AddInbox().AddInboxWebSockets();
+        builder.Services.AddWildberries();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -37,6 +39,7 @@ public static class FelixHubApp
         app.MapMetricsApi();
         app.MapFelixHubMetrics();
         app.MapInboxApi();
+        app.MapWildberriesApi();
         return app;
     }
 }

@@ -326,6 +326,873 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.ToTable("order_status_changes", (string)null);
                 });
 
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.CabinetUser", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("CabinetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cabinet_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("TelegramId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("telegram_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_cabinet_users");
+
+                    b.HasIndex("TelegramId")
+                        .HasDatabaseName("ix_cabinet_users_telegram_id");
+
+                    b.HasIndex("CabinetId", "TelegramId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_cabinet_users_cabinet_id_telegram_id");
+
+                    b.ToTable("cabinet_users", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.DataProtectionKeyRecord", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("FriendlyName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id")
+                        .HasName("pk_data_protection_keys");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.NotificationHistory", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long?>("CabinetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cabinet_id");
+
+                    b.Property<string>("EventKey")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("event_key");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("event_type");
+
+                    b.Property<DateTimeOffset>("SentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sent_at");
+
+                    b.Property<long>("TelegramId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("telegram_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_notification_history");
+
+                    b.HasIndex("SentAt")
+                        .HasDatabaseName("ix_notification_history_sent_at");
+
+                    b.HasIndex("TelegramId", "EventKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_notification_history_telegram_id_event_key");
+
+                    b.ToTable("notification_history", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.NotificationSettings", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("CriticalStocksEnabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("critical_stocks_enabled");
+
+                    b.Property<bool>("NegativeReviewsEnabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("negative_reviews_enabled");
+
+                    b.Property<bool>("NewOrdersEnabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("new_orders_enabled");
+
+                    b.Property<bool>("NotificationsEnabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("notifications_enabled");
+
+                    b.Property<bool>("OrderBuyoutsEnabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("order_buyouts_enabled");
+
+                    b.Property<bool>("OrderCancellationsEnabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("order_cancellations_enabled");
+
+                    b.Property<bool>("OrderReturnsEnabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("order_returns_enabled");
+
+                    b.Property<long>("TelegramId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("telegram_id");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_notification_settings");
+
+                    b.HasIndex("TelegramId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_notification_settings_telegram_id");
+
+                    b.ToTable("notification_settings", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbCabinet", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("ApiKeyEncrypted")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("api_key_encrypted");
+
+                    b.Property<string>("ApiKeyHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("api_key_hash");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("HistoryFrom")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("history_from");
+
+                    b.Property<DateTimeOffset?>("InitialSyncCompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("initial_sync_completed_at");
+
+                    b.Property<DateTimeOffset?>("KeyExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("key_expires_at");
+
+                    b.Property<DateTimeOffset?>("LastSyncAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_sync_at");
+
+                    b.Property<string>("LastSyncError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("last_sync_error");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("state");
+
+                    b.Property<DateTimeOffset?>("SyncEnqueuedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sync_enqueued_at");
+
+                    b.Property<Guid?>("SyncLeaseOwner")
+                        .HasColumnType("uuid")
+                        .HasColumnName("sync_lease_owner");
+
+                    b.Property<DateTimeOffset?>("SyncLeaseUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sync_lease_until");
+
+                    b.Property<int?>("TokenType")
+                        .HasColumnType("integer")
+                        .HasColumnName("token_type");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_wb_cabinets");
+
+                    b.HasIndex("ApiKeyHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_wb_cabinets_api_key_hash");
+
+                    b.HasIndex("State")
+                        .HasDatabaseName("ix_wb_cabinets_state");
+
+                    b.ToTable("wb_cabinets", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbNotification", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<long>("CabinetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cabinet_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("error");
+
+                    b.Property<string>("EventKey")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("event_key");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("event_type");
+
+                    b.Property<DateTimeOffset>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<string>("PhotoUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("photo_url");
+
+                    b.Property<DateTimeOffset?>("SentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sent_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<long>("TelegramId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("telegram_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("text");
+
+                    b.HasKey("Id")
+                        .HasName("pk_wb_notifications");
+
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("ix_wb_notifications_pending_due")
+                        .HasFilter("status = 'pending'");
+
+                    b.HasIndex("CabinetId", "CreatedAt")
+                        .HasDatabaseName("ix_wb_notifications_cabinet_id_created_at");
+
+                    b.HasIndex("TelegramId", "EventKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_wb_notifications_telegram_id_event_key");
+
+                    b.ToTable("wb_notifications", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbOrder", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Barcode")
+                        .HasColumnType("text")
+                        .HasColumnName("barcode");
+
+                    b.Property<string>("Brand")
+                        .HasColumnType("text")
+                        .HasColumnName("brand");
+
+                    b.Property<long>("CabinetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cabinet_id");
+
+                    b.Property<DateTimeOffset?>("CancelDate")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cancel_date");
+
+                    b.Property<string>("Category")
+                        .HasColumnType("text")
+                        .HasColumnName("category");
+
+                    b.Property<string>("CountryName")
+                        .HasColumnType("text")
+                        .HasColumnName("country_name");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("Date")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("date");
+
+                    b.Property<int>("DiscountPercent")
+                        .HasColumnType("integer")
+                        .HasColumnName("discount_percent");
+
+                    b.Property<decimal>("FinishedPrice")
+                        .HasColumnType("numeric")
+                        .HasColumnName("finished_price");
+
+                    b.Property<string>("GNumber")
+                        .HasColumnType("text")
+                        .HasColumnName("g_number");
+
+                    b.Property<bool>("IsCancel")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_cancel");
+
+                    b.Property<DateTimeOffset>("LastChangeDate")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_change_date");
+
+                    b.Property<long>("NmId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("nm_id");
+
+                    b.Property<string>("OblastOkrugName")
+                        .HasColumnType("text")
+                        .HasColumnName("oblast_okrug_name");
+
+                    b.Property<decimal>("PriceWithDisc")
+                        .HasColumnType("numeric")
+                        .HasColumnName("price_with_disc");
+
+                    b.Property<string>("RegionName")
+                        .HasColumnType("text")
+                        .HasColumnName("region_name");
+
+                    b.Property<decimal>("Spp")
+                        .HasColumnType("numeric")
+                        .HasColumnName("spp");
+
+                    b.Property<string>("Srid")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("srid");
+
+                    b.Property<string>("Subject")
+                        .HasColumnType("text")
+                        .HasColumnName("subject");
+
+                    b.Property<string>("SupplierArticle")
+                        .HasColumnType("text")
+                        .HasColumnName("supplier_article");
+
+                    b.Property<string>("TechSize")
+                        .HasColumnType("text")
+                        .HasColumnName("tech_size");
+
+                    b.Property<decimal>("TotalPrice")
+                        .HasColumnType("numeric")
+                        .HasColumnName("total_price");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("WarehouseName")
+                        .HasColumnType("text")
+                        .HasColumnName("warehouse_name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_wb_orders");
+
+                    b.HasIndex("CabinetId", "Date")
+                        .HasDatabaseName("ix_wb_orders_cabinet_id_date");
+
+                    b.HasIndex("CabinetId", "Srid")
+                        .IsUnique()
+                        .HasDatabaseName("ix_wb_orders_cabinet_id_srid");
+
+                    b.ToTable("wb_orders", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbProduct", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Article")
+                        .HasColumnType("text")
+                        .HasColumnName("article");
+
+                    b.Property<string>("Brand")
+                        .HasColumnType("text")
+                        .HasColumnName("brand");
+
+                    b.Property<long>("CabinetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cabinet_id");
+
+                    b.Property<string>("ImageUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("image_url");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<long>("NmId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("nm_id");
+
+                    b.Property<string>("Subject")
+                        .HasColumnType("text")
+                        .HasColumnName("subject");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_wb_products");
+
+                    b.HasIndex("CabinetId", "NmId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_wb_products_cabinet_id_nm_id");
+
+                    b.ToTable("wb_products", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbRateLimit", b =>
+                {
+                    b.Property<long>("CabinetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cabinet_id");
+
+                    b.Property<string>("Endpoint")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("endpoint");
+
+                    b.Property<DateTimeOffset>("NextAllowedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_allowed_at");
+
+                    b.HasKey("CabinetId", "Endpoint")
+                        .HasName("pk_wb_rate_limits");
+
+                    b.ToTable("wb_rate_limits", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbReview", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Brand")
+                        .HasColumnType("text")
+                        .HasColumnName("brand");
+
+                    b.Property<long>("CabinetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cabinet_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("CreatedDate")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_date");
+
+                    b.Property<long>("NmId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("nm_id");
+
+                    b.Property<string>("ProductName")
+                        .HasColumnType("text")
+                        .HasColumnName("product_name");
+
+                    b.Property<string>("ReviewId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("review_id");
+
+                    b.Property<string>("SupplierArticle")
+                        .HasColumnType("text")
+                        .HasColumnName("supplier_article");
+
+                    b.Property<string>("Text")
+                        .HasColumnType("text")
+                        .HasColumnName("text");
+
+                    b.Property<int>("Valuation")
+                        .HasColumnType("integer")
+                        .HasColumnName("valuation");
+
+                    b.HasKey("Id")
+                        .HasName("pk_wb_reviews");
+
+                    b.HasIndex("CabinetId", "CreatedDate")
+                        .HasDatabaseName("ix_wb_reviews_cabinet_id_created_date");
+
+                    b.HasIndex("CabinetId", "ReviewId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_wb_reviews_cabinet_id_review_id");
+
+                    b.ToTable("wb_reviews", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbSale", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Barcode")
+                        .HasColumnType("text")
+                        .HasColumnName("barcode");
+
+                    b.Property<string>("Brand")
+                        .HasColumnType("text")
+                        .HasColumnName("brand");
+
+                    b.Property<long>("CabinetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cabinet_id");
+
+                    b.Property<string>("CountryName")
+                        .HasColumnType("text")
+                        .HasColumnName("country_name");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("Date")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("date");
+
+                    b.Property<decimal>("FinishedPrice")
+                        .HasColumnType("numeric")
+                        .HasColumnName("finished_price");
+
+                    b.Property<decimal>("ForPay")
+                        .HasColumnType("numeric")
+                        .HasColumnName("for_pay");
+
+                    b.Property<string>("GNumber")
+                        .HasColumnType("text")
+                        .HasColumnName("g_number");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("kind");
+
+                    b.Property<DateTimeOffset>("LastChangeDate")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_change_date");
+
+                    b.Property<long>("NmId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("nm_id");
+
+                    b.Property<string>("OblastOkrugName")
+                        .HasColumnType("text")
+                        .HasColumnName("oblast_okrug_name");
+
+                    b.Property<decimal>("PriceWithDisc")
+                        .HasColumnType("numeric")
+                        .HasColumnName("price_with_disc");
+
+                    b.Property<string>("RegionName")
+                        .HasColumnType("text")
+                        .HasColumnName("region_name");
+
+                    b.Property<string>("SaleId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("sale_id");
+
+                    b.Property<string>("Srid")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("srid");
+
+                    b.Property<string>("Subject")
+                        .HasColumnType("text")
+                        .HasColumnName("subject");
+
+                    b.Property<string>("SupplierArticle")
+                        .HasColumnType("text")
+                        .HasColumnName("supplier_article");
+
+                    b.Property<string>("TechSize")
+                        .HasColumnType("text")
+                        .HasColumnName("tech_size");
+
+                    b.Property<decimal>("TotalPrice")
+                        .HasColumnType("numeric")
+                        .HasColumnName("total_price");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("WarehouseName")
+                        .HasColumnType("text")
+                        .HasColumnName("warehouse_name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_wb_sales");
+
+                    b.HasIndex("CabinetId", "Date")
+                        .HasDatabaseName("ix_wb_sales_cabinet_id_date");
+
+                    b.HasIndex("CabinetId", "SaleId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_wb_sales_cabinet_id_sale_id");
+
+                    b.ToTable("wb_sales", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbStock", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("CabinetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cabinet_id");
+
+                    b.Property<long>("ChrtId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("chrt_id");
+
+                    b.Property<int>("InWayFromClient")
+                        .HasColumnType("integer")
+                        .HasColumnName("in_way_from_client");
+
+                    b.Property<int>("InWayToClient")
+                        .HasColumnType("integer")
+                        .HasColumnName("in_way_to_client");
+
+                    b.Property<long>("NmId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("nm_id");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("integer")
+                        .HasColumnName("quantity");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("WarehouseName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("warehouse_name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_wb_stocks");
+
+                    b.HasIndex("CabinetId", "NmId", "ChrtId", "WarehouseName")
+                        .IsUnique()
+                        .HasDatabaseName("ix_wb_stocks_cabinet_id_nm_id_chrt_id_warehouse_name");
+
+                    b.ToTable("wb_stocks", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbSyncCursor", b =>
+                {
+                    b.Property<long>("CabinetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cabinet_id");
+
+                    b.Property<string>("Endpoint")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("endpoint");
+
+                    b.Property<string>("Cursor")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("cursor");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("CabinetId", "Endpoint")
+                        .HasName("pk_wb_sync_cursors");
+
+                    b.ToTable("wb_sync_cursors", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbSyncLog", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("CabinetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cabinet_id");
+
+                    b.Property<string>("Deferred")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("deferred");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("error");
+
+                    b.Property<int>("Events")
+                        .HasColumnType("integer")
+                        .HasColumnName("events");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("kind");
+
+                    b.Property<int>("Orders")
+                        .HasColumnType("integer")
+                        .HasColumnName("orders");
+
+                    b.Property<int>("Products")
+                        .HasColumnType("integer")
+                        .HasColumnName("products");
+
+                    b.Property<int>("Reviews")
+                        .HasColumnType("integer")
+                        .HasColumnName("reviews");
+
+                    b.Property<int>("Sales")
+                        .HasColumnType("integer")
+                        .HasColumnName("sales");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<int>("Stocks")
+                        .HasColumnType("integer")
+                        .HasColumnName("stocks");
+
+                    b.HasKey("Id")
+                        .HasName("pk_wb_sync_logs");
+
+                    b.HasIndex("CabinetId", "StartedAt")
+                        .HasDatabaseName("ix_wb_sync_logs_cabinet_id_started_at");
+
+                    b.ToTable("wb_sync_logs", (string)null);
+                });
+
             modelBuilder.Entity("FelixHub.Core.Inbox.InboxNotification", b =>
                 {
                     b.HasOne("FelixHub.Core.Orders.Order", null)
@@ -383,6 +1250,106 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasConstraintName("fk_order_status_changes_orders_order_id");
 
                     b.Navigation("Order");
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.CabinetUser", b =>
+                {
+                    b.HasOne("FelixHub.Core.Wildberries.Data.WbCabinet", null)
+                        .WithMany()
+                        .HasForeignKey("CabinetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_cabinet_users_wb_cabinet_cabinet_id");
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbNotification", b =>
+                {
+                    b.HasOne("FelixHub.Core.Wildberries.Data.WbCabinet", null)
+                        .WithMany()
+                        .HasForeignKey("CabinetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_wb_notifications_wb_cabinets_cabinet_id");
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbOrder", b =>
+                {
+                    b.HasOne("FelixHub.Core.Wildberries.Data.WbCabinet", null)
+                        .WithMany()
+                        .HasForeignKey("CabinetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_wb_orders_wb_cabinets_cabinet_id");
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbProduct", b =>
+                {
+                    b.HasOne("FelixHub.Core.Wildberries.Data.WbCabinet", null)
+                        .WithMany()
+                        .HasForeignKey("CabinetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_wb_products_wb_cabinets_cabinet_id");
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbRateLimit", b =>
+                {
+                    b.HasOne("FelixHub.Core.Wildberries.Data.WbCabinet", null)
+                        .WithMany()
+                        .HasForeignKey("CabinetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_wb_rate_limits_wb_cabinets_cabinet_id");
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbReview", b =>
+                {
+                    b.HasOne("FelixHub.Core.Wildberries.Data.WbCabinet", null)
+                        .WithMany()
+                        .HasForeignKey("CabinetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_wb_reviews_wb_cabinets_cabinet_id");
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbSale", b =>
+                {
+                    b.HasOne("FelixHub.Core.Wildberries.Data.WbCabinet", null)
+                        .WithMany()
+                        .HasForeignKey("CabinetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_wb_sales_wb_cabinets_cabinet_id");
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbStock", b =>
+                {
+                    b.HasOne("FelixHub.Core.Wildberries.Data.WbCabinet", null)
+                        .WithMany()
+                        .HasForeignKey("CabinetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_wb_stocks_wb_cabinets_cabinet_id");
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbSyncCursor", b =>
+                {
+                    b.HasOne("FelixHub.Core.Wildberries.Data.WbCabinet", null)
+                        .WithMany()
+                        .HasForeignKey("CabinetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_wb_sync_cursors_wb_cabinets_cabinet_id");
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbSyncLog", b =>
+                {
+                    b.HasOne("FelixHub.Core.Wildberries.Data.WbCabinet", null)
+                        .WithMany()
+                        .HasForeignKey("CabinetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_wb_sync_logs_wb_cabinets_cabinet_id");
                 });
 
             modelBuilder.Entity("FelixHub.Core.Inbox.InboxNotification", b =>

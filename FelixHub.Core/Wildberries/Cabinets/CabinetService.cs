@@ -1,0 +1,220 @@
+using System.Net;
+using FelixHub.Core.Common;
+using FelixHub.Core.Persistence;
+using FelixHub.Core.Wildberries.Api;
+using FelixHub.Core.Wildberries.Data;
+using FelixHub.Core.Wildberries.Sync;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Refit;
+
+namespace FelixHub.Core.Wildberries.Cabinets;
+
+/// <summary>
+/// Registration of a seller's key (seed 003): checked locally (JWT shape, expiry) and by WB's
+/// <c>/ping</c>, stored encrypted, joined to an existing cabinet when the same key is already known,
+/// and followed by the silent initial sync. Also the cabinet view and the users' notification settings.
+/// </summary>
+public sealed partial class CabinetService(
+    FelixHubDbContext db,
+    NpgsqlDataSource dataSource,
+    IWbStatisticsApi statistics,
+    WbKeyProtector keys,
+    IBackgroundJobClient jobs,
+    IOptionsMonitor<WildberriesOptions> options,
+    TimeProvider time,
+    ILogger<CabinetService> logger)
+{
+    public async Task<RegisterCabinetResponse> RegisterAsync(RegisterCabinetRequest request, CancellationToken ct)
+    {
+        var apiKey = request.ApiKey?.Trim();
+        new Validator()
+            .Check(request.TelegramId is > 0, "telegramId", "'telegramId' must be the user's positive Telegram id.")
+            .Required(apiKey, "apiKey", WbApiKey.MaxLength)
+            .ThrowIfInvalid();
+        var telegramId = request.TelegramId!.Value;
+        var now = time.GetUtcNow();
+
+        if (WbApiKey.Inspect(apiKey!, now, out var info) is { } problem)
+            throw RequestValidationException.For("apiKey", problem);
+        await PingAsync(apiKey!, ct);
+
+        var hash = WbApiKey.Hash(apiKey!);
+        var encrypted = keys.Protect(apiKey!);
+        var historyFrom = now - TimeSpan.FromDays(options.CurrentValue.InitialSyncDays);
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        long cabinetId;
+        string state;
+        await using (var upsert = new NpgsqlCommand($"""
+            INSERT INTO wb_cabinets (api_key_encrypted, api_key_hash, token_type, key_expires_at, state, history_from, created_at, updated_at, sync_enqueued_at)
+            VALUES ($1, $2, $3, $4, '{CabinetState.InitialSync}', $5, $6, $6, $6)
+            ON CONFLICT (api_key_hash) DO UPDATE SET
+                api_key_encrypted = excluded.api_key_encrypted, token_type = excluded.token_type,
+                key_expires_at = excluded.key_expires_at, updated_at = excluded.updated_at,
+                state = CASE WHEN wb_cabinets.state = '{CabinetState.KeyRejected}'
+                             THEN CASE WHEN wb_cabinets.initial_sync_completed_at IS NULL THEN '{CabinetState.InitialSync}' ELSE '{CabinetState.Active}' END
+                             ELSE wb_cabinets.state END
+            RETURNING id, state
+            """, connection, tx))
+        {
+            upsert.Parameters.Add(SqlJson.Text(encrypted));
+            upsert.Parameters.Add(SqlJson.Text(hash));
+            upsert.Parameters.Add(new NpgsqlParameter { Value = (object?)info.TokenType ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+            upsert.Parameters.Add(new NpgsqlParameter { Value = info.ExpiresAt is { } e ? e : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+            upsert.Parameters.Add(SqlJson.Time(historyFrom));
+            upsert.Parameters.Add(SqlJson.Time(now));
+            await using var reader = await upsert.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            cabinetId = reader.GetInt64(0);
+            state = reader.GetString(1);
+        }
+
+        bool joined;
+        await using (var user = new NpgsqlCommand("""
+            INSERT INTO cabinet_users (cabinet_id, telegram_id, created_at) VALUES ($1, $2, $3)
+            ON CONFLICT (cabinet_id, telegram_id) DO NOTHING
+            """, connection, tx))
+        {
+            user.Parameters.Add(SqlJson.Long(cabinetId));
+            user.Parameters.Add(SqlJson.Long(telegramId));
+            user.Parameters.Add(SqlJson.Time(now));
+            joined = await user.ExecuteNonQueryAsync(ct) == 1;
+        }
+
+        // A user joining a cabinet whose initial sync is done gets the "main menu" message at once.
+        var queuedMessage = false;
+        if (state == CabinetState.Active)
+        {
+            var counts = await CountsAsync(connection, tx, cabinetId, ct);
+            queuedMessage = await WbSyncStore.EnqueueAsync(connection, tx, cabinetId,
+                [WbSyncService.SyncCompleteEvent(cabinetId, counts[0], counts[1], counts[2], counts[3])], now, ct, onlyTelegramId: telegramId) > 0;
+        }
+        await tx.CommitAsync(ct);
+        LogRegistered(logger, cabinetId, telegramId, state, joined);
+
+        if (state == CabinetState.InitialSync)
+            jobs.Enqueue<WbCabinetSyncJob>(j => j.ExecuteAsync(cabinetId, CancellationToken.None));
+        else if (queuedMessage)
+            jobs.Enqueue<WbNotificationDispatchJob>(j => j.ExecuteAsync(CancellationToken.None));
+        return new RegisterCabinetResponse(cabinetId, state);
+    }
+
+    public async Task<CabinetResponse> GetAsync(long id, CancellationToken ct)
+    {
+        var cabinet = await db.Set<WbCabinet>().AsNoTracking().Where(c => c.Id == id)
+            .Select(c => new { c.Id, c.State, c.LastSyncAt }).SingleOrDefaultAsync(ct)
+            ?? throw new NotFoundException("Cabinet", id);
+        var users = await db.Set<CabinetUser>().AsNoTracking().Where(u => u.CabinetId == id).OrderBy(u => u.CreatedAt).ThenBy(u => u.Id)
+            .Select(u => new CabinetUserResponse(u.TelegramId, u.CreatedAt)).ToListAsync(ct);
+        return new CabinetResponse(cabinet.Id, cabinet.State, cabinet.LastSyncAt, users);
+    }
+
+    public async Task<NotificationSettingsDto> GetSettingsAsync(long telegramId, CancellationToken ct)
+    {
+        CheckTelegramId(telegramId);
+        var settings = await db.Set<NotificationSettings>().AsNoTracking().SingleOrDefaultAsync(s => s.TelegramId == telegramId, ct);
+        if (settings is null && !await db.Set<CabinetUser>().AnyAsync(u => u.TelegramId == telegramId, ct))
+            throw new NotFoundException("User", telegramId);
+        return ToDto(settings ?? new NotificationSettings { TelegramId = telegramId });
+    }
+
+    public async Task<NotificationSettingsDto> PutSettingsAsync(long telegramId, NotificationSettingsDto body, CancellationToken ct)
+    {
+        CheckTelegramId(telegramId);
+        const string message = "is required (every switch is sent on PUT).";
+        new Validator()
+            .Check(body.NotificationsEnabled is not null, "notificationsEnabled", "'notificationsEnabled' " + message)
+            .Check(body.NewOrdersEnabled is not null, "newOrdersEnabled", "'newOrdersEnabled' " + message)
+            .Check(body.OrderBuyoutsEnabled is not null, "orderBuyoutsEnabled", "'orderBuyoutsEnabled' " + message)
+            .Check(body.OrderCancellationsEnabled is not null, "orderCancellationsEnabled", "'orderCancellationsEnabled' " + message)
+            .Check(body.OrderReturnsEnabled is not null, "orderReturnsEnabled", "'orderReturnsEnabled' " + message)
+            .Check(body.NegativeReviewsEnabled is not null, "negativeReviewsEnabled", "'negativeReviewsEnabled' " + message)
+            .Check(body.CriticalStocksEnabled is not null, "criticalStocksEnabled", "'criticalStocksEnabled' " + message)
+            .ThrowIfInvalid();
+
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO notification_settings (telegram_id, notifications_enabled, new_orders_enabled, order_buyouts_enabled,
+                order_cancellations_enabled, order_returns_enabled, negative_reviews_enabled, critical_stocks_enabled, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (telegram_id) DO UPDATE SET
+                notifications_enabled = excluded.notifications_enabled, new_orders_enabled = excluded.new_orders_enabled,
+                order_buyouts_enabled = excluded.order_buyouts_enabled, order_cancellations_enabled = excluded.order_cancellations_enabled,
+                order_returns_enabled = excluded.order_returns_enabled, negative_reviews_enabled = excluded.negative_reviews_enabled,
+                critical_stocks_enabled = excluded.critical_stocks_enabled, updated_at = excluded.updated_at
+            """);
+        command.Parameters.Add(SqlJson.Long(telegramId));
+        foreach (var flag in new[] { body.NotificationsEnabled, body.NewOrdersEnabled, body.OrderBuyoutsEnabled, body.OrderCancellationsEnabled,
+                     body.OrderReturnsEnabled, body.NegativeReviewsEnabled, body.CriticalStocksEnabled })
+            command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = flag!.Value });
+        command.Parameters.Add(SqlJson.Time(time.GetUtcNow()));
+        await command.ExecuteNonQueryAsync(ct);
+        LogSettingsChanged(logger, telegramId);
+        return body;
+    }
+
+    private async Task PingAsync(string apiKey, CancellationToken ct)
+    {
+        try
+        {
+            var ping = await statistics.PingAsync(apiKey, ct);
+            if (!string.Equals(ping.Status, "OK", StringComparison.OrdinalIgnoreCase))
+                throw new WbUnavailableException($"WB's /ping answered status '{ping.Status}'.");
+        }
+        catch (ApiException ex) when (ex.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            LogKeyRejected(logger, (int)ex.StatusCode);
+            throw RequestValidationException.For("apiKey",
+                $"Wildberries rejected the key ({(int)ex.StatusCode}): {WbErrors.Describe(ex.Content)}. Check that the token is current and has access to statistics.");
+        }
+        catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.TooManyRequests)
+        {
+            var retry = WbErrors.RetryAfter(ex.Headers, time.GetUtcNow());
+            throw new WbUnavailableException("Wildberries limits /ping (3 calls per 30 s); try again shortly.", retry, ex);
+        }
+        catch (ApiException ex)
+        {
+            throw new WbUnavailableException($"Wildberries could not check the key ({(int)ex.StatusCode}): {WbErrors.Describe(ex.Content)}", null, ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new WbUnavailableException("Wildberries is unreachable; try again shortly.", null, ex);
+        }
+        catch (TaskCanceledException ex) when (!ct.IsCancellationRequested)
+        {
+            throw new WbUnavailableException("Wildberries did not answer in time; try again shortly.", null, ex);
+        }
+    }
+
+    private static async Task<int[]> CountsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long cabinetId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT (SELECT count(*) FROM wb_orders WHERE cabinet_id = $1)::int, (SELECT count(*) FROM wb_sales WHERE cabinet_id = $1)::int,
+                   (SELECT count(*) FROM wb_reviews WHERE cabinet_id = $1)::int, (SELECT count(*) FROM wb_products WHERE cabinet_id = $1)::int
+            """, connection, tx);
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return [reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3)];
+    }
+
+    private static void CheckTelegramId(long telegramId) =>
+        new Validator().Check(telegramId > 0, "telegramId", "'telegramId' must be a positive Telegram id.").ThrowIfInvalid();
+
+    private static NotificationSettingsDto ToDto(NotificationSettings s) =>
+        new(s.NotificationsEnabled, s.NewOrdersEnabled, s.OrderBuyoutsEnabled, s.OrderCancellationsEnabled, s.OrderReturnsEnabled,
+            s.NegativeReviewsEnabled, s.CriticalStocksEnabled);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Telegram user {TelegramId} registered a WB key: cabinet {CabinetId} ({State}, new user: {Joined})")]
+    private static partial void LogRegistered(ILogger logger, long cabinetId, long telegramId, string state, bool joined);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "WB rejected a key at registration ({Status})")]
+    private static partial void LogKeyRejected(ILogger logger, int status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Notification settings of Telegram user {TelegramId} changed")]
+    private static partial void LogSettingsChanged(ILogger logger, long telegramId);
+}

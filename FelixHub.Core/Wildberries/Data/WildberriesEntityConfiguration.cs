@@ -1,0 +1,179 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace FelixHub.Core.Wildberries.Data;
+
+internal sealed class WbCabinetConfiguration : IEntityTypeConfiguration<WbCabinet>
+{
+    public void Configure(EntityTypeBuilder<WbCabinet> b)
+    {
+        b.ToTable("wb_cabinets");
+        b.Property(c => c.ApiKeyHash).HasMaxLength(64);
+        b.Property(c => c.State).HasMaxLength(20);
+        b.Property(c => c.LastSyncError).HasMaxLength(2000);
+        b.HasIndex(c => c.ApiKeyHash).IsUnique();
+        b.HasIndex(c => c.State);
+    }
+}
+
+internal sealed class CabinetUserConfiguration : IEntityTypeConfiguration<CabinetUser>
+{
+    public void Configure(EntityTypeBuilder<CabinetUser> b)
+    {
+        b.ToTable("cabinet_users");
+        b.HasOne<WbCabinet>().WithMany().HasForeignKey(u => u.CabinetId).OnDelete(DeleteBehavior.Cascade);
+        b.HasIndex(u => new { u.CabinetId, u.TelegramId }).IsUnique();
+        b.HasIndex(u => u.TelegramId);
+    }
+}
+
+internal sealed class WbOrderConfiguration : IEntityTypeConfiguration<WbOrder>
+{
+    public void Configure(EntityTypeBuilder<WbOrder> b)
+    {
+        b.ToTable("wb_orders");
+        b.Property(o => o.Srid).HasMaxLength(100);
+        foreach (var money in new[] { nameof(WbOrder.TotalPrice), nameof(WbOrder.Spp), nameof(WbOrder.FinishedPrice), nameof(WbOrder.PriceWithDisc) })
+            b.Property(money).HasColumnType("numeric");
+        b.HasOne<WbCabinet>().WithMany().HasForeignKey(o => o.CabinetId).OnDelete(DeleteBehavior.Cascade);
+        // srid is WB's order id; per cabinet, because two keys of one seller are two cabinets that both see it.
+        b.HasIndex(o => new { o.CabinetId, o.Srid }).IsUnique();
+        b.HasIndex(o => new { o.CabinetId, o.Date });
+    }
+}
+
+internal sealed class WbSaleConfiguration : IEntityTypeConfiguration<WbSale>
+{
+    public void Configure(EntityTypeBuilder<WbSale> b)
+    {
+        b.ToTable("wb_sales");
+        b.Property(s => s.SaleId).HasMaxLength(100);
+        b.Property(s => s.Srid).HasMaxLength(100);
+        b.Property(s => s.Kind).HasMaxLength(10);
+        foreach (var money in new[] { nameof(WbSale.TotalPrice), nameof(WbSale.PriceWithDisc), nameof(WbSale.FinishedPrice), nameof(WbSale.ForPay) })
+            b.Property(money).HasColumnType("numeric");
+        b.HasOne<WbCabinet>().WithMany().HasForeignKey(s => s.CabinetId).OnDelete(DeleteBehavior.Cascade);
+        b.HasIndex(s => new { s.CabinetId, s.SaleId }).IsUnique();
+        b.HasIndex(s => new { s.CabinetId, s.Date });
+    }
+}
+
+internal sealed class WbStockConfiguration : IEntityTypeConfiguration<WbStock>
+{
+    public void Configure(EntityTypeBuilder<WbStock> b)
+    {
+        b.ToTable("wb_stocks");
+        b.Property(s => s.WarehouseName).HasMaxLength(200);
+        b.HasOne<WbCabinet>().WithMany().HasForeignKey(s => s.CabinetId).OnDelete(DeleteBehavior.Cascade);
+        b.HasIndex(s => new { s.CabinetId, s.NmId, s.ChrtId, s.WarehouseName }).IsUnique();
+    }
+}
+
+internal sealed class WbReviewConfiguration : IEntityTypeConfiguration<WbReview>
+{
+    public void Configure(EntityTypeBuilder<WbReview> b)
+    {
+        b.ToTable("wb_reviews");
+        b.Property(r => r.ReviewId).HasMaxLength(100);
+        b.HasOne<WbCabinet>().WithMany().HasForeignKey(r => r.CabinetId).OnDelete(DeleteBehavior.Cascade);
+        b.HasIndex(r => new { r.CabinetId, r.ReviewId }).IsUnique();
+        b.HasIndex(r => new { r.CabinetId, r.CreatedDate });
+    }
+}
+
+internal sealed class WbProductConfiguration : IEntityTypeConfiguration<WbProduct>
+{
+    public void Configure(EntityTypeBuilder<WbProduct> b)
+    {
+        b.ToTable("wb_products");
+        b.Property(p => p.ImageUrl).HasMaxLength(2000);
+        b.HasOne<WbCabinet>().WithMany().HasForeignKey(p => p.CabinetId).OnDelete(DeleteBehavior.Cascade);
+        b.HasIndex(p => new { p.CabinetId, p.NmId }).IsUnique();
+    }
+}
+
+internal sealed class WbSyncLogConfiguration : IEntityTypeConfiguration<WbSyncLog>
+{
+    public void Configure(EntityTypeBuilder<WbSyncLog> b)
+    {
+        b.ToTable("wb_sync_logs");
+        b.Property(l => l.Kind).HasMaxLength(20);
+        b.Property(l => l.Status).HasMaxLength(20);
+        b.Property(l => l.Deferred).HasMaxLength(200);
+        b.Property(l => l.Error).HasMaxLength(4000);
+        b.HasOne<WbCabinet>().WithMany().HasForeignKey(l => l.CabinetId).OnDelete(DeleteBehavior.Cascade);
+        b.HasIndex(l => new { l.CabinetId, l.StartedAt });
+    }
+}
+
+internal sealed class WbSyncCursorConfiguration : IEntityTypeConfiguration<WbSyncCursor>
+{
+    public void Configure(EntityTypeBuilder<WbSyncCursor> b)
+    {
+        b.ToTable("wb_sync_cursors");
+        b.HasKey(c => new { c.CabinetId, c.Endpoint });
+        b.Property(c => c.Endpoint).HasMaxLength(50);
+        b.Property(c => c.Cursor).HasMaxLength(100);
+        b.HasOne<WbCabinet>().WithMany().HasForeignKey(c => c.CabinetId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class WbRateLimitConfiguration : IEntityTypeConfiguration<WbRateLimit>
+{
+    public void Configure(EntityTypeBuilder<WbRateLimit> b)
+    {
+        b.ToTable("wb_rate_limits");
+        b.HasKey(r => new { r.CabinetId, r.Endpoint });
+        b.Property(r => r.Endpoint).HasMaxLength(50);
+        b.HasOne<WbCabinet>().WithMany().HasForeignKey(r => r.CabinetId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class NotificationSettingsConfiguration : IEntityTypeConfiguration<NotificationSettings>
+{
+    public void Configure(EntityTypeBuilder<NotificationSettings> b)
+    {
+        b.ToTable("notification_settings");
+        // No row means every switch is on (the defaults); the switches are written whole by PUT.
+        b.HasIndex(s => s.TelegramId).IsUnique();
+    }
+}
+
+internal sealed class NotificationHistoryConfiguration : IEntityTypeConfiguration<NotificationHistory>
+{
+    public void Configure(EntityTypeBuilder<NotificationHistory> b)
+    {
+        b.ToTable("notification_history");
+        b.Property(h => h.EventKey).HasMaxLength(200);
+        b.Property(h => h.EventType).HasMaxLength(50);
+        b.HasIndex(h => new { h.TelegramId, h.EventKey }).IsUnique();
+        b.HasIndex(h => h.SentAt);
+    }
+}
+
+internal sealed class WbNotificationConfiguration : IEntityTypeConfiguration<WbNotification>
+{
+    public void Configure(EntityTypeBuilder<WbNotification> b)
+    {
+        b.ToTable("wb_notifications");
+        b.Property(n => n.EventType).HasMaxLength(50);
+        b.Property(n => n.EventKey).HasMaxLength(200);
+        b.Property(n => n.Status).HasMaxLength(20);
+        b.Property(n => n.PhotoUrl).HasMaxLength(2000);
+        b.Property(n => n.Error).HasMaxLength(2000);
+        b.HasOne<WbCabinet>().WithMany().HasForeignKey(n => n.CabinetId).OnDelete(DeleteBehavior.Cascade);
+        // One notification per user and event, whatever the sync or replica that found it.
+        b.HasIndex(n => new { n.TelegramId, n.EventKey }).IsUnique();
+        b.HasIndex(n => n.NextAttemptAt).HasFilter("status = 'pending'").HasDatabaseName("ix_wb_notifications_pending_due");
+        b.HasIndex(n => new { n.CabinetId, n.CreatedAt });
+    }
+}
+
+internal sealed class DataProtectionKeyRecordConfiguration : IEntityTypeConfiguration<DataProtectionKeyRecord>
+{
+    public void Configure(EntityTypeBuilder<DataProtectionKeyRecord> b)
+    {
+        b.ToTable("data_protection_keys");
+        b.Property(k => k.FriendlyName).HasMaxLength(200);
+    }
+}

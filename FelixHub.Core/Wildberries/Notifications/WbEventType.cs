@@ -1,0 +1,32 @@
+namespace FelixHub.Core.Wildberries.Notifications;
+
+/// <summary>The six event types of seed 003 (each with its switch) and the one-off "initial sync complete" message.</summary>
+public static class WbEventType
+{
+    public const string NewOrder = "new_order";
+    public const string OrderBuyout = "order_buyout";
+    public const string OrderCancellation = "order_cancellation";
+    public const string OrderReturn = "order_return";
+    public const string NegativeReview = "negative_review";
+    public const string CriticalStock = "critical_stock";
+
+    /// <summary>Not switchable: the user is told once that the main menu is available.</summary>
+    public const string SyncComplete = "sync_complete";
+
+    public static IReadOnlyList<string> Switchable { get; } = [NewOrder, OrderBuyout, OrderCancellation, OrderReturn, NegativeReview, CriticalStock];
+
+    /// <summary>SQL: whether settings row <c>s</c> (possibly absent: all on) allows the event type in <c>{typeColumn}</c>.</summary>
+    public static string AllowedSql(string typeColumn) => $"""
+        ({typeColumn} = '{SyncComplete}' OR (COALESCE(s.notifications_enabled, true) AND CASE {typeColumn}
+            WHEN '{NewOrder}' THEN COALESCE(s.new_orders_enabled, true)
+            WHEN '{OrderBuyout}' THEN COALESCE(s.order_buyouts_enabled, true)
+            WHEN '{OrderCancellation}' THEN COALESCE(s.order_cancellations_enabled, true)
+            WHEN '{OrderReturn}' THEN COALESCE(s.order_returns_enabled, true)
+            WHEN '{NegativeReview}' THEN COALESCE(s.negative_reviews_enabled, true)
+            WHEN '{CriticalStock}' THEN COALESCE(s.critical_stocks_enabled, true)
+            ELSE false END))
+        """;
+}
+
+/// <summary>One thing that happened, to be told to every user of the cabinet whose settings allow it; <see cref="Key"/> makes it once per user.</summary>
+public sealed record WbEvent(string Type, string Key, string Text, string? PhotoUrl);

@@ -1,0 +1,492 @@
+using System.Globalization;
+using FelixHub.Core.Common;
+using FelixHub.Core.Wildberries.Api;
+using FelixHub.Core.Wildberries.Data;
+using FelixHub.Core.Wildberries.Notifications;
+using Hangfire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace FelixHub.Core.Wildberries.Sync;
+
+/// <summary>
+/// Syncs one cabinet: claims it (a lease, so two syncs never overlap and an overrunning one is skipped,
+/// not stacked), then content cards, orders, sales, reviews and stocks. Each page commits on its own
+/// with its rows, its events (outbox rows) and its cursor, so a failure keeps what was committed and
+/// the next run resumes there. The initial sync loads <c>InitialSyncDays</c> of history and notifies
+/// nothing but the final "sync complete" message.
+/// </summary>
+public sealed partial class WbSyncService(
+    NpgsqlDataSource dataSource,
+    WbGateway gateway,
+    IWbStatisticsApi statistics,
+    IWbFeedbacksApi feedbacks,
+    IWbAnalyticsApi analytics,
+    IWbContentApi content,
+    WbKeyProtector keys,
+    IBackgroundJobClient jobs,
+    IOptionsMonitor<WildberriesOptions> options,
+    TimeProvider time,
+    ILogger<WbSyncService> logger)
+{
+    private sealed class Run
+    {
+        public required long CabinetId { get; init; }
+        public required Guid Owner { get; init; }
+        /// <summary>The decrypted API key; only ever in memory, in the Authorization header.</summary>
+        public string Token { get; set; } = "";
+        public required int? TokenType { get; init; }
+        public required bool Initial { get; init; }
+        public required DateTimeOffset HistoryFrom { get; init; }
+        public required WildberriesOptions Options { get; init; }
+        public bool Notify => !Initial;
+        public int Orders { get; set; }
+        public int Sales { get; set; }
+        public int Reviews { get; set; }
+        public int Stocks { get; set; }
+        public int Products { get; set; }
+        public int Events { get; set; }
+        public WbCallTarget Target(string endpoint) => new(CabinetId, endpoint, WbEndpoint.IntervalFor(endpoint, TokenType, Options));
+    }
+
+    public async Task<WbSyncResult> SyncAsync(long cabinetId, CancellationToken ct)
+    {
+        using var scope = Correlation.Push("cabinetId", cabinetId);
+        var o = options.CurrentValue;
+        var owner = Guid.NewGuid();
+        var claimed = await ClaimAsync(cabinetId, owner, o, ct);
+        if (claimed is null)
+        {
+            LogSkipped(logger, cabinetId);
+            return new WbSyncResult(WbSyncStatus.Skipped);
+        }
+
+        var (state, encryptedKey, tokenType, historyFrom) = claimed.Value;
+        var run = new Run
+        {
+            CabinetId = cabinetId, Owner = owner, TokenType = tokenType,
+            Initial = state == CabinetState.InitialSync, HistoryFrom = historyFrom, Options = o,
+        };
+        var logId = await StartLogAsync(cabinetId, run.Initial ? "initial" : "regular", ct);
+        try
+        {
+            run.Token = keys.Unprotect(encryptedKey);
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            // The key ring lost the key that encrypted this API key: nothing to sync with until it is registered again.
+            LogKeyUnreadable(logger, ex, cabinetId);
+            await FinishAsync(run, logId, WbSyncStatus.Failed, "the stored API key cannot be decrypted (Data Protection key ring); register the key again", [], keyRejected: true, ct);
+            return new WbSyncResult(WbSyncStatus.Failed, logId, 0, "the stored API key cannot be decrypted");
+        }
+        LogStarted(logger, cabinetId, run.Initial ? "initial" : "regular", logId);
+
+        var errors = new List<string>();
+        var deferred = new List<string>();
+        var keyRejected = false;
+        var steps = new (string Name, Func<Run, CancellationToken, Task> Step)[]
+        {
+            (WbEndpoint.Content, SyncContentAsync),
+            (WbEndpoint.Orders, SyncOrdersAsync),
+            (WbEndpoint.Sales, SyncSalesAsync),
+            (WbEndpoint.Feedbacks, SyncReviewsAsync),
+            (WbEndpoint.Stocks, SyncStocksAsync),
+        };
+        try
+        {
+            foreach (var (name, step) in steps)
+            {
+                try
+                {
+                    await step(run, ct);
+                }
+                catch (WbDeferredException ex)
+                {
+                    deferred.Add(name);
+                    LogDeferred(logger, cabinetId, name, ex.NextAllowedAt);
+                }
+                catch (WbUnauthorizedException ex)
+                {
+                    errors.Add($"{name}: {ex.Message}");
+                    keyRejected = true;
+                    LogStepFailed(logger, ex, cabinetId, name, ex.Message);
+                    break;
+                }
+                catch (WbLeaseLostException ex)
+                {
+                    errors.Add($"{name}: {ex.Message}");
+                    LogStepFailed(logger, ex, cabinetId, name, ex.Message);
+                    break;
+                }
+                catch (Exception ex) when (!ct.IsCancellationRequested && ex is not OutOfMemoryException)
+                {
+                    errors.Add($"{name}: {ex.Message}");
+                    LogStepFailed(logger, ex, cabinetId, name, ex.Message);
+                }
+            }
+
+            var completedInitial = false;
+            if (run.Initial && errors.Count == 0 && deferred.Count == 0)
+                completedInitial = await CompleteInitialSyncAsync(run, ct);
+
+            var status = errors.Count > 0 ? WbSyncStatus.Failed : deferred.Count > 0 ? WbSyncStatus.Partial : WbSyncStatus.Succeeded;
+            var error = errors.Count > 0 ? string.Join("; ", errors) : null;
+            await FinishAsync(run, logId, status, error, deferred, keyRejected, ct);
+            if (run.Events > 0 || completedInitial) EnqueueDispatch();
+            LogFinished(logger, cabinetId, status, run.Orders, run.Sales, run.Reviews, run.Stocks, run.Events);
+            return new WbSyncResult(status, logId, run.Events, error);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await FinishAsync(run, logId, WbSyncStatus.Failed, "cancelled (worker shutting down)", deferred, false, CancellationToken.None);
+            throw;
+        }
+    }
+
+    // ---- claiming and bookkeeping -------------------------------------------------------------
+
+    private async Task<(string State, string Key, int? TokenType, DateTimeOffset HistoryFrom)?> ClaimAsync(long cabinetId, Guid owner, WildberriesOptions o, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await using var command = dataSource.CreateCommand($"""
+            UPDATE wb_cabinets SET sync_lease_until = $3, sync_lease_owner = $2, sync_enqueued_at = NULL
+            WHERE id = $1 AND state IN ('{CabinetState.InitialSync}', '{CabinetState.Active}')
+              AND (sync_lease_until IS NULL OR sync_lease_until < $4)
+            RETURNING state, api_key_encrypted, token_type, history_from
+            """);
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = owner });
+        command.Parameters.Add(SqlJson.Time(now + TimeSpan.FromMinutes(o.SyncLeaseMinutes)));
+        command.Parameters.Add(SqlJson.Time(now));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return (reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), SqlJson.ReadTime(reader, 3));
+    }
+
+    private async Task<long> StartLogAsync(long cabinetId, string kind, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO wb_sync_logs (cabinet_id, kind, status, started_at, orders, sales, reviews, stocks, products, events)
+            VALUES ($1, $2, 'running', $3, 0, 0, 0, 0, 0, 0) RETURNING id
+            """);
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        command.Parameters.Add(SqlJson.Text(kind));
+        command.Parameters.Add(SqlJson.Time(time.GetUtcNow()));
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    private async Task FinishAsync(Run run, long logId, WbSyncStatus status, string? error, List<string> deferred, bool keyRejected, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var statusText = status switch { WbSyncStatus.Succeeded => "succeeded", WbSyncStatus.Partial => "partial", _ => "failed" };
+        await using var batch = dataSource.CreateBatch();
+        var log = new NpgsqlBatchCommand("""
+            UPDATE wb_sync_logs SET status = $2, finished_at = $3, orders = $4, sales = $5, reviews = $6, stocks = $7, products = $8,
+                events = $9, deferred = $10, error = $11
+            WHERE id = $1
+            """);
+        log.Parameters.Add(SqlJson.Long(logId));
+        log.Parameters.Add(SqlJson.Text(statusText));
+        log.Parameters.Add(SqlJson.Time(now));
+        foreach (var count in new[] { run.Orders, run.Sales, run.Reviews, run.Stocks, run.Products, run.Events })
+            log.Parameters.Add(new NpgsqlParameter<int> { TypedValue = count });
+        log.Parameters.Add(new NpgsqlParameter { Value = deferred.Count > 0 ? string.Join(",", deferred) : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        log.Parameters.Add(new NpgsqlParameter { Value = (object?)Cut(error, 4000) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        batch.BatchCommands.Add(log);
+
+        var cabinet = new NpgsqlBatchCommand($"""
+            UPDATE wb_cabinets SET sync_lease_until = NULL, sync_lease_owner = NULL, updated_at = $3,
+                last_sync_at = CASE WHEN $4 THEN $3 ELSE last_sync_at END,
+                last_sync_error = $5,
+                state = CASE WHEN $6 THEN '{CabinetState.KeyRejected}' ELSE state END
+            WHERE id = $1 AND sync_lease_owner = $2
+            """);
+        cabinet.Parameters.Add(SqlJson.Long(run.CabinetId));
+        cabinet.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.Owner });
+        cabinet.Parameters.Add(SqlJson.Time(now));
+        cabinet.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = status != WbSyncStatus.Failed });
+        cabinet.Parameters.Add(new NpgsqlParameter { Value = (object?)Cut(error, 2000) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        cabinet.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = keyRejected });
+        batch.BatchCommands.Add(cabinet);
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task<bool> CompleteInitialSyncAsync(Run run, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var command = new NpgsqlCommand($"""
+            UPDATE wb_cabinets SET state = '{CabinetState.Active}', initial_sync_completed_at = $2, updated_at = $2
+            WHERE id = $1 AND state = '{CabinetState.InitialSync}'
+            """, connection, tx))
+        {
+            command.Parameters.Add(SqlJson.Long(run.CabinetId));
+            command.Parameters.Add(SqlJson.Time(now));
+            if (await command.ExecuteNonQueryAsync(ct) == 0) return false;
+        }
+
+        int[] counts;
+        await using (var command = new NpgsqlCommand("""
+            SELECT (SELECT count(*) FROM wb_orders WHERE cabinet_id = $1)::int, (SELECT count(*) FROM wb_sales WHERE cabinet_id = $1)::int,
+                   (SELECT count(*) FROM wb_reviews WHERE cabinet_id = $1)::int, (SELECT count(*) FROM wb_products WHERE cabinet_id = $1)::int
+            """, connection, tx))
+        {
+            command.Parameters.Add(SqlJson.Long(run.CabinetId));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            counts = [reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3)];
+        }
+
+        await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, [SyncCompleteEvent(run.CabinetId, counts[0], counts[1], counts[2], counts[3])], now, ct);
+        await tx.CommitAsync(ct);
+        LogInitialCompleted(logger, run.CabinetId);
+        return true;
+    }
+
+    /// <summary>The one message of the initial sync; its key makes it once per user and cabinet.</summary>
+    public static WbEvent SyncCompleteEvent(long cabinetId, int orders, int sales, int reviews, int products) =>
+        new(WbEventType.SyncComplete, string.Create(CultureInfo.InvariantCulture, $"sync_complete:{cabinetId}"), WbMessages.SyncComplete(orders, sales, reviews, products), null);
+
+    private void EnqueueDispatch()
+    {
+        try
+        {
+            jobs.Enqueue<WbNotificationDispatchJob>(j => j.ExecuteAsync(CancellationToken.None));
+        }
+        catch (Exception ex)
+        {
+            // The recurring dispatch picks the rows up within a minute anyway.
+            LogDispatchEnqueueFailed(logger, ex);
+        }
+    }
+
+    /// <summary>Commits one page: the caller's writes, then the lease renewal (a lost lease rolls the page back).</summary>
+    private async Task CommitPageAsync(Run run, Func<NpgsqlConnection, NpgsqlTransaction, DateTimeOffset, Task> write, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await write(connection, tx, now);
+        if (!await WbSyncStore.RenewLeaseAsync(connection, tx, run.CabinetId, run.Owner, now + TimeSpan.FromMinutes(run.Options.SyncLeaseMinutes), ct))
+            throw new WbLeaseLostException(run.CabinetId);
+        await tx.CommitAsync(ct);
+    }
+
+    private async Task<string?> CursorAsync(long cabinetId, string endpoint, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await WbSyncStore.GetCursorAsync(connection, cabinetId, endpoint, ct);
+    }
+
+    // ---- steps ------------------------------------------------------------------------------------
+
+    private async Task SyncContentAsync(Run run, CancellationToken ct)
+    {
+        if (!run.Initial)
+        {
+            DateTimeOffset? last;
+            await using (var connection = await dataSource.OpenConnectionAsync(ct))
+                last = await WbSyncStore.GetCursorTimeAsync(connection, run.CabinetId, WbEndpoint.Content, ct);
+            if (last is not null && time.GetUtcNow() - last < TimeSpan.FromMinutes(run.Options.ContentRefreshMinutes)) return;
+        }
+
+        var limit = run.Options.ContentPageSize;
+        string? updatedAt = null;
+        long? nmId = null;
+        while (true)
+        {
+            var request = WbCardsRequest.Page(limit, updatedAt, nmId);
+            var page = await gateway.CallAsync(run.Target(WbEndpoint.Content), t => content.GetCardsAsync(run.Token, request, t), ct);
+            var done = page.Cards.Count < limit || page.Cursor is null || (page.Cursor.UpdatedAt == updatedAt && page.Cursor.NmId == nmId);
+            await CommitPageAsync(run, async (connection, tx, now) =>
+            {
+                await WbSyncStore.UpsertCardsAsync(connection, tx, run.CabinetId, page.Cards, now, ct);
+                if (done) await WbSyncStore.SetCursorAsync(connection, tx, run.CabinetId, WbEndpoint.Content, now.ToString("O", CultureInfo.InvariantCulture), now, ct);
+            }, ct);
+            run.Products += page.Cards.Count;
+            if (done) break;
+            updatedAt = page.Cursor!.UpdatedAt;
+            nmId = page.Cursor.NmId;
+        }
+    }
+
+    private async Task SyncOrdersAsync(Run run, CancellationToken ct)
+    {
+        var cursor = await CursorAsync(run.CabinetId, WbEndpoint.Orders, ct) ?? WbDate.ToMoscowText(run.HistoryFrom);
+        while (true)
+        {
+            var dateFrom = cursor;
+            var rows = await gateway.CallAsync(run.Target(WbEndpoint.Orders), t => statistics.GetOrdersAsync(run.Token, dateFrom, 0, t), ct);
+            if (rows.Count == 0) break;
+            var next = rows.MaxBy(r => r.LastChangeDate.Utc ?? DateTimeOffset.MinValue)!.LastChangeDate.Raw;
+
+            await CommitPageAsync(run, async (connection, tx, now) =>
+            {
+                await WbSyncStore.UpsertProductHintsAsync(connection, tx, run.CabinetId,
+                    rows.Select(r => new WbSyncStore.ProductHint(r.NmId, null, r.SupplierArticle, r.Brand, r.Subject)), now, ct);
+                var changes = await WbSyncStore.UpsertOrdersAsync(connection, tx, run.CabinetId, rows, now, ct);
+                if (run.Notify && changes.Count > 0)
+                {
+                    var products = await WbSyncStore.ProductsAsync(connection, tx, run.CabinetId, rows.Select(r => r.NmId), ct);
+                    var events = WbEventDetector.FromOrders(changes, rows, products, run.HistoryFrom);
+                    run.Events += await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, events, now, ct);
+                }
+                await WbSyncStore.SetCursorAsync(connection, tx, run.CabinetId, WbEndpoint.Orders, next, now, ct);
+                run.Orders += changes.Count;
+            }, ct);
+
+            if (rows.Count < run.Options.StatisticsPageSize) break;
+            if (next == cursor)
+            {
+                LogNoProgress(logger, run.CabinetId, WbEndpoint.Orders, cursor);
+                break;
+            }
+            cursor = next;
+        }
+    }
+
+    private async Task SyncSalesAsync(Run run, CancellationToken ct)
+    {
+        var cursor = await CursorAsync(run.CabinetId, WbEndpoint.Sales, ct) ?? WbDate.ToMoscowText(run.HistoryFrom);
+        while (true)
+        {
+            var dateFrom = cursor;
+            var rows = await gateway.CallAsync(run.Target(WbEndpoint.Sales), t => statistics.GetSalesAsync(run.Token, dateFrom, 0, t), ct);
+            if (rows.Count == 0) break;
+            var next = rows.MaxBy(r => r.LastChangeDate.Utc ?? DateTimeOffset.MinValue)!.LastChangeDate.Raw;
+
+            await CommitPageAsync(run, async (connection, tx, now) =>
+            {
+                await WbSyncStore.UpsertProductHintsAsync(connection, tx, run.CabinetId,
+                    rows.Select(r => new WbSyncStore.ProductHint(r.NmId, null, r.SupplierArticle, r.Brand, r.Subject)), now, ct);
+                var changes = await WbSyncStore.UpsertSalesAsync(connection, tx, run.CabinetId, rows, now, ct);
+                if (run.Notify && changes.Count > 0)
+                {
+                    var products = await WbSyncStore.ProductsAsync(connection, tx, run.CabinetId, rows.Select(r => r.NmId), ct);
+                    var events = WbEventDetector.FromSales(changes, rows, products, run.HistoryFrom);
+                    run.Events += await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, events, now, ct);
+                }
+                await WbSyncStore.SetCursorAsync(connection, tx, run.CabinetId, WbEndpoint.Sales, next, now, ct);
+                run.Sales += changes.Count;
+            }, ct);
+
+            if (rows.Count < run.Options.StatisticsPageSize) break;
+            if (next == cursor)
+            {
+                LogNoProgress(logger, run.CabinetId, WbEndpoint.Sales, cursor);
+                break;
+            }
+            cursor = next;
+        }
+    }
+
+    private async Task SyncReviewsAsync(Run run, CancellationToken ct)
+    {
+        foreach (var answered in new[] { false, true })
+        {
+            var cursorName = answered ? WbEndpoint.FeedbacksAnswered : WbEndpoint.FeedbacksUnanswered;
+            var stored = await CursorAsync(run.CabinetId, cursorName, ct);
+            var from = stored is not null ? long.Parse(stored, CultureInfo.InvariantCulture) : run.HistoryFrom.ToUnixTimeSeconds();
+            var take = run.Options.FeedbacksPageSize;
+            while (true)
+            {
+                var dateFrom = from;
+                var envelope = await gateway.CallAsync(run.Target(WbEndpoint.Feedbacks),
+                    t => feedbacks.GetFeedbacksAsync(run.Token, answered, take, 0, dateFrom, "dateAsc", t), ct);
+                if (envelope.Error)
+                    throw new WbApiException($"WB answered an error on feedbacks: {envelope.ErrorText}");
+                var list = envelope.Data?.Feedbacks ?? [];
+                if (list.Count == 0) break;
+                var next = Math.Max(from, list.Max(f => f.CreatedDate.Utc?.ToUnixTimeSeconds() ?? from));
+
+                await CommitPageAsync(run, async (connection, tx, now) =>
+                {
+                    await WbSyncStore.UpsertProductHintsAsync(connection, tx, run.CabinetId,
+                        list.Where(f => f.ProductDetails is not null).Select(f => new WbSyncStore.ProductHint(
+                            f.ProductDetails!.NmId, f.ProductDetails.ProductName, f.ProductDetails.SupplierArticle, f.ProductDetails.BrandName, null)), now, ct);
+                    var inserted = await WbSyncStore.InsertReviewsAsync(connection, tx, run.CabinetId, list, now, ct);
+                    run.Reviews += inserted.Count;
+                    if (run.Notify && inserted.Count > 0)
+                    {
+                        var products = await WbSyncStore.ProductsAsync(connection, tx, run.CabinetId, list.Select(f => f.ProductDetails?.NmId ?? 0), ct);
+                        var events = WbEventDetector.FromReviews(inserted, list, products, run.HistoryFrom);
+                        run.Events += await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, events, now, ct);
+                    }
+                    await WbSyncStore.SetCursorAsync(connection, tx, run.CabinetId, cursorName, next.ToString(CultureInfo.InvariantCulture), now, ct);
+                }, ct);
+
+                if (list.Count < take) break;
+                if (next == from)
+                {
+                    LogNoProgress(logger, run.CabinetId, cursorName, from.ToString(CultureInfo.InvariantCulture));
+                    break;
+                }
+                from = next;
+            }
+        }
+    }
+
+    private async Task SyncStocksAsync(Run run, CancellationToken ct)
+    {
+        // The comparison needs the whole snapshot: load every page, then replace in one transaction.
+        var items = new List<WbStockItem>();
+        var limit = run.Options.StocksPageSize;
+        for (var offset = 0; ; offset += limit)
+        {
+            var request = new WbStocksRequest(null, limit, offset);
+            var page = await gateway.CallAsync(run.Target(WbEndpoint.Stocks), t => analytics.GetWarehouseStocksAsync(run.Token, request, t), ct);
+            var pageItems = page.Data?.Items ?? [];
+            items.AddRange(pageItems);
+            if (pageItems.Count < limit) break;
+        }
+
+        var rows = items.Select(i => new WbSyncStore.StockRow(i.NmId, i.ChrtId, i.WarehouseName ?? "", i.Quantity, i.InWayToClient, i.InWayFromClient)).ToList();
+        await CommitPageAsync(run, async (connection, tx, now) =>
+        {
+            var before = await WbSyncStore.StockTotalsAsync(connection, tx, run.CabinetId, ct);
+            await WbSyncStore.ReplaceStocksAsync(connection, tx, run.CabinetId, rows, now, ct);
+            if (run.Notify)
+            {
+                var falling = WbEventDetector.FallenToCritical(before, rows, run.Options.CriticalStockThreshold);
+                if (falling.Count > 0)
+                {
+                    var products = await WbSyncStore.ProductsAsync(connection, tx, run.CabinetId, falling, ct);
+                    var events = WbEventDetector.FromStocks(run.CabinetId, falling, rows, products, now);
+                    run.Events += await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, events, now, ct);
+                }
+            }
+        }, ct);
+        run.Stocks = rows.Count;
+    }
+
+    private static string? Cut(string? text, int max) => text is null || text.Length <= max ? text : text[..max];
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "WB sync of cabinet {CabinetId} skipped: another sync holds it, or it is not active")]
+    private static partial void LogSkipped(ILogger logger, long cabinetId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "WB sync of cabinet {CabinetId} started ({Kind}, log {SyncLogId})")]
+    private static partial void LogStarted(ILogger logger, long cabinetId, string kind, long syncLogId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "WB sync of cabinet {CabinetId} {Status}: {Orders} orders and {Sales} sales new or changed, {Reviews} new reviews, {Stocks} stock rows, {Events} notifications queued")]
+    private static partial void LogFinished(ILogger logger, long cabinetId, WbSyncStatus status, int orders, int sales, int reviews, int stocks, int events);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "WB sync of cabinet {CabinetId}: {Endpoint} left for a later sync (WB allows the next call at {NextAllowedAt:O})")]
+    private static partial void LogDeferred(ILogger logger, long cabinetId, string endpoint, DateTimeOffset nextAllowedAt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "WB sync of cabinet {CabinetId}: {Endpoint} failed: {Reason}; what was committed stays, the next sync resumes")]
+    private static partial void LogStepFailed(ILogger logger, Exception exception, long cabinetId, string endpoint, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "WB sync of cabinet {CabinetId}: {Endpoint} returned a full page that does not move past {Cursor}; stopping this endpoint for now")]
+    private static partial void LogNoProgress(ILogger logger, long cabinetId, string endpoint, string cursor);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Initial WB sync of cabinet {CabinetId} complete; its users are told the main menu is available")]
+    private static partial void LogInitialCompleted(ILogger logger, long cabinetId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "WB sync of cabinet {CabinetId}: the stored API key cannot be decrypted; the cabinet waits for the key to be registered again")]
+    private static partial void LogKeyUnreadable(ILogger logger, Exception exception, long cabinetId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not enqueue the WB notification dispatch; the recurring dispatch will send them")]
+    private static partial void LogDispatchEnqueueFailed(ILogger logger, Exception exception);
+}

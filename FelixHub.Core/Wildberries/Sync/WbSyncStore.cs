@@ -1,0 +1,329 @@
+using FelixHub.Core.Wildberries.Api;
+using FelixHub.Core.Wildberries.Notifications;
+using Npgsql;
+
+namespace FelixHub.Core.Wildberries.Sync;
+
+/// <summary>
+/// The writes of a sync, each inside the page's transaction, so that the rows, the events they caused,
+/// the outbox rows and the cursor commit together. "New" and "changed" are decided by PostgreSQL in
+/// the upsert itself: <c>xmax = 0</c> marks an inserted row; the <c>old</c> CTE reads the previous
+/// value from the statement's snapshot (all parts of one statement see the same snapshot).
+/// </summary>
+internal static class WbSyncStore
+{
+    public sealed record OrderChange(string Srid, bool Inserted, bool? WasCancel, bool IsCancel);
+
+    public static async Task<List<OrderChange>> UpsertOrdersAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long cabinetId, IReadOnlyList<WbOrderRow> rows, DateTimeOffset now, CancellationToken ct)
+    {
+        var json = rows.Select((r, i) => new
+        {
+            ord = i, srid = r.Srid, g_number = r.GNumber, date = r.Date.Utc ?? now, last_change_date = r.LastChangeDate.Utc ?? now,
+            nm_id = r.NmId, supplier_article = r.SupplierArticle, barcode = r.Barcode, tech_size = r.TechSize, category = r.Category,
+            subject = r.Subject, brand = r.Brand, warehouse_name = r.WarehouseName, region_name = r.RegionName,
+            oblast_okrug_name = r.OblastOkrugName, country_name = r.CountryName, total_price = r.TotalPrice,
+            discount_percent = r.DiscountPercent, spp = r.Spp, finished_price = r.FinishedPrice, price_with_disc = r.PriceWithDisc,
+            is_cancel = r.IsCancel, cancel_date = r.CancelDate.Utc,
+        });
+        await using var command = new NpgsqlCommand("""
+            WITH incoming AS (
+                SELECT DISTINCT ON (srid) *
+                FROM jsonb_to_recordset($2) AS t(
+                    ord int, srid text, g_number text, date timestamptz, last_change_date timestamptz, nm_id bigint,
+                    supplier_article text, barcode text, tech_size text, category text, subject text, brand text,
+                    warehouse_name text, region_name text, oblast_okrug_name text, country_name text, total_price numeric,
+                    discount_percent int, spp numeric, finished_price numeric, price_with_disc numeric, is_cancel boolean,
+                    cancel_date timestamptz)
+                ORDER BY srid, last_change_date DESC, ord DESC
+            ),
+            old AS (
+                SELECT o.srid, o.is_cancel FROM wb_orders o JOIN incoming i ON i.srid = o.srid WHERE o.cabinet_id = $1
+            ),
+            up AS (
+                INSERT INTO wb_orders AS o (cabinet_id, srid, g_number, date, last_change_date, nm_id, supplier_article, barcode,
+                    tech_size, category, subject, brand, warehouse_name, region_name, oblast_okrug_name, country_name, total_price,
+                    discount_percent, spp, finished_price, price_with_disc, is_cancel, cancel_date, created_at, updated_at)
+                SELECT $1, srid, g_number, date, last_change_date, nm_id, supplier_article, barcode, tech_size, category, subject,
+                    brand, warehouse_name, region_name, oblast_okrug_name, country_name, total_price, discount_percent, spp,
+                    finished_price, price_with_disc, is_cancel, cancel_date, $3, $3
+                FROM incoming
+                ON CONFLICT (cabinet_id, srid) DO UPDATE SET
+                    g_number = excluded.g_number, date = excluded.date, last_change_date = excluded.last_change_date,
+                    nm_id = excluded.nm_id, supplier_article = excluded.supplier_article, barcode = excluded.barcode,
+                    tech_size = excluded.tech_size, category = excluded.category, subject = excluded.subject, brand = excluded.brand,
+                    warehouse_name = excluded.warehouse_name, region_name = excluded.region_name,
+                    oblast_okrug_name = excluded.oblast_okrug_name, country_name = excluded.country_name,
+                    total_price = excluded.total_price, discount_percent = excluded.discount_percent, spp = excluded.spp,
+                    finished_price = excluded.finished_price, price_with_disc = excluded.price_with_disc,
+                    is_cancel = excluded.is_cancel, cancel_date = excluded.cancel_date, updated_at = excluded.updated_at
+                WHERE o.last_change_date < excluded.last_change_date
+                   OR (o.last_change_date = excluded.last_change_date AND o.is_cancel <> excluded.is_cancel)
+                RETURNING o.srid, (o.xmax = 0) AS inserted, o.is_cancel
+            )
+            SELECT up.srid, up.inserted, old.is_cancel, up.is_cancel FROM up LEFT JOIN old ON old.srid = up.srid
+            """, connection, tx);
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        command.Parameters.Add(SqlJson.Parameter(json));
+        command.Parameters.Add(SqlJson.Time(now));
+        var changes = new List<OrderChange>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            changes.Add(new OrderChange(reader.GetString(0), reader.GetBoolean(1), reader.IsDBNull(2) ? null : reader.GetBoolean(2), reader.GetBoolean(3)));
+        return changes;
+    }
+
+    public sealed record SaleChange(string SaleId, bool Inserted);
+
+    public static async Task<List<SaleChange>> UpsertSalesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long cabinetId, IReadOnlyList<WbSaleRow> rows, DateTimeOffset now, CancellationToken ct)
+    {
+        var json = rows.Select((r, i) => new
+        {
+            ord = i, sale_id = r.SaleId, srid = r.Srid, g_number = r.GNumber, date = r.Date.Utc ?? now, last_change_date = r.LastChangeDate.Utc ?? now,
+            nm_id = r.NmId, supplier_article = r.SupplierArticle, barcode = r.Barcode, tech_size = r.TechSize, subject = r.Subject,
+            brand = r.Brand, warehouse_name = r.WarehouseName, region_name = r.RegionName, oblast_okrug_name = r.OblastOkrugName,
+            country_name = r.CountryName, total_price = r.TotalPrice, price_with_disc = r.PriceWithDisc, finished_price = r.FinishedPrice,
+            for_pay = r.ForPay,
+        });
+        await using var command = new NpgsqlCommand("""
+            WITH incoming AS (
+                SELECT DISTINCT ON (sale_id) *
+                FROM jsonb_to_recordset($2) AS t(
+                    ord int, sale_id text, srid text, g_number text, date timestamptz, last_change_date timestamptz, nm_id bigint,
+                    supplier_article text, barcode text, tech_size text, subject text, brand text, warehouse_name text,
+                    region_name text, oblast_okrug_name text, country_name text, total_price numeric, price_with_disc numeric,
+                    finished_price numeric, for_pay numeric)
+                ORDER BY sale_id, last_change_date DESC, ord DESC
+            )
+            INSERT INTO wb_sales AS s (cabinet_id, sale_id, srid, g_number, date, last_change_date, nm_id, supplier_article, barcode,
+                tech_size, subject, brand, warehouse_name, region_name, oblast_okrug_name, country_name, total_price, price_with_disc,
+                finished_price, for_pay, kind, created_at, updated_at)
+            SELECT $1, sale_id, srid, g_number, date, last_change_date, nm_id, supplier_article, barcode, tech_size, subject, brand,
+                warehouse_name, region_name, oblast_okrug_name, country_name, total_price, price_with_disc, finished_price, for_pay,
+                CASE WHEN sale_id LIKE 'S%' THEN 'buyout' WHEN sale_id LIKE 'R%' THEN 'return' ELSE 'other' END, $3, $3
+            FROM incoming
+            ON CONFLICT (cabinet_id, sale_id) DO UPDATE SET
+                srid = excluded.srid, g_number = excluded.g_number, date = excluded.date, last_change_date = excluded.last_change_date,
+                nm_id = excluded.nm_id, supplier_article = excluded.supplier_article, barcode = excluded.barcode,
+                tech_size = excluded.tech_size, subject = excluded.subject, brand = excluded.brand,
+                warehouse_name = excluded.warehouse_name, region_name = excluded.region_name,
+                oblast_okrug_name = excluded.oblast_okrug_name, country_name = excluded.country_name,
+                total_price = excluded.total_price, price_with_disc = excluded.price_with_disc,
+                finished_price = excluded.finished_price, for_pay = excluded.for_pay, updated_at = excluded.updated_at
+            WHERE s.last_change_date < excluded.last_change_date OR s.for_pay <> excluded.for_pay
+            RETURNING s.sale_id, (s.xmax = 0) AS inserted
+            """, connection, tx);
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        command.Parameters.Add(SqlJson.Parameter(json));
+        command.Parameters.Add(SqlJson.Time(now));
+        var changes = new List<SaleChange>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) changes.Add(new SaleChange(reader.GetString(0), reader.GetBoolean(1)));
+        return changes;
+    }
+
+    /// <summary>Inserts the reviews not seen before and returns their ids; a re-read review changes nothing.</summary>
+    public static async Task<HashSet<string>> InsertReviewsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long cabinetId, IReadOnlyList<WbFeedback> rows, DateTimeOffset now, CancellationToken ct)
+    {
+        var json = rows.Select(r => new
+        {
+            review_id = r.Id, nm_id = r.ProductDetails?.NmId ?? 0, product_name = r.ProductDetails?.ProductName,
+            supplier_article = r.ProductDetails?.SupplierArticle, brand = r.ProductDetails?.BrandName, valuation = r.ProductValuation,
+            text = r.Text, created_date = r.CreatedDate.Utc ?? now,
+        });
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO wb_reviews (cabinet_id, review_id, nm_id, product_name, supplier_article, brand, valuation, text, created_date, created_at)
+            SELECT DISTINCT ON (review_id) $1, review_id, nm_id, product_name, supplier_article, brand, valuation, text, created_date, $3
+            FROM jsonb_to_recordset($2) AS t(review_id text, nm_id bigint, product_name text, supplier_article text, brand text,
+                valuation int, text text, created_date timestamptz)
+            ORDER BY review_id
+            ON CONFLICT (cabinet_id, review_id) DO NOTHING
+            RETURNING review_id
+            """, connection, tx);
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        command.Parameters.Add(SqlJson.Parameter(json));
+        command.Parameters.Add(SqlJson.Time(now));
+        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) inserted.Add(reader.GetString(0));
+        return inserted;
+    }
+
+    public sealed record ProductHint(long NmId, string? Name, string? Article, string? Brand, string? Subject);
+
+    /// <summary>Fills what orders, sales and reviews tell about products, never overwriting what is known (a card's title wins).</summary>
+    public static async Task UpsertProductHintsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long cabinetId, IEnumerable<ProductHint> hints, DateTimeOffset now, CancellationToken ct)
+    {
+        var json = hints.Where(h => h.NmId != 0)
+            .Select(h => new { nm_id = h.NmId, name = Blank(h.Name), article = Blank(h.Article), brand = Blank(h.Brand), subject = Blank(h.Subject) })
+            .ToList();
+        if (json.Count == 0) return;
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO wb_products AS p (cabinet_id, nm_id, name, article, brand, subject, updated_at)
+            SELECT DISTINCT ON (nm_id) $1, nm_id, name, article, brand, subject, $3
+            FROM jsonb_to_recordset($2) AS t(nm_id bigint, name text, article text, brand text, subject text)
+            ORDER BY nm_id, name NULLS LAST
+            ON CONFLICT (cabinet_id, nm_id) DO UPDATE SET
+                name = COALESCE(p.name, excluded.name), article = COALESCE(p.article, excluded.article),
+                brand = COALESCE(p.brand, excluded.brand), subject = COALESCE(p.subject, excluded.subject),
+                updated_at = excluded.updated_at
+            WHERE (p.name IS NULL AND excluded.name IS NOT NULL) OR (p.article IS NULL AND excluded.article IS NOT NULL)
+               OR (p.brand IS NULL AND excluded.brand IS NOT NULL) OR (p.subject IS NULL AND excluded.subject IS NOT NULL)
+            """, connection, tx);
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        command.Parameters.Add(SqlJson.Parameter(json));
+        command.Parameters.Add(SqlJson.Time(now));
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Cards are the authority on a product's name, article and photo.</summary>
+    public static async Task<int> UpsertCardsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long cabinetId, IReadOnlyList<WbCard> cards, DateTimeOffset now, CancellationToken ct)
+    {
+        var json = cards.Where(c => c.NmId != 0).Select(c => new
+        {
+            nm_id = c.NmId, name = Blank(c.Title), article = Blank(c.VendorCode), brand = Blank(c.Brand), subject = Blank(c.SubjectName),
+            image_url = Blank(c.Photos.Select(p => p.Big).FirstOrDefault(u => !string.IsNullOrWhiteSpace(u))),
+        }).ToList();
+        if (json.Count == 0) return 0;
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO wb_products AS p (cabinet_id, nm_id, name, article, brand, subject, image_url, updated_at)
+            SELECT DISTINCT ON (nm_id) $1, nm_id, name, article, brand, subject, image_url, $3
+            FROM jsonb_to_recordset($2) AS t(nm_id bigint, name text, article text, brand text, subject text, image_url text)
+            ORDER BY nm_id
+            ON CONFLICT (cabinet_id, nm_id) DO UPDATE SET
+                name = COALESCE(excluded.name, p.name), article = COALESCE(excluded.article, p.article),
+                brand = COALESCE(excluded.brand, p.brand), subject = COALESCE(excluded.subject, p.subject),
+                image_url = COALESCE(excluded.image_url, p.image_url), updated_at = excluded.updated_at
+            """, connection, tx);
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        command.Parameters.Add(SqlJson.Parameter(json));
+        command.Parameters.Add(SqlJson.Time(now));
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public static async Task<Dictionary<long, WbProductInfo>> ProductsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long cabinetId, IEnumerable<long> nmIds, CancellationToken ct)
+    {
+        var ids = nmIds.Distinct().ToArray();
+        var products = ids.ToDictionary(id => id, id => new WbProductInfo(id, null, null, null, null, null));
+        if (ids.Length == 0) return products;
+        await using var command = new NpgsqlCommand(
+            "SELECT nm_id, name, article, brand, subject, image_url FROM wb_products WHERE cabinet_id = $1 AND nm_id = ANY($2)", connection, tx);
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = ids });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var id = reader.GetInt64(0);
+            products[id] = new WbProductInfo(id, Str(reader, 1), Str(reader, 2), Str(reader, 3), Str(reader, 4), Str(reader, 5));
+        }
+        return products;
+    }
+
+    public sealed record StockRow(long NmId, long ChrtId, string WarehouseName, int Quantity, int InWayToClient, int InWayFromClient);
+
+    /// <summary>Per product, the total on shelves (in transit excluded) and per warehouse, before the snapshot is replaced.</summary>
+    public static async Task<Dictionary<long, int>> StockTotalsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long cabinetId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT nm_id, COALESCE(sum(quantity), 0)::int FROM wb_stocks WHERE cabinet_id = $1 GROUP BY nm_id", connection, tx);
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        var totals = new Dictionary<long, int>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) totals[reader.GetInt64(0)] = reader.GetInt32(1);
+        return totals;
+    }
+
+    /// <summary>Replaces the cabinet's stock snapshot with a complete new one.</summary>
+    public static async Task ReplaceStocksAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long cabinetId, IReadOnlyList<StockRow> rows, DateTimeOffset now, CancellationToken ct)
+    {
+        await using (var delete = new NpgsqlCommand("DELETE FROM wb_stocks WHERE cabinet_id = $1", connection, tx))
+        {
+            delete.Parameters.Add(SqlJson.Long(cabinetId));
+            await delete.ExecuteNonQueryAsync(ct);
+        }
+        if (rows.Count == 0) return;
+        var json = rows.Select(r => new
+        {
+            nm_id = r.NmId, chrt_id = r.ChrtId, warehouse_name = r.WarehouseName, quantity = r.Quantity,
+            in_way_to_client = r.InWayToClient, in_way_from_client = r.InWayFromClient,
+        });
+        await using var insert = new NpgsqlCommand("""
+            INSERT INTO wb_stocks (cabinet_id, nm_id, chrt_id, warehouse_name, quantity, in_way_to_client, in_way_from_client, updated_at)
+            SELECT $1, nm_id, chrt_id, warehouse_name, sum(quantity), sum(in_way_to_client), sum(in_way_from_client), $3
+            FROM jsonb_to_recordset($2) AS t(nm_id bigint, chrt_id bigint, warehouse_name text, quantity int, in_way_to_client int, in_way_from_client int)
+            GROUP BY nm_id, chrt_id, warehouse_name
+            """, connection, tx);
+        insert.Parameters.Add(SqlJson.Long(cabinetId));
+        insert.Parameters.Add(SqlJson.Parameter(json));
+        insert.Parameters.Add(SqlJson.Time(now));
+        await insert.ExecuteNonQueryAsync(ct);
+    }
+
+    public static async Task<string?> GetCursorAsync(NpgsqlConnection connection, long cabinetId, string endpoint, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT cursor FROM wb_sync_cursors WHERE cabinet_id = $1 AND endpoint = $2", connection);
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        command.Parameters.Add(SqlJson.Text(endpoint));
+        return await command.ExecuteScalarAsync(ct) as string;
+    }
+
+    public static async Task<DateTimeOffset?> GetCursorTimeAsync(NpgsqlConnection connection, long cabinetId, string endpoint, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT updated_at FROM wb_sync_cursors WHERE cabinet_id = $1 AND endpoint = $2", connection);
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        command.Parameters.Add(SqlJson.Text(endpoint));
+        return await command.ExecuteScalarAsync(ct) is DateTime value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
+    }
+
+    public static async Task SetCursorAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long cabinetId, string endpoint, string cursor, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO wb_sync_cursors (cabinet_id, endpoint, cursor, updated_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (cabinet_id, endpoint) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at
+            """, connection, tx);
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        command.Parameters.Add(SqlJson.Text(endpoint));
+        command.Parameters.Add(SqlJson.Text(cursor));
+        command.Parameters.Add(SqlJson.Time(now));
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Keeps the cabinet's lease while the sync makes progress; false when another sync has taken it over.</summary>
+    public static async Task<bool> RenewLeaseAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, long cabinetId, Guid owner, DateTimeOffset until, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "UPDATE wb_cabinets SET sync_lease_until = $3 WHERE id = $1 AND sync_lease_owner = $2", connection, tx);
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = owner });
+        command.Parameters.Add(SqlJson.Time(until));
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>
+    /// One outbox row per event and user of the cabinet whose settings allow the type (or only
+    /// <paramref name="onlyTelegramId"/>); the unique (telegram_id, event_key) drops what was already queued.
+    /// </summary>
+    public static async Task<int> EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, long cabinetId, IReadOnlyCollection<WbEvent> events, DateTimeOffset now, CancellationToken ct, long? onlyTelegramId = null)
+    {
+        if (events.Count == 0) return 0;
+        var json = events.Select(e => new { event_type = e.Type, event_key = e.Key, text = e.Text, photo_url = e.PhotoUrl });
+        await using var command = new NpgsqlCommand($"""
+            INSERT INTO wb_notifications (cabinet_id, telegram_id, event_type, event_key, text, photo_url, status, attempts, next_attempt_at, created_at)
+            SELECT $1, u.telegram_id, e.event_type, e.event_key, e.text, e.photo_url, 'pending', 0, $3, $3
+            FROM jsonb_to_recordset($2) AS e(event_type text, event_key text, text text, photo_url text)
+            JOIN cabinet_users u ON u.cabinet_id = $1
+            LEFT JOIN notification_settings s ON s.telegram_id = u.telegram_id
+            WHERE ($4::bigint IS NULL OR u.telegram_id = $4) AND {WbEventType.AllowedSql("e.event_type")}
+            ORDER BY e.event_type, e.event_key, u.telegram_id
+            ON CONFLICT (telegram_id, event_key) DO NOTHING
+            """, connection, tx);
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        command.Parameters.Add(SqlJson.Parameter(json));
+        command.Parameters.Add(SqlJson.Time(now));
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)onlyTelegramId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static string? Str(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}

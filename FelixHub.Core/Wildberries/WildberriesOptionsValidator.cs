@@ -1,0 +1,28 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace FelixHub.Core.Wildberries;
+
+/// <summary>
+/// Start-up checks the attributes cannot express: the interval has a cron, and Hangfire looks at its
+/// recurring jobs at least that often (<c>Hangfire:SchedulePollingIntervalSeconds</c> is the precision
+/// of every recurring job, so a shorter interval would silently become the polling interval).
+/// </summary>
+internal sealed class WildberriesOptionsValidator(IConfiguration configuration) : IValidateOptions<WildberriesOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WildberriesOptions options)
+    {
+        var failures = new List<string>();
+        if (SyncSchedule.CronFor(options.SyncIntervalSeconds) is null)
+            failures.Add($"{SyncSchedule.Explanation}; got {options.SyncIntervalSeconds}.");
+
+        if (double.TryParse(configuration["Hangfire:SchedulePollingIntervalSeconds"], NumberStyles.Float, CultureInfo.InvariantCulture, out var polling)
+            && polling > options.SyncIntervalSeconds)
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture,
+                $"Wildberries:SyncIntervalSeconds ({options.SyncIntervalSeconds}) is shorter than Hangfire:SchedulePollingIntervalSeconds ({polling}); Hangfire could not fire the sync that often."));
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,79 @@
+using FelixHub.Core.Wildberries.Api;
+using FelixHub.Core.Wildberries.Cabinets;
+using FelixHub.Core.Wildberries.Notifications;
+using FelixHub.Core.Wildberries.Sync;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Polly;
+using Polly.Retry;
+using Refit;
+
+namespace FelixHub.Core.Wildberries;
+
+public static class WildberriesServiceCollectionExtensions
+{
+    /// <summary>The WB seller sync (seed 003): Refit clients per WB host behind Polly, the sync and dispatch jobs, the cabinet service.</summary>
+    public static IServiceCollection AddWildberries(this IServiceCollection services)
+    {
+        services.AddOptions<WildberriesOptions>().BindConfiguration(WildberriesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WildberriesOptions>, WildberriesOptionsValidator>();
+
+        // API keys are encrypted with Data Protection; its key ring lives in the database so every replica shares it.
+        services.AddDataProtection().SetApplicationName("FelixHub");
+        services.AddOptions<KeyManagementOptions>().Configure<NpgsqlDataSource, TimeProvider>((o, dataSource, time) =>
+            o.XmlRepository = new DatabaseXmlRepository(dataSource, time));
+        services.AddSingleton<WbKeyProtector>();
+
+        var refit = new RefitSettings(new SystemTextJsonContentSerializer(WbJson.Options));
+        AddClient<IWbStatisticsApi>(services, refit, o => o.StatisticsBaseUrl);
+        AddClient<IWbFeedbacksApi>(services, refit, o => o.FeedbacksBaseUrl);
+        AddClient<IWbAnalyticsApi>(services, refit, o => o.AnalyticsBaseUrl);
+        AddClient<IWbContentApi>(services, refit, o => o.ContentBaseUrl);
+
+        services.AddResiliencePipeline(WbGateway.AttemptPipeline, (builder, context) =>
+        {
+            context.EnableReloads<WildberriesOptions>();
+            builder.AddTimeout(TimeSpan.FromSeconds(context.GetOptions<WildberriesOptions>().RequestTimeoutSeconds));
+        });
+        services.AddResiliencePipeline(WbGateway.RetryPipeline, (builder, context) =>
+        {
+            context.EnableReloads<WildberriesOptions>();
+            var o = context.GetOptions<WildberriesOptions>();
+            if (o.MaxRetryAttempts == 0) return;
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = o.MaxRetryAttempts,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = false,
+                Delay = TimeSpan.FromMilliseconds(o.RetryBaseDelayMilliseconds),
+                MaxDelay = TimeSpan.FromSeconds(Math.Max(1, o.MaxRetryDelaySeconds)),
+                ShouldHandle = args => ValueTask.FromResult(WbGateway.IsTransient(args.Outcome.Exception)),
+                // After a 429 the rate limiter holds the next attempt until WB's time; no extra backoff on top.
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is WbRateLimitedException ? TimeSpan.Zero : (TimeSpan?)null),
+            });
+        });
+
+        services.AddSingleton<WbRateLimiter>();
+        services.AddScoped<WbGateway>();
+        services.AddScoped<WbSyncService>();
+        services.AddScoped<WbNotificationDispatcher>();
+        services.AddScoped<CabinetService>();
+        services.AddScoped<WbCabinetSyncJob>();
+        services.AddScoped<WbSyncFanOutJob>();
+        services.AddScoped<WbNotificationDispatchJob>();
+        services.AddHostedService<WbRecurringJobs>();
+        return services;
+    }
+
+    private static void AddClient<T>(IServiceCollection services, RefitSettings settings, Func<WildberriesOptions, string> baseUrl) where T : class =>
+        services.AddRefitGeneratedClient<T>(settings).ConfigureHttpClient((sp, http) =>
+        {
+            var o = sp.GetRequiredService<IOptionsMonitor<WildberriesOptions>>().CurrentValue;
+            http.BaseAddress = new Uri(baseUrl(o).TrimEnd('/'));
+            // A backstop only: the per-attempt timeout of the pipeline fires first.
+            http.Timeout = TimeSpan.FromSeconds(o.RequestTimeoutSeconds * 2 + 5);
+        });
+}
