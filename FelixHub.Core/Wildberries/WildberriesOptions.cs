@@ -114,4 +114,18 @@ public sealed class WildberriesOptions
     /// <summary>Total stock across warehouses (in transit excluded) at or below which a product is critical.</summary>
     [Range(0, 1_000_000)]
     public int CriticalStockThreshold { get; set; } = 2;
+
+    /// <summary>Circuit breaker per WB host: within this window (seconds), at least <see cref="BreakerMinimumThroughput"/> calls and <see cref="BreakerFailureRatio"/> of them failing (5xx, timeouts, network) open it.</summary>
+    [Range(1, 3600)]
+    public int BreakerSamplingSeconds { get; set; } = 60;
+
+    [Range(2, 10_000)]
+    public int BreakerMinimumThroughput { get; set; } = 10;
+
+    [Range(0.01, 1.0)]
+    public double BreakerFailureRatio { get; set; } = 0.8;
+
+    /// <summary>How long a host's breaker stays open before one probe call.</summary>
+    [Range(1, 3600)]
+    public int BreakerBreakSeconds { get; set; } = 120;
 }

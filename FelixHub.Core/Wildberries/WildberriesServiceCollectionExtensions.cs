@@ -1,3 +1,4 @@
+using FelixHub.Core.Monitoring;
 using FelixHub.Core.Wildberries.Api;
 using FelixHub.Core.Wildberries.Cabinets;
 using FelixHub.Core.Wildberries.Notifications;
@@ -5,9 +6,11 @@ using FelixHub.Core.Wildberries.Sync;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Polly;
+using Polly.CircuitBreaker;
 using Polly.Retry;
 using Refit;
 
@@ -33,11 +36,29 @@ public static class WildberriesServiceCollectionExtensions
         AddClient<IWbAnalyticsApi>(services, refit, o => o.AnalyticsBaseUrl);
         AddClient<IWbContentApi>(services, refit, o => o.ContentBaseUrl);
 
-        services.AddResiliencePipeline(WbGateway.AttemptPipeline, (builder, context) =>
+        // One attempt pipeline per WB host: a breaker (an outage of one host fails its calls fast
+        // without touching the others) and the per-attempt timeout.
+        foreach (var host in WbEndpoint.Hosts)
         {
-            context.EnableReloads<WildberriesOptions>();
-            builder.AddTimeout(TimeSpan.FromSeconds(context.GetOptions<WildberriesOptions>().RequestTimeoutSeconds));
-        });
+            services.AddSingleton(new CircuitBreakerName(WbGateway.BreakerName(host)));
+            services.AddResiliencePipeline(WbGateway.AttemptPipelineFor(host), (builder, context) =>
+            {
+                context.EnableReloads<WildberriesOptions>();
+                var o = context.GetOptions<WildberriesOptions>();
+                var breaker = new CircuitBreakerStrategyOptions
+                {
+                    Name = WbGateway.BreakerName(host),
+                    SamplingDuration = TimeSpan.FromSeconds(o.BreakerSamplingSeconds),
+                    MinimumThroughput = o.BreakerMinimumThroughput,
+                    FailureRatio = o.BreakerFailureRatio,
+                    BreakDuration = TimeSpan.FromSeconds(o.BreakerBreakSeconds),
+                    ShouldHandle = args => ValueTask.FromResult(WbGateway.IsOutage(args.Outcome.Exception)),
+                };
+                context.ServiceProvider.GetRequiredService<CircuitBreakers>().Attach(breaker.Name, breaker);
+                builder.AddCircuitBreaker(breaker);
+                builder.AddTimeout(TimeSpan.FromSeconds(o.RequestTimeoutSeconds));
+            });
+        }
         services.AddResiliencePipeline(WbGateway.RetryPipeline, (builder, context) =>
         {
             context.EnableReloads<WildberriesOptions>();
@@ -56,6 +77,7 @@ public static class WildberriesServiceCollectionExtensions
             });
         });
 
+        services.TryAddSingleton<CircuitBreakers>();
         services.AddSingleton<WbRateLimiter>();
         services.AddScoped<WbGateway>();
         services.AddScoped<WbSyncService>();

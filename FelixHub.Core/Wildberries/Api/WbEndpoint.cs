@@ -11,6 +11,17 @@ public static class WbEndpoint
     public const string Stocks = "stocks";
     public const string Content = "content";
 
+    /// <summary>The WB host an endpoint lives on; each host has its own circuit breaker.</summary>
+    public static string Host(string endpoint) => endpoint switch
+    {
+        Feedbacks or FeedbacksAnswered or FeedbacksUnanswered => "feedbacks",
+        Stocks => "analytics",
+        Content => "content",
+        _ => "statistics",
+    };
+
+    public static IReadOnlyList<string> Hosts { get; } = ["statistics", "feedbacks", "analytics", "content"];
+
     /// <summary>The minimum time between two calls, from WB's published limits (and the token type for statistics).</summary>
     public static TimeSpan IntervalFor(string endpoint, int? tokenType, WildberriesOptions o)
     {

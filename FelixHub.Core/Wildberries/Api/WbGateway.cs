@@ -32,10 +32,14 @@ public sealed partial class WbGateway(
     public const string RetryPipeline = "wildberries-retry";
     public const string AttemptPipeline = "wildberries-attempt";
 
+    public static string AttemptPipelineFor(string host) => $"{AttemptPipeline}:{host}";
+
+    public static string BreakerName(string host) => $"wildberries-{host}";
+
     public async Task<T> CallAsync<T>(WbCallTarget target, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
         var retry = pipelines.GetPipeline(RetryPipeline);
-        var attempt = pipelines.GetPipeline(AttemptPipeline);
+        var attempt = pipelines.GetPipeline(AttemptPipelineFor(WbEndpoint.Host(target.Endpoint)));
         var maxWait = TimeSpan.FromSeconds(options.CurrentValue.MaxRateLimitWaitSeconds);
         try
         {
@@ -89,7 +93,10 @@ public sealed partial class WbGateway(
         return new WbApiException($"WB answered {status} on {endpoint}: {WbErrors.Describe(ex.Content)}", status, ex);
     }
 
-    /// <summary>What the retry strategy retries: 429 (the limiter waits), 5xx, 408, timeouts and network failures.</summary>
+    /// <summary>What opens a host's breaker: 5xx, timeouts and network failures — not 429 (WB's answer, handled by the limiter) nor 4xx.</summary>
+    public static bool IsOutage(Exception? ex) => ex is not WbRateLimitedException && ex is not ApiException { StatusCode: HttpStatusCode.TooManyRequests } && IsTransient(ex);
+
+    /// <summary>What the retry strategy retries: 429 (the limiter waits), 5xx, 408, timeouts and network failures, and an open breaker's refusal is not among them.</summary>
     public static bool IsTransient(Exception? ex) => ex switch
     {
         WbRateLimitedException => true,

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using FelixHub.Core.Monitoring;
 using FelixHub.Core.Wildberries.Data;
 using FelixHub.Core.Wildberries.Notifications;
 using Hangfire;
@@ -18,7 +19,9 @@ public sealed class WbCabinetSyncJob(WbSyncService sync)
     [DisplayName("WB sync: cabinet {0}")]
     public async Task ExecuteAsync(long cabinetId, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = await sync.SyncAsync(cabinetId, cancellationToken);
+        FelixHubMetrics.WbSync(result.Status != WbSyncStatus.Failed, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (result.Status == WbSyncStatus.Failed)
             throw new WbSyncFailedException(cabinetId, result.Error ?? "unknown error");
     }
