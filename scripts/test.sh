@@ -4,6 +4,14 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# The browser test (seed 002's office snippet) runs Debian's Chromium.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing Debian's chromium for the browser test..."
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null || {
+    echo "could not install chromium" >&2; exit 1; }
+fi
+
 work=$(mktemp -d /tmp/felixhub-test-XXXXXX)
 chmod 755 "$work"
 cleanup() { bash scripts/pg.sh stop "$work/pg"; rm -rf "$work"; }
