@@ -128,4 +128,13 @@ public sealed class WildberriesOptions
     /// <summary>How long a host's breaker stays open before one probe call.</summary>
     [Range(1, 3600)]
     public int BreakerBreakSeconds { get; set; } = 120;
+
+    /// <summary>A bot's webhook: when set, WB notifications are POSTed there (signed) instead of sent to Telegram.</summary>
+    public string WebhookUrl { get; set; } = "";
+
+    /// <summary>The HMAC-SHA256 key of the webhook's signature (at least 16 characters when WebhookUrl is set). Never logged.</summary>
+    public string WebhookSecret { get; set; } = "";
+
+    [Range(1, 120)]
+    public int WebhookTimeoutSeconds { get; set; } = 10;
 }

@@ -23,6 +23,13 @@ internal sealed class WildberriesOptionsValidator(IConfiguration configuration) 
             failures.Add(string.Create(CultureInfo.InvariantCulture,
                 $"Wildberries:SyncIntervalSeconds ({options.SyncIntervalSeconds}) is shorter than Hangfire:SchedulePollingIntervalSeconds ({polling}); Hangfire could not fire the sync that often."));
         }
+        if (!string.IsNullOrWhiteSpace(options.WebhookUrl))
+        {
+            if (!Uri.TryCreate(options.WebhookUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                failures.Add("Wildberries:WebhookUrl must be an absolute http(s) URL.");
+            if (options.WebhookSecret.Length < 16)
+                failures.Add("Wildberries:WebhookSecret must be at least 16 characters when Wildberries:WebhookUrl is set.");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -78,6 +78,9 @@ public static class WildberriesServiceCollectionExtensions
         });
 
         services.TryAddSingleton<CircuitBreakers>();
+        services.AddHttpClient(WbWebhookSender.HttpClientName, (sp, http) =>
+            http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptionsMonitor<WildberriesOptions>>().CurrentValue.WebhookTimeoutSeconds));
+        services.AddSingleton<WbWebhookSender>();
         services.AddSingleton<WbRateLimiter>();
         services.AddScoped<WbGateway>();
         services.AddScoped<WbSyncService>();

@@ -19,6 +19,7 @@ namespace FelixHub.Core.Wildberries.Notifications;
 public sealed partial class WbNotificationDispatcher(
     NpgsqlDataSource dataSource,
     ITelegramSender telegram,
+    WbWebhookSender webhook,
     IOptionsMonitor<WildberriesOptions> options,
     TimeProvider time,
     ILogger<WbNotificationDispatcher> logger)
@@ -96,10 +97,12 @@ public sealed partial class WbNotificationDispatcher(
     {
         var chatId = row.TelegramId.ToString(CultureInfo.InvariantCulture);
         using var scope = Correlation.Push("chatId", chatId);
-        var result = row.PhotoUrl is { Length: > 0 } photo && row.Text.Length <= WbMessages.MaxCaptionLength
-            ? await telegram.SendPhotoAsync(chatId, photo, row.Text, ct)
-            : await telegram.SendHtmlAsync(chatId, row.Text, ct);
-        if (row.PhotoUrl is not null && result is { Status: TelegramSendStatus.PermanentFailure, ErrorCode: 400 })
+        var result = webhook.IsEnabled
+            ? await webhook.SendAsync(new WbWebhookPayload(row.EventKey, row.EventType, row.TelegramId, row.CabinetId, row.Text, row.PhotoUrl), ct)
+            : row.PhotoUrl is { Length: > 0 } photo && row.Text.Length <= WbMessages.MaxCaptionLength
+                ? await telegram.SendPhotoAsync(chatId, photo, row.Text, ct)
+                : await telegram.SendHtmlAsync(chatId, row.Text, ct);
+        if (!webhook.IsEnabled && row.PhotoUrl is not null && result is { Status: TelegramSendStatus.PermanentFailure, ErrorCode: 400 })
         {
             LogPhotoFallback(logger, row.EventKey, chatId, result.Error);
             result = await telegram.SendHtmlAsync(chatId, row.Text, ct);
