@@ -7,7 +7,7 @@ namespace FelixHub.Core.Bot;
 public sealed class BotIdentity(BotClient clients, IOptionsMonitor<BotOptions> options, IOptionsMonitor<Telegram.TelegramOptions> telegram)
 {
     private readonly SemaphoreSlim gate = new(1, 1);
-    private (long BotId, string Username)? cached;
+    private volatile CachedName? cached;
 
     /// <exception cref="BotUnavailableException">No username configured and the bot cannot be asked.</exception>
     public async Task<string> GetUsernameAsync(CancellationToken cancellationToken)
@@ -35,7 +35,7 @@ public sealed class BotIdentity(BotClient clients, IOptionsMonitor<BotOptions> o
                 throw new BotUnavailableException("Telegram did not answer getMe; try again shortly, or set Telegram:BotUsername.", ex);
             }
             if (string.IsNullOrEmpty(username)) throw new BotUnavailableException("Telegram's getMe returned no username.");
-            cached = (botId, username);
+            cached = new CachedName(botId, username);
             return username;
         }
         finally
@@ -43,6 +43,8 @@ public sealed class BotIdentity(BotClient clients, IOptionsMonitor<BotOptions> o
             gate.Release();
         }
     }
+
+    private sealed record CachedName(long BotId, string Username);
 }
 
 /// <summary>The bot cannot be used right now (not configured, or Telegram unreachable): the API answers 503.</summary>

@@ -100,6 +100,16 @@ public sealed class BotWebhookTests(BotWebhookFixture fixture) : IClassFixture<B
         telegram.MessagesTo(chatId).Should().ContainSingle().Which.Text.Should().StartWith("✅ Готово");
     }
 
+    [Fact]
+    public async Task An_update_without_a_chat_is_recorded_and_ignored()
+    {
+        var id = Interlocked.Increment(ref nextUpdateId);
+
+        (await PostAsync($$"""{"update_id":{{id}}}""", BotWebhookFixture.Secret)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        (await worker.OutcomeAsync(id)).Should().Be(UpdateOutcomes.Ignored);
+    }
+
     [Theory]
     [InlineData("not json")]
     [InlineData("{}")]
