@@ -155,9 +155,11 @@ public sealed partial class BotPoller(
 
             foreach (var update in updates.OrderBy(u => u.Id))
             {
+                if (ct.IsCancellationRequested) break; // the rest is served again after the restart
                 try
                 {
-                    await handler.HandleUpdateAsync(bot, update, ct);
+                    // An update under way is finished, not cancelled, on shutdown: its reply and its commit go together.
+                    await handler.HandleUpdateAsync(bot, update, CancellationToken.None);
                 }
                 catch (Exception ex) when (!ct.IsCancellationRequested)
                 {

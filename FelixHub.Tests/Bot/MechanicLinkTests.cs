@@ -30,6 +30,10 @@ public sealed class MechanicLinkTests(BotPollingFixture fixture) : IClassFixture
 
     private Task<Mechanic> MechanicAsync(int id) => worker.DbAsync(db => db.Mechanics.AsNoTracking().SingleAsync(m => m.Id == id));
 
+    /// <summary>The reply goes out just before the update's transaction commits: wait for the commit.</summary>
+    private Task UntilLinkedAsync(int mechanicId, string chatId) =>
+        Eventually.Until(async () => (await MechanicAsync(mechanicId)).TelegramId == chatId, $"mechanic {mechanicId} linked to {chatId}");
+
     [Fact]
     public async Task A_mechanic_opening_the_link_gets_linked_and_a_confirmation()
     {
@@ -45,7 +49,7 @@ public sealed class MechanicLinkTests(BotPollingFixture fixture) : IClassFixture
         var reply = await telegram.ReplyAsync(chatId);
         reply.Text.Should().StartWith("✅ Готово, Пётр &lt;Механик&gt;!");
         reply.ParseMode.Should().BeEquivalentTo("HTML");
-        (await MechanicAsync(mechanic.Id)).TelegramId.Should().Be(chatId);
+        await UntilLinkedAsync(mechanic.Id, chatId);
     }
 
     [Fact]
@@ -74,15 +78,16 @@ public sealed class MechanicLinkTests(BotPollingFixture fixture) : IClassFixture
         fixture.Clock.Advance(TimeSpan.FromMinutes(61));
         var chatId = TestWorker.NewChatId();
 
-        telegram.PushMessage(chatId, "/start " + expired);
+        var update = telegram.PushMessage(chatId, "/start " + expired);
 
         (await telegram.ReplyAsync(chatId)).Text.Should().Be(BotMessages.LinkExpired);
+        await worker.UntilHandledAsync(update);
         (await MechanicAsync(mechanic.Id)).TelegramId.Should().BeNull();
 
         var fresh = BotTestSupport.StartParameter((await worker.CreateTelegramLinkAsync(mechanic.Id)).Url);
         telegram.PushMessage(chatId, "/start " + fresh);
         (await telegram.ReplyAsync(chatId, 2)).Text.Should().StartWith("✅ Готово");
-        (await MechanicAsync(mechanic.Id)).TelegramId.Should().Be(chatId);
+        await UntilLinkedAsync(mechanic.Id, chatId);
     }
 
     [Theory]
@@ -102,9 +107,10 @@ public sealed class MechanicLinkTests(BotPollingFixture fixture) : IClassFixture
         var token = BotTestSupport.StartParameter((await worker.CreateTelegramLinkAsync(mechanic.Id)).Url);
         var group = "-100" + TestWorker.NewChatId();
 
-        telegram.PushMessage(group, "/start@felixhub_test_bot " + token, chatType: "supergroup");
+        var update = telegram.PushMessage(group, "/start@felixhub_test_bot " + token, chatType: "supergroup");
 
         (await telegram.ReplyAsync(group)).Text.Should().Be(BotMessages.LinkNotPrivate);
+        await worker.UntilHandledAsync(update);
         (await MechanicAsync(mechanic.Id)).TelegramId.Should().BeNull();
     }
 

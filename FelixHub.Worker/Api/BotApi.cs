@@ -60,8 +60,9 @@ public static partial class BotApi
         if (update is null || update.Id <= 0)
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The request is invalid.", detail: "The body is not a Telegram Update.");
 
-        // Throws on a database failure: the 5xx makes Telegram deliver the update again later.
-        await handler.ProcessAsync(update, BotUpdateHandler.Webhook, ct);
+        // Finished even if Telegram hangs up meanwhile (its retry then finds it handled). Throws on a
+        // database failure: the 5xx makes Telegram deliver the update again later.
+        await handler.ProcessAsync(update, BotUpdateHandler.Webhook, CancellationToken.None);
         return Results.Ok();
     }
 
