@@ -9,6 +9,9 @@ public sealed class Order
     public string Status { get; set; } = OrderStatus.New;
     public int? AssignedMechanicId { get; set; }
     public Mechanic? AssignedMechanic { get; set; }
+
+    /// <summary>The customer's Telegram chat id, when they want to hear about their order; null otherwise.</summary>
+    public string? CustomerTelegramId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 

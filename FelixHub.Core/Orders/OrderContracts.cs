@@ -10,17 +10,18 @@ public sealed record MechanicResponse(int Id, string Name, string? TelegramId)
     public static MechanicResponse From(Mechanic m) => new(m.Id, m.Name, m.TelegramId);
 }
 
-public sealed record CreateOrderRequest(string? CarNumber, string? Category, List<string>? Parts, int? AssignedMechanicId);
+public sealed record CreateOrderRequest(string? CarNumber, string? Category, List<string>? Parts, int? AssignedMechanicId, string? CustomerTelegramId = null);
 
-/// <summary>Null leaves a field unchanged.</summary>
-public sealed record UpdateOrderRequest(string? Status, int? AssignedMechanicId);
+/// <summary>Null leaves a field unchanged; an empty <c>customerTelegramId</c> removes the customer's chat.</summary>
+public sealed record UpdateOrderRequest(string? Status, int? AssignedMechanicId, string? CustomerTelegramId = null);
 
 public sealed record OrderResponse(
     int Id, string CarNumber, string Category, IReadOnlyList<string> Parts, string Status,
-    int? AssignedMechanicId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset StatusChangedAt)
+    int? AssignedMechanicId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset StatusChangedAt,
+    string? CustomerTelegramId = null)
 {
     public static OrderResponse From(Order o) =>
-        new(o.Id, o.CarNumber, o.Category, o.Parts, o.Status, o.AssignedMechanicId, o.CreatedAt, o.UpdatedAt, o.StatusChangedAt);
+        new(o.Id, o.CarNumber, o.Category, o.Parts, o.Status, o.AssignedMechanicId, o.CreatedAt, o.UpdatedAt, o.StatusChangedAt, o.CustomerTelegramId);
 }
 
 public sealed record NotificationLogResponse(

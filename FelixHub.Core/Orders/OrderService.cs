@@ -12,11 +12,13 @@ public sealed partial class OrderService(
     FelixHubDbContext db,
     IBackgroundJobClient jobs,
     IOptionsMonitor<NotificationsOptions> notifications,
+    IOrderNotifications related,
     TimeProvider time,
     ILogger<OrderService> logger)
 {
     public const int MaxParts = 100;
     public const int MaxPartLength = 200;
+    private const string CustomerTelegramIdMessage = "'customerTelegramId' must be a numeric Telegram chat id or an @username.";
 
     public async Task<MechanicResponse> CreateMechanicAsync(CreateMechanicRequest request, CancellationToken ct)
     {
@@ -54,6 +56,7 @@ public sealed partial class OrderService(
             .Required(request.Category, "category", 100)
             .Check(parts.Count <= MaxParts, "parts", $"At most {MaxParts} parts.")
             .Check(parts.All(p => !string.IsNullOrWhiteSpace(p) && p.Length <= MaxPartLength), "parts", $"Each part must be a non-empty string of at most {MaxPartLength} characters.")
+            .Check(request.CustomerTelegramId is null || TelegramChatId.IsValid(request.CustomerTelegramId), "customerTelegramId", CustomerTelegramIdMessage)
             .ThrowIfInvalid();
         await EnsureMechanicExistsAsync(request.AssignedMechanicId, ct);
 
@@ -64,6 +67,7 @@ public sealed partial class OrderService(
             Category = request.Category!.Trim(),
             Parts = parts.Select(p => p.Trim()).ToList(),
             AssignedMechanicId = request.AssignedMechanicId,
+            CustomerTelegramId = request.CustomerTelegramId,
             Status = OrderStatus.New,
             CreatedAt = now,
             UpdatedAt = now,
@@ -72,7 +76,11 @@ public sealed partial class OrderService(
         db.Orders.Add(order);
         await db.SaveChangesAsync(ct);
         using (Correlation.Push("orderId", order.Id))
+        {
             LogOrderCreated(logger, order.Id);
+            related.OrderCreated(order);
+            if (order.AssignedMechanicId is not null) related.MechanicAssigned(order, Guid.NewGuid());
+        }
         return OrderResponse.From(order);
     }
 
@@ -90,19 +98,27 @@ public sealed partial class OrderService(
     {
         using var orderScope = Correlation.Push("orderId", id);
         new Validator()
-            .Check(request.Status is not null || request.AssignedMechanicId is not null, "status", "Nothing to change: give 'status' and/or 'assignedMechanicId'.")
+            .Check(request.Status is not null || request.AssignedMechanicId is not null || request.CustomerTelegramId is not null, "status", "Nothing to change: give 'status', 'assignedMechanicId' and/or 'customerTelegramId'.")
             .Check(request.Status is null || OrderStatus.IsValid(request.Status), "status", $"Unknown status; expected one of: {string.Join(", ", OrderStatus.All)}.")
+            .Check(string.IsNullOrEmpty(request.CustomerTelegramId) || TelegramChatId.IsValid(request.CustomerTelegramId), "customerTelegramId", CustomerTelegramIdMessage)
             .ThrowIfInvalid();
         await EnsureMechanicExistsAsync(request.AssignedMechanicId, ct);
 
         OrderStatusChange? change = null;
+        var reassigned = false;
         Order order;
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             order = await db.Orders.FromSql($"SELECT * FROM orders WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct)
                 ?? throw new NotFoundException("Order", id);
             var now = time.GetUtcNow();
-            if (request.AssignedMechanicId is int mechanicId) order.AssignedMechanicId = mechanicId;
+            if (request.AssignedMechanicId is int mechanicId && mechanicId != order.AssignedMechanicId)
+            {
+                order.AssignedMechanicId = mechanicId;
+                reassigned = true;
+            }
+            if (request.CustomerTelegramId is not null)
+                order.CustomerTelegramId = request.CustomerTelegramId.Length == 0 ? null : request.CustomerTelegramId;
             if (request.Status is not null && request.Status != order.Status)
             {
                 change = new OrderStatusChange
@@ -122,10 +138,12 @@ public sealed partial class OrderService(
             await tx.CommitAsync(ct);
         }
 
+        if (reassigned) related.MechanicAssigned(order, Guid.NewGuid());
         if (change is not null)
         {
             LogStatusChanged(logger, order.Id, change.OldStatus, change.NewStatus);
             EnqueueMechanicNotification(order, change);
+            related.StatusChanged(order, change);
         }
         return OrderResponse.From(order);
     }

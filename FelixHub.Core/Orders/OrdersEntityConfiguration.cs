@@ -22,6 +22,7 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         b.Property(o => o.CarNumber).HasMaxLength(20);
         b.Property(o => o.Category).HasMaxLength(100);
         b.Property(o => o.Status).HasMaxLength(20);
+        b.Property(o => o.CustomerTelegramId).HasMaxLength(50);
         b.HasOne(o => o.AssignedMechanic).WithMany().HasForeignKey(o => o.AssignedMechanicId).OnDelete(DeleteBehavior.SetNull);
         b.HasIndex(o => new { o.Status, o.StatusChangedAt });
         b.HasIndex(o => o.CreatedAt);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FelixHub.Core.Orders;
 
@@ -10,6 +11,7 @@ public static class OrdersServiceCollectionExtensions
         services.AddScoped<OrderService>();
         services.AddScoped<NotificationLogDelivery>();
         services.AddScoped<MechanicStatusNotificationJob>();
+        services.TryAddScoped<IOrderNotifications, NoOrderNotifications>();
         return services;
     }
 }

@@ -23,8 +23,12 @@ public sealed record FakeReply(int StatusCode, string Description = "error", int
 /// <summary>
 /// A Telegram Bot API stand-in on 127.0.0.1 that the real Telegram.Bot client talks HTTP to. It checks
 /// the token, records every call, and can be scripted per call (errors, 429 with retry_after, delays).
+/// It also plays the user's side: updates pushed with <see cref="PushUpdate"/> (or
+/// <see cref="PushMessage"/>, <see cref="PushCallbackQuery"/>) are served by <c>getUpdates</c> like
+/// Telegram does (long poll, <c>offset</c> confirms and forgets), and <c>getMe</c>, <c>setWebhook</c>,
+/// <c>deleteWebhook</c> answer as Telegram would.
 /// </summary>
-public sealed class FakeTelegramServer : IAsyncDisposable
+public sealed partial class FakeTelegramServer : IAsyncDisposable
 {
     public const string Token = "123456:AAH-test-token-SECRET-do-not-log";
 
@@ -111,7 +115,10 @@ public sealed class FakeTelegramServer : IAsyncDisposable
         }
         else
         {
-            body = (await JsonNode.ParseAsync(http.Request.Body))?.AsObject() ?? new JsonObject();
+            // Parameterless methods (getMe, deleteWebhook) may come without a body.
+            using var reader = new StreamReader(http.Request.Body);
+            var text = await reader.ReadToEndAsync();
+            body = string.IsNullOrWhiteSpace(text) ? new JsonObject() : JsonNode.Parse(text)?.AsObject() ?? new JsonObject();
         }
 
         if (token != Token)
@@ -123,7 +130,7 @@ public sealed class FakeTelegramServer : IAsyncDisposable
         var call = new TelegramCall(method, body["chat_id"]?.ToString(), body["text"]?.ToString(), body["parse_mode"]?.ToString(), DateTimeOffset.UtcNow, body);
         calls.Enqueue(call);
 
-        var reply = script(call) ?? CheckLimits(call);
+        var reply = script(call) ?? (call.ChatId is null ? null : CheckLimits(call));
         if (reply is { Delay: var delay } && delay > TimeSpan.Zero)
             await Task.Delay(delay, http.RequestAborted);
         if (reply is { StatusCode: not 200 })
@@ -132,6 +139,7 @@ public sealed class FakeTelegramServer : IAsyncDisposable
             return;
         }
 
+        if (await AnswerBotMethodAsync(http, call)) return;
         deliveredQueue.Enqueue(call);
         var chatId = long.TryParse(call.ChatId, out var id) ? id : 0;
         var result = new JsonObject

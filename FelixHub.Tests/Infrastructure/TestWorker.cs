@@ -43,6 +43,8 @@ public sealed class TestWorker : IAsyncDisposable
         ["Telegram:BreakerMinimumThroughput"] = "10000",
         // Per-chat pacing (1/s) would make retry tests slow; the rate-limit tests switch it on.
         ["Telegram:PerChatIntervalMilliseconds"] = "0",
+        // Receiving updates is the bot tests' business; other workers only send.
+        ["Telegram:ReceiveUpdates"] = "false",
         ["Notifications:MechanicStatusEnabled"] = "true",
         ["Notifications:FrontendUrl"] = "https://felix.example",
         ["Hangfire:WorkerCount"] = "4",

@@ -1,5 +1,7 @@
+using FelixHub.Core.Bot;
 using FelixHub.Core.Inbox;
 using FelixHub.Core.Monitoring;
+using FelixHub.Core.OrderNotifications;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
@@ -26,6 +28,8 @@ public static class FelixHubApp
         builder.AddFelixHubHangfire();
         builder.Services.AddTelegram();
         builder.Services.AddOrders();
+        builder.Services.AddOrderNotifications();
+        builder.Services.AddBot();
         builder.Services.AddMonitoring();
         builder.Services.AddInbox().AddInboxWebSockets();
         builder.Services.AddWildberries();
@@ -40,6 +44,7 @@ public static class FelixHubApp
         app.MapFelixHubMetrics();
         app.MapInboxApi();
         app.MapWildberriesApi();
+        app.MapBotApi();
         return app;
     }
 }

@@ -23,6 +23,127 @@ namespace FelixHub.Core.Persistence.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("FelixHub.Core.Bot.BotState", b =>
+                {
+                    b.Property<long>("BotId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bot_id");
+
+                    b.Property<long>("LastUpdateId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_update_id");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("BotId")
+                        .HasName("pk_telegram_bot_state");
+
+                    b.ToTable("telegram_bot_state", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Bot.HandledUpdate", b =>
+                {
+                    b.Property<long>("BotId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bot_id");
+
+                    b.Property<long>("UpdateId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("update_id");
+
+                    b.Property<string>("ChatId")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("chat_id");
+
+                    b.Property<DateTimeOffset>("HandledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("handled_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("outcome");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("source");
+
+                    b.HasKey("BotId", "UpdateId")
+                        .HasName("pk_telegram_updates");
+
+                    b.HasIndex("HandledAt")
+                        .HasDatabaseName("ix_telegram_updates_handled_at");
+
+                    b.HasIndex("BotId", "ChatId", "HandledAt")
+                        .HasDatabaseName("ix_telegram_updates_bot_id_chat_id_handled_at");
+
+                    b.ToTable("telegram_updates", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Bot.MechanicLinkToken", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<int>("MechanicId")
+                        .HasColumnType("integer")
+                        .HasColumnName("mechanic_id");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("token_hash");
+
+                    b.Property<DateTimeOffset?>("UsedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("used_at");
+
+                    b.Property<string>("UsedChatId")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("used_chat_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_mechanic_link_tokens");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_mechanic_link_tokens_expires_at");
+
+                    b.HasIndex("MechanicId")
+                        .HasDatabaseName("ix_mechanic_link_tokens_mechanic_id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_mechanic_link_tokens_token_hash");
+
+                    b.ToTable("mechanic_link_tokens", (string)null);
+                });
+
             modelBuilder.Entity("FelixHub.Core.Inbox.InboxNotification", b =>
                 {
                     b.Property<Guid>("Id")
@@ -245,6 +366,11 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<string>("CustomerTelegramId")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("customer_telegram_id");
 
                     b.PrimitiveCollection<List<string>>("Parts")
                         .IsRequired()
@@ -1191,6 +1317,16 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasDatabaseName("ix_wb_sync_logs_cabinet_id_started_at");
 
                     b.ToTable("wb_sync_logs", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Bot.MechanicLinkToken", b =>
+                {
+                    b.HasOne("FelixHub.Core.Orders.Mechanic", null)
+                        .WithMany()
+                        .HasForeignKey("MechanicId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_mechanic_link_tokens_mechanics_mechanic_id");
                 });
 
             modelBuilder.Entity("FelixHub.Core.Inbox.InboxNotification", b =>

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text;
+using FelixHub.Core.Orders;
+using FelixHub.Core.Telegram;
+
+namespace FelixHub.Core.OrderNotifications;
+
+/// <summary>The related notifications' texts, in Telegram HTML with every user value escaped.</summary>
+public static class OrderMessages
+{
+    public static string AdminNewOrder(Order order, string? mechanicName, string frontendUrl)
+    {
+        var head = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"🆕 Новый заказ #{order.Id}\n\n")
+            .Append("🚗 Номер авто: ").Append(TelegramHtml.Escape(order.CarNumber)).Append('\n')
+            .Append("📂 Категория: ").Append(TelegramHtml.Escape(order.Category)).Append('\n')
+            .Append("👨‍🔧 Механик: ").Append(mechanicName is null ? "не назначен" : TelegramHtml.Escape(mechanicName)).Append("\n\n")
+            .ToString();
+        return WithParts(head, order.Parts, Link(frontendUrl, "orders", order.Id));
+    }
+
+    public static string MechanicAssignment(Order order, string frontendUrl)
+    {
+        var head = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"🔧 Вам назначен заказ #{order.Id}\n\n")
+            .Append("🚗 Номер авто: ").Append(TelegramHtml.Escape(order.CarNumber)).Append('\n')
+            .Append("📂 Категория: ").Append(TelegramHtml.Escape(order.Category)).Append('\n')
+            .Append("📌 Статус: ").Append(TelegramHtml.Escape(order.Status)).Append("\n\n")
+            .ToString();
+        return WithParts(head, order.Parts, Link(frontendUrl, "mechanic/orders", order.Id));
+    }
+
+    public static string CustomerReady(Order order) =>
+        new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"✅ Ваш заказ #{order.Id} готов!\n\n")
+            .Append("🚗 Номер авто: ").Append(TelegramHtml.Escape(order.CarNumber)).Append('\n')
+            .Append("📂 Категория: ").Append(TelegramHtml.Escape(order.Category)).Append("\n\n")
+            .Append("Автомобиль можно забирать.")
+            .ToString();
+
+    public static string CustomerStatus(Order order, string oldStatus, string newStatus) =>
+        new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"ℹ️ Статус вашего заказа #{order.Id} изменён\n\n")
+            .Append("🚗 Номер авто: ").Append(TelegramHtml.Escape(order.CarNumber)).Append("\n\n")
+            .Append("Было: ").Append(TelegramHtml.Escape(oldStatus)).Append('\n')
+            .Append("Стало: ").Append(TelegramHtml.Escape(newStatus))
+            .ToString();
+
+    private static string Link(string frontendUrl, string path, int orderId)
+    {
+        var url = string.Create(CultureInfo.InvariantCulture, $"{frontendUrl.TrimEnd('/')}/{path}/{orderId}");
+        return $"\n🔗 <a href=\"{TelegramHtml.Escape(url)}\">Открыть заказ</a>";
+    }
+
+    /// <summary>The parts as a list, cut to Telegram's limit with «… и ещё N» like the mechanic's status message.</summary>
+    private static string WithParts(string head, IReadOnlyList<string> parts, string tail)
+    {
+        if (parts.Count == 0) return head + "Запчасти: не указаны\n" + tail;
+        var list = new StringBuilder("Запчасти:\n");
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var line = "  • " + TelegramHtml.Escape(parts[i]) + "\n";
+            var reserve = i < parts.Count - 1 ? 32 : 0;
+            if (head.Length + list.Length + line.Length + tail.Length + reserve > TelegramHtml.MaxMessageLength)
+            {
+                list.Append(CultureInfo.InvariantCulture, $"  … и ещё {parts.Count - i}\n");
+                break;
+            }
+            list.Append(line);
+        }
+        return head + list + tail;
+    }
+}

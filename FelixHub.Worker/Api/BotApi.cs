@@ -1,0 +1,74 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using FelixHub.Core.Bot;
+using Microsoft.Extensions.Options;
+using Telegram.Bot;
+using Telegram.Bot.Types;
+
+namespace FelixHub.Worker.Api;
+
+/// <summary>The bot: mechanics' one-time Telegram links (behind the API access control) and Telegram's webhook.</summary>
+public static partial class BotApi
+{
+    public const string WebhookPath = "/telegram/webhook";
+    public const string SecretHeader = "X-Telegram-Bot-Api-Secret-Token";
+
+    public static WebApplication MapBotApi(this WebApplication app)
+    {
+        var api = app.MapApi();
+
+        api.MapPost("/mechanics/{id:int}/telegram-link", async (int id, MechanicLinks links, CancellationToken ct) =>
+        {
+            try
+            {
+                return Results.Created((string?)null, await links.CreateAsync(id, ct));
+            }
+            catch (BotUnavailableException unavailable)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The Telegram bot is unavailable.", detail: unavailable.Message);
+            }
+        });
+
+        // Telegram calls this from outside, so it is not under /api: the secret header is its credential.
+        app.MapPost(WebhookPath, HandleWebhookAsync);
+        return app;
+    }
+
+    private static async Task<IResult> HandleWebhookAsync(HttpContext http, IOptionsMonitor<BotOptions> options, BotClient clients,
+        BotUpdateHandler handler, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var o = options.CurrentValue;
+        if (!o.ReceiveUpdates || !o.IsWebhookMode || !clients.IsConfigured) return Results.NotFound();
+
+        var logger = loggers.CreateLogger(typeof(BotApi).FullName!);
+        if (!SecretMatches(http.Request.Headers[SecretHeader].ToString(), o.WebhookSecret))
+        {
+            LogBadSecret(logger, http.Connection.RemoteIpAddress?.ToString());
+            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized.", detail: $"A valid {SecretHeader} header is required.");
+        }
+
+        Update? update;
+        try
+        {
+            update = await JsonSerializer.DeserializeAsync<Update>(http.Request.Body, JsonBotAPI.Options, ct);
+        }
+        catch (JsonException)
+        {
+            update = null;
+        }
+        if (update is null || update.Id <= 0)
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The request is invalid.", detail: "The body is not a Telegram Update.");
+
+        // Finished even if Telegram hangs up meanwhile (its retry then finds it handled). Throws on a
+        // database failure: the 5xx makes Telegram deliver the update again later.
+        await handler.ProcessAsync(update, BotUpdateHandler.Webhook, CancellationToken.None);
+        return Results.Ok();
+    }
+
+    private static bool SecretMatches(string given, string expected) =>
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram webhook call from {RemoteAddress} refused: missing or wrong secret token")]
+    private static partial void LogBadSecret(ILogger logger, string? remoteAddress);
+}
