@@ -1,3 +1,4 @@
+using FelixHub.Core.Bookings;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
@@ -22,6 +23,7 @@ public static class FelixHubApp
         builder.AddFelixHubHangfire();
         builder.Services.AddTelegram();
         builder.Services.AddOrders();
+        builder.Services.AddBookings();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -29,6 +31,7 @@ public static class FelixHubApp
         app.MapFelixHubHealth();
         app.MapFelixHubDashboard();
         app.MapOrdersApi();
+        app.MapBookingsApi();
         return app;
     }
 }
