@@ -34,17 +34,23 @@ public sealed partial class BookingReminderDispatcher(
 {
     public const int MaxErrorLength = 1000;
 
+    // The due rows are picked in a CTE: PostgreSQL runs a CTE with FOR UPDATE exactly once. A plain
+    // sub-select may be rescanned per outer row and, skipping the rows this statement already updated,
+    // hand out more than LIMIT rows (seen in the batch-size test).
     private const string ClaimSql = """
-        UPDATE notifications AS n
-        SET status = 'PROCESSING', claimed_at = @now, next_attempt_at = @lease_until, claim_token = @token, attempts = n.attempts + 1
-        FROM (
+        WITH due AS MATERIALIZED (
             SELECT id FROM notifications
             WHERE status IN ('PENDING', 'PROCESSING') AND next_attempt_at <= @now
             ORDER BY next_attempt_at, id
             LIMIT @limit
             FOR UPDATE SKIP LOCKED
-        ) AS due
+        )
+        UPDATE notifications AS n
+        SET status = 'PROCESSING', claimed_at = @now, next_attempt_at = @lease_until, claim_token = @token, attempts = n.attempts + 1
+        FROM due
         WHERE n.id = due.id
+          -- Re-checked on the row as updated: never revive a row that became final meanwhile.
+          AND n.status IN ('PENDING', 'PROCESSING') AND n.next_attempt_at <= @now
         RETURNING n.id, n.booking_id, n.type, n.attempts, n.scheduled_at
         """;
 
