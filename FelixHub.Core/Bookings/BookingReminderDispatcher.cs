@@ -80,7 +80,8 @@ public sealed partial class BookingReminderDispatcher(
         if (!telegram.IsConfigured)
         {
             // Reminders stay PENDING and go out once a token is configured (unless they expired by then).
-            LogNotConfigured(logger);
+            var waiting = await CountDueAsync(cancellationToken);
+            if (waiting > 0) LogNotConfigured(logger, waiting);
             return summary;
         }
 
@@ -96,6 +97,14 @@ public sealed partial class BookingReminderDispatcher(
             if (batch.Reminders.Count < limit) break;
         }
         return summary;
+    }
+
+    private async Task<long> CountDueAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT count(*) FROM notifications WHERE status IN ('PENDING', 'PROCESSING') AND next_attempt_at <= @now");
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", time.GetUtcNow()));
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>Claims up to <paramref name="limit"/> due reminders for this dispatcher (one statement).</summary>
@@ -281,8 +290,8 @@ public sealed partial class BookingReminderDispatcher(
     private static string? Truncate(string? error) =>
         error is { Length: > MaxErrorLength } ? error[..(MaxErrorLength - 1)] + "…" : error;
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Telegram bot token missing; booking reminders stay pending until one is configured")]
-    private static partial void LogNotConfigured(ILogger logger);
+    [LoggerMessage(Level = LogLevel.Error, Message = "No Telegram bot token is configured: {Count} due booking reminders wait until one is")]
+    private static partial void LogNotConfigured(ILogger logger, long count);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Claimed {Count} booking reminders (claim {ClaimToken}, lease until {LeaseUntil})")]
     private static partial void LogClaimed(ILogger logger, int count, Guid claimToken, DateTimeOffset leaseUntil);
