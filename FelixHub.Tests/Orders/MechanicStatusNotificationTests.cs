@@ -213,6 +213,8 @@ public sealed class MechanicStatusNotificationTests(WorkerFixture fixture) : ICl
 
         await Eventually.Until(() => DeliveredTo(chatId).Count == 1, "delivery after two 502s");
         CallsTo(chatId).Should().HaveCount(3);
+        // The fake server records the delivery before the job commits its row: wait for the row.
+        await Eventually.Until(async () => (await worker.NotificationLogsAsync(order.Id)).Count > 0, "the log row");
         var logs = await worker.NotificationLogsAsync(order.Id);
         logs.Should().ContainSingle().Which.Success.Should().BeTrue();
     }
@@ -232,6 +234,7 @@ public sealed class MechanicStatusNotificationTests(WorkerFixture fixture) : ICl
         var calls = CallsTo(chatId);
         calls.Should().HaveCount(2, "Telegram.Bot's own retry is off: one 429 and one retry by our pipeline");
         (calls[1].At - calls[0].At).Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(950), "retry_after is 1 s");
+        await Eventually.Until(async () => (await worker.NotificationLogsAsync(order.Id)).Count > 0, "the log row");
         (await worker.NotificationLogsAsync(order.Id)).Should().ContainSingle().Which.Success.Should().BeTrue();
     }
 
