@@ -1,3 +1,4 @@
+using FelixHub.Core.Bookings;
 using FelixHub.Core.Bot;
 using FelixHub.Core.Inbox;
 using FelixHub.Core.Monitoring;
@@ -33,6 +34,7 @@ public static class FelixHubApp
         builder.Services.AddMonitoring();
         builder.Services.AddInbox().AddInboxWebSockets();
         builder.Services.AddWildberries();
+        builder.Services.AddBookings();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -45,6 +47,7 @@ public static class FelixHubApp
         app.MapInboxApi();
         app.MapWildberriesApi();
         app.MapBotApi();
+        app.MapBookingsApi();
         return app;
     }
 }

@@ -56,7 +56,7 @@ public sealed partial class WbNotificationDispatcher(
     {
         var now = time.GetUtcNow();
         await using var command = dataSource.CreateCommand($"""
-            WITH due AS (
+            WITH due AS MATERIALIZED (
                 SELECT id FROM wb_notifications
                 WHERE status = '{WbNotificationStatus.Pending}' AND next_attempt_at <= $1
                 ORDER BY next_attempt_at, id

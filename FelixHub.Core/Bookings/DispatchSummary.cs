@@ -1,0 +1,59 @@
+namespace FelixHub.Core.Bookings;
+
+/// <summary>What one dispatch run did (also the result Hangfire shows for the run).</summary>
+public sealed class DispatchSummary
+{
+    private int batches;
+    private int claimed;
+    private int sent;
+    private int failed;
+    private int retrying;
+    private int skipped;
+
+    public int Batches => batches;
+    public int Claimed => claimed;
+    public int Sent => sent;
+    public int Failed => failed;
+    public int Retrying => retrying;
+
+    /// <summary>Claimed, but no longer this dispatcher's to send when it came to it (cancelled or reclaimed meanwhile).</summary>
+    public int Skipped => skipped;
+
+    internal void AddBatch(int count)
+    {
+        Interlocked.Increment(ref batches);
+        Interlocked.Add(ref claimed, count);
+    }
+
+    internal void Add(ReminderOutcome outcome)
+    {
+        switch (outcome)
+        {
+            case ReminderOutcome.Sent: Interlocked.Increment(ref sent); break;
+            case ReminderOutcome.Failed: Interlocked.Increment(ref failed); break;
+            case ReminderOutcome.Retrying: Interlocked.Increment(ref retrying); break;
+            default: Interlocked.Increment(ref skipped); break;
+        }
+    }
+
+    internal void Add(DispatchSummary other)
+    {
+        Interlocked.Add(ref batches, other.Batches);
+        Interlocked.Add(ref claimed, other.Claimed);
+        Interlocked.Add(ref sent, other.Sent);
+        Interlocked.Add(ref failed, other.Failed);
+        Interlocked.Add(ref retrying, other.Retrying);
+        Interlocked.Add(ref skipped, other.Skipped);
+    }
+
+    public override string ToString() =>
+        $"{Claimed} claimed in {Batches} batches: {Sent} sent, {Failed} failed, {Retrying} to retry, {Skipped} skipped";
+}
+
+internal enum ReminderOutcome
+{
+    Sent,
+    Failed,
+    Retrying,
+    Skipped,
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using FelixHub.Core.Bookings;
+using FelixHub.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
+
+namespace FelixHub.Tests.Bookings;
+
+/// <summary>Several dispatchers on one database: two worker hosts (replicas), two dispatchers in each.</summary>
+public sealed class BookingDispatchRaceTests(ITestOutputHelper output)
+{
+    private const int Bookings = 125;
+    private const int RemindersPerBooking = 4;
+
+    [Fact]
+    public async Task Two_replicas_racing_over_500_due_reminders_send_each_exactly_once()
+    {
+        await using var telegram = await FakeTelegramServer.StartAsync();
+        telegram.Respond(_ => new FakeReply(200, Delay: TimeSpan.FromMilliseconds(3))); // a little latency, so the dispatchers overlap
+        var database = await PostgresServer.CreateDatabaseAsync();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 6, 0, 0, TimeSpan.Zero));
+        var settings = new Dictionary<string, string?>
+        {
+            ["Bookings:DispatchCron"] = BookingFixture.NeverCron,
+            ["Bookings:BatchSize"] = "20",
+            ["Hangfire:ServerEnabled"] = "false",
+            ["Telegram:MaxRetryAttempts"] = "0",
+        };
+        try
+        {
+            await using var replicaA = await TestWorker.StartAsync(database, telegram, settings, s => s.AddSingleton<TimeProvider>(clock));
+            await using var replicaB = await TestWorker.StartAsync(database, telegram, settings, s => s.AddSingleton<TimeProvider>(clock));
+            var chats = await SeedDueRemindersAsync(replicaA, clock.GetUtcNow());
+
+            // Four dispatchers (two per replica, each in its own DI scope) start together. They call the
+            // dispatcher directly: the job's per-process gate would make the second of a replica skip.
+            var watch = Stopwatch.StartNew();
+            var runs = await Task.WhenAll(new[] { replicaA, replicaA, replicaB, replicaB }.Select(replica => Task.Run(() =>
+                replica.InScopeAsync(sp => sp.GetRequiredService<BookingReminderDispatcher>().RunAsync(CancellationToken.None)))));
+            watch.Stop();
+
+            var calls = telegram.Calls.Where(c => chats.Contains(c.ChatId!)).ToList();
+            calls.Should().HaveCount(Bookings * RemindersPerBooking, "each reminder is sent once and only once");
+            calls.Select(c => (c.ChatId, c.Text)).Distinct().Should().HaveCount(Bookings * RemindersPerBooking);
+            runs.Sum(r => r.Sent).Should().Be(Bookings * RemindersPerBooking);
+            runs.Sum(r => r.Claimed).Should().Be(Bookings * RemindersPerBooking, "no reminder was claimed twice");
+            runs.Count(r => r.Sent > 0).Should().BeGreaterThan(1, "the dispatchers shared the work");
+            var rows = await replicaB.DbAsync(db => db.Set<BookingNotification>().AsNoTracking().ToListAsync());
+            rows.Should().HaveCount(Bookings * RemindersPerBooking)
+                .And.OnlyContain(n => n.Status == BookingNotificationStatus.Sent && n.Attempts == 1 && n.ClaimToken == null && n.TelegramMessageId != null);
+
+            output.WriteLine($"{calls.Count} reminders sent by 4 dispatchers on 2 replicas in {watch.ElapsedMilliseconds} ms: "
+                + string.Join(", ", runs.Select(r => r.ToString())));
+        }
+        finally
+        {
+            await PostgresServer.DropDatabaseAsync(database);
+        }
+    }
+
+    /// <summary>125 users (own chats) with a booking two days ahead whose four reminders are all due now (inserted directly).</summary>
+    private static async Task<HashSet<string>> SeedDueRemindersAsync(TestWorker worker, DateTimeOffset now)
+    {
+        var chats = new HashSet<string>();
+        await worker.DbAsync(async db =>
+        {
+            for (var i = 0; i < Bookings; i++)
+            {
+                var chat = TestWorker.NewChatId();
+                chats.Add(chat);
+                var user = new User { TelegramId = chat, Name = $"Пользователь {i}", CreatedAt = now };
+                var booking = new Booking
+                {
+                    User = user,
+                    ResourceName = $"Ресурс {i}",
+                    StartTime = now.AddDays(2),
+                    EndTime = now.AddDays(2).AddHours(1),
+                    CreatedAt = now,
+                };
+                foreach (var type in ReminderPlan.Planned)
+                {
+                    var due = now.AddSeconds(-i);
+                    booking.Notifications.Add(new BookingNotification { User = user, Type = type, ScheduledAt = due, NextAttemptAt = due, CreatedAt = now });
+                }
+                db.Add(booking);
+            }
+            return await db.SaveChangesAsync();
+        });
+        return chats;
+    }
+}
