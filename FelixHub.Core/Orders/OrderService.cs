@@ -53,7 +53,8 @@ public sealed partial class OrderService(
             .Required(request.CarNumber, "carNumber", 20)
             .Required(request.Category, "category", 100)
             .Check(parts.Count <= MaxParts, "parts", $"At most {MaxParts} parts.")
-            .Check(parts.All(p => !string.IsNullOrWhiteSpace(p) && p.Length <= MaxPartLength), "parts", $"Each part must be a non-empty string of at most {MaxPartLength} characters.")
+            .Check(parts.All(p => !string.IsNullOrWhiteSpace(p) && p.Length <= MaxPartLength && Validator.IsStorableText(p)), "parts",
+                $"Each part must be a non-empty string of at most {MaxPartLength} characters, without NUL (U+0000).")
             .ThrowIfInvalid();
         await EnsureMechanicExistsAsync(request.AssignedMechanicId, ct);
 
