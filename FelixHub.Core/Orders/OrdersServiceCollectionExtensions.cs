@@ -1,4 +1,7 @@
+using FelixHub.Core.Common;
+using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace FelixHub.Core.Orders;
 
@@ -10,6 +13,10 @@ public static class OrdersServiceCollectionExtensions
         services.AddScoped<OrderService>();
         services.AddScoped<NotificationLogDelivery>();
         services.AddScoped<MechanicStatusNotificationJob>();
+        services.AddScoped<MechanicNotificationRecoveryJob>();
+        services.AddRecurringJob(MechanicNotificationRecoveryJob.RecurringJobId, (jobs, sp) => jobs.AddOrUpdate<MechanicNotificationRecoveryJob>(
+            MechanicNotificationRecoveryJob.RecurringJobId, job => job.ExecuteAsync(CancellationToken.None),
+            sp.GetRequiredService<IOptions<NotificationsOptions>>().Value.RecoveryCron));
         return services;
     }
 }

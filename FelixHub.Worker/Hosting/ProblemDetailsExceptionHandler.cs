@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FelixHub.Core.Common;
+using FelixHub.Core.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -36,7 +37,7 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
                 Status = StatusCodes.Status400BadRequest,
                 Title = "The request is invalid.",
             },
-            _ when IsDatabaseUnavailable(exception) => new ProblemDetails
+            _ when DatabaseErrors.IsUnavailable(exception) => new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "The database is unavailable; try again shortly.",
@@ -91,16 +92,6 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
     /// <summary>PostgreSQL refused a NUL character (the validators refuse it first; this is the backstop).</summary>
     private static bool IsUnstorableText(Exception exception) =>
         Chain(exception).Any(e => e is PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter });
-
-    private static bool IsDatabaseUnavailable(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is NpgsqlException { IsTransient: true } or TimeoutException) return true;
-            if (e is PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "53300" }) return true;
-        }
-        return false;
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected {Method} {Path} with {Status}: {Reason}")]
     private static partial void LogRejected(ILogger logger, int status, string method, string path, string reason);
