@@ -1,6 +1,8 @@
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace FelixHub.Core.Orders;
@@ -25,7 +27,13 @@ public sealed record DeliveryResult(DeliveryOutcome Outcome, string? Error = nul
 /// successful row, and a unique index over successful rows backs it up: concurrent or repeated
 /// executions of the same notification send one message.
 /// </summary>
-public sealed class NotificationLogDelivery(FelixHubDbContext db, ITelegramSender telegram, TimeProvider time)
+public sealed partial class NotificationLogDelivery(
+    FelixHubDbContext db,
+    ITelegramSender telegram,
+    NpgsqlDataSource dataSource,
+    IOptionsMonitor<NotificationsOptions> options,
+    TimeProvider time,
+    ILogger<NotificationLogDelivery> logger)
 {
     public async Task<DeliveryResult> SendOnceAsync(LoggedNotification notification, string html, CancellationToken cancellationToken)
     {
@@ -39,7 +47,7 @@ public sealed class NotificationLogDelivery(FelixHubDbContext db, ITelegramSende
         var result = await telegram.SendHtmlAsync(notification.ChatId, html, cancellationToken);
         if (result.Status == TelegramSendStatus.NotConfigured) return new DeliveryResult(DeliveryOutcome.NotConfigured, result.Error);
 
-        Add(notification, result.IsSent, result.Error);
+        var row = Add(notification, result.IsSent, result.Error);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -48,6 +56,12 @@ public sealed class NotificationLogDelivery(FelixHubDbContext db, ITelegramSende
         catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
             return new DeliveryResult(DeliveryOutcome.AlreadySent);
+        }
+        catch (Exception ex) when (result.IsSent && DatabaseErrors.IsUnavailable(ex))
+        {
+            // Telegram has the message. Failing now would make the job's retry send it a second time:
+            // keep writing its success row (on a fresh connection) until the database is back.
+            await RecordSentAsync(row, ex, cancellationToken);
         }
 
         return result.Status switch
@@ -65,8 +79,9 @@ public sealed class NotificationLogDelivery(FelixHubDbContext db, ITelegramSende
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    private void Add(LoggedNotification n, bool success, string? error) =>
-        db.NotificationLogs.Add(new NotificationLog
+    private NotificationLog Add(LoggedNotification n, bool success, string? error)
+    {
+        var row = new NotificationLog
         {
             NotificationType = n.Type,
             OrderId = n.OrderId,
@@ -76,5 +91,53 @@ public sealed class NotificationLogDelivery(FelixHubDbContext db, ITelegramSende
             Success = success,
             ErrorMessage = error,
             SentAt = time.GetUtcNow(),
-        });
+        };
+        db.NotificationLogs.Add(row);
+        return row;
+    }
+
+    /// <summary>
+    /// Writes the success row of a message Telegram accepted after the transaction that should have
+    /// written it lost its connection, retrying for <see cref="NotificationsOptions.SentRecordRetrySeconds"/>.
+    /// Idempotent: the commit may have gone through before the connection dropped.
+    /// </summary>
+    private async Task RecordSentAsync(NotificationLog row, Exception first, CancellationToken cancellationToken)
+    {
+        LogSentNotRecorded(logger, first, row.MessageHash, row.TelegramId);
+        db.ChangeTracker.Clear();
+        var deadline = time.GetUtcNow().AddSeconds(options.CurrentValue.SentRecordRetrySeconds);
+        var delay = TimeSpan.FromMilliseconds(250);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                await using var command = new NpgsqlCommand("""
+                    INSERT INTO notification_logs (notification_type, order_id, mechanic_id, telegram_id, message_hash, sent_at, success, error_message)
+                    VALUES (@type, @order, @mechanic, @chat, @hash, @sentAt, true, NULL)
+                    ON CONFLICT (message_hash) WHERE success DO NOTHING
+                    """, connection);
+                command.Parameters.AddWithValue("type", row.NotificationType);
+                command.Parameters.AddWithValue("order", (object?)row.OrderId ?? DBNull.Value);
+                command.Parameters.AddWithValue("mechanic", (object?)row.MechanicId ?? DBNull.Value);
+                command.Parameters.AddWithValue("chat", row.TelegramId);
+                command.Parameters.AddWithValue("hash", row.MessageHash);
+                command.Parameters.AddWithValue("sentAt", row.SentAt);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                LogRecordedLate(logger, row.MessageHash, attempt);
+                return;
+            }
+            catch (Exception ex) when (DatabaseErrors.IsUnavailable(ex) && time.GetUtcNow() < deadline)
+            {
+                await Task.Delay(delay, time, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram accepted message {MessageHash} to chat {ChatId}, but the database went away before it was recorded; recording it as soon as the database answers")]
+    private static partial void LogSentNotRecorded(ILogger logger, Exception ex, string messageHash, string chatId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recorded message {MessageHash} as sent after {Attempts} attempt(s)")]
+    private static partial void LogRecordedLate(ILogger logger, string messageHash, int attempts);
 }

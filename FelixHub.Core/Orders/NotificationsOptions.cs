@@ -17,5 +17,20 @@ public sealed class NotificationsOptions
     /// <summary>Telegram chats of the admins (stuck-order alerts, new orders). No initializer: the binder appends to one.</summary>
     public string[] AdminChatIds { get; set; } = [];
 
+    /// <summary>Schedule of the recovery job that enqueues status-change notifications whose enqueue was lost (Hangfire cron; six fields include seconds).</summary>
+    [Required]
+    public string RecoveryCron { get; set; } = "* * * * *";
+
+    /// <summary>A status change is recovered only when its notification has been pending this long (the normal enqueue takes milliseconds).</summary>
+    [Range(1, 3600)]
+    public int RecoveryGraceSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Telegram accepted a message but the database went away before its success row was written: the
+    /// job keeps trying to write the row for this long (instead of failing, which would send it again).
+    /// </summary>
+    [Range(0, 3600)]
+    public int SentRecordRetrySeconds { get; set; } = 120;
+
     public bool IsMechanicStatusEnabled => FeatureFlag.IsOn(MechanicStatusEnabled);
 }

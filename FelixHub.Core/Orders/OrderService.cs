@@ -55,7 +55,8 @@ public sealed partial class OrderService(
             .Required(request.CarNumber, "carNumber", 20)
             .Required(request.Category, "category", 100)
             .Check(parts.Count <= MaxParts, "parts", $"At most {MaxParts} parts.")
-            .Check(parts.All(p => !string.IsNullOrWhiteSpace(p) && p.Length <= MaxPartLength), "parts", $"Each part must be a non-empty string of at most {MaxPartLength} characters.")
+            .Check(parts.All(p => !string.IsNullOrWhiteSpace(p) && p.Length <= MaxPartLength && Validator.IsStorableText(p)), "parts",
+                $"Each part must be a non-empty string of at most {MaxPartLength} characters, without NUL (U+0000).")
             .Check(request.CustomerTelegramId is null || TelegramChatId.IsValid(request.CustomerTelegramId), "customerTelegramId", CustomerTelegramIdMessage)
             .ThrowIfInvalid();
         await EnsureMechanicExistsAsync(request.AssignedMechanicId, ct);
@@ -128,6 +129,7 @@ public sealed partial class OrderService(
                     NewStatus = request.Status,
                     ChangedAt = now,
                     RequestId = Correlation.RequestId,
+                    NotificationPending = notifications.CurrentValue.IsMechanicStatusEnabled && order.AssignedMechanicId is not null,
                 };
                 db.OrderStatusChanges.Add(change);
                 order.Status = request.Status;
@@ -142,7 +144,8 @@ public sealed partial class OrderService(
         if (change is not null)
         {
             LogStatusChanged(logger, order.Id, change.OldStatus, change.NewStatus);
-            EnqueueMechanicNotification(order, change);
+            if (EnqueueMechanicNotification(order, change))
+                await ClearPendingAsync(change);
             related.StatusChanged(order, change);
         }
         return OrderResponse.From(order);
@@ -164,27 +167,42 @@ public sealed partial class OrderService(
             .ToListAsync(ct);
     }
 
-    /// <summary>Never fails the status update: a notification that cannot be enqueued is logged as an error.</summary>
-    private void EnqueueMechanicNotification(Order order, OrderStatusChange change)
+    /// <summary>
+    /// Never fails the status update: a notification that cannot be enqueued is logged, and stays pending
+    /// in <c>order_status_changes</c> for <see cref="MechanicNotificationRecoveryJob"/>. True when enqueued.
+    /// </summary>
+    private bool EnqueueMechanicNotification(Order order, OrderStatusChange change)
     {
-        if (!notifications.CurrentValue.IsMechanicStatusEnabled)
+        if (!change.NotificationPending)
         {
-            LogFlagOff(logger, order.Id);
-            return;
-        }
-        if (order.AssignedMechanicId is null)
-        {
-            LogNoMechanic(logger, order.Id);
-            return;
+            if (!notifications.CurrentValue.IsMechanicStatusEnabled) LogFlagOff(logger, order.Id);
+            else LogNoMechanic(logger, order.Id);
+            return false;
         }
         try
         {
             var jobId = jobs.Enqueue<MechanicStatusNotificationJob>(j => j.ExecuteAsync(order.Id, change.Id, CancellationToken.None));
             LogEnqueued(logger, order.Id, jobId);
+            return true;
         }
         catch (Exception ex)
         {
             LogEnqueueFailed(logger, ex, order.Id, change.Id);
+            return false;
+        }
+    }
+
+    /// <summary>Best effort: if this fails too, the recovery job enqueues the notification again, and the delivery's dedup sends it once.</summary>
+    private async Task ClearPendingAsync(OrderStatusChange change)
+    {
+        try
+        {
+            await db.OrderStatusChanges.Where(c => c.Id == change.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.NotificationPending, false), CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogClearPendingFailed(logger, ex, change.OrderId, change.Id);
         }
     }
 
@@ -210,6 +228,9 @@ public sealed partial class OrderService(
     [LoggerMessage(Level = LogLevel.Information, Message = "Mechanic notification for order {OrderId} enqueued as job {JobId}")]
     private static partial void LogEnqueued(ILogger logger, int orderId, string jobId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not enqueue the mechanic notification for order {OrderId} (status change {StatusChangeId}); the status update stands")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not enqueue the mechanic notification for order {OrderId} (status change {StatusChangeId}); the status update stands and the recovery job will enqueue it")]
     private static partial void LogEnqueueFailed(ILogger logger, Exception ex, int orderId, long statusChangeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not mark the notification of status change {StatusChangeId} (order {OrderId}) as enqueued; the recovery job will enqueue it again (sent once all the same)")]
+    private static partial void LogClearPendingFailed(ILogger logger, Exception ex, int orderId, long statusChangeId);
 }

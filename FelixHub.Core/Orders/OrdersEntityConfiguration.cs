@@ -40,6 +40,8 @@ internal sealed class OrderStatusChangeConfiguration : IEntityTypeConfiguration<
         b.HasOne(c => c.Order).WithMany().HasForeignKey(c => c.OrderId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(c => c.ChangedAt);
         b.HasIndex(c => c.OrderId);
+        // Tiny: only the changes whose notification is not yet enqueued (normally none for more than a moment).
+        b.HasIndex(c => c.Id, "NotificationPending").HasFilter("notification_pending").HasDatabaseName("ix_order_status_changes_notification_pending");
     }
 }
 

@@ -1,5 +1,8 @@
+using FelixHub.Core.Common;
+using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace FelixHub.Core.Orders;
 
@@ -12,6 +15,10 @@ public static class OrdersServiceCollectionExtensions
         services.AddScoped<NotificationLogDelivery>();
         services.AddScoped<MechanicStatusNotificationJob>();
         services.TryAddScoped<IOrderNotifications, NoOrderNotifications>();
+        services.AddScoped<MechanicNotificationRecoveryJob>();
+        services.AddRecurringJob(MechanicNotificationRecoveryJob.RecurringJobId, (jobs, sp) => jobs.AddOrUpdate<MechanicNotificationRecoveryJob>(
+            MechanicNotificationRecoveryJob.RecurringJobId, job => job.ExecuteAsync(CancellationToken.None),
+            sp.GetRequiredService<IOptions<NotificationsOptions>>().Value.RecoveryCron));
         return services;
     }
 }

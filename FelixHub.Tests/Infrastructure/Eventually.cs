@@ -15,4 +15,18 @@ public static class Eventually
 
     public static Task Until(Func<bool> condition, string what, TimeSpan? timeout = null) =>
         Until(() => Task.FromResult(condition()), what, timeout);
+
+    /// <summary>Polls until the condition holds or the timeout passes; says which (for tests that report figures before they assert).</summary>
+    public static async Task<bool> Within(TimeSpan timeout, Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            await Task.Delay(100);
+        }
+        return true;
+    }
+
+    public static Task<bool> Within(TimeSpan timeout, Func<bool> condition) => Within(timeout, () => Task.FromResult(condition()));
 }

@@ -73,6 +73,18 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
 
     public void Reset() => script = _ => null;
 
+    /// <summary>
+    /// Record a successful message as delivered as soon as it arrives, before any scripted delay: like
+    /// Telegram accepting a message whose answer never reaches the sender (it died, or timed out).
+    /// Default: delivered once the answer has been written.
+    /// </summary>
+    public bool DeliverOnArrival { get; set; }
+
+    private int inFlight;
+
+    /// <summary>Calls received and not yet answered.</summary>
+    public int InFlight => Volatile.Read(ref inFlight);
+
     private readonly object limitsLock = new();
     private readonly Queue<DateTimeOffset> acceptedWindow = new();
     private readonly Dictionary<string, DateTimeOffset> lastAcceptedPerChat = new(StringComparer.Ordinal);
@@ -129,8 +141,22 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
 
         var call = new TelegramCall(method, body["chat_id"]?.ToString(), body["text"]?.ToString(), body["parse_mode"]?.ToString(), DateTimeOffset.UtcNow, body);
         calls.Enqueue(call);
+        Interlocked.Increment(ref inFlight);
+        try
+        {
+            await AnswerAsync(http, call);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref inFlight);
+        }
+    }
 
+    private async Task AnswerAsync(HttpContext http, TelegramCall call)
+    {
         var reply = script(call) ?? (call.ChatId is null ? null : CheckLimits(call));
+        var accepted = reply is null or { StatusCode: 200 };
+        if (accepted && DeliverOnArrival && call.ChatId is not null) deliveredQueue.Enqueue(call);
         if (reply is { Delay: var delay } && delay > TimeSpan.Zero)
             await Task.Delay(delay, http.RequestAborted);
         if (reply is { StatusCode: not 200 })
@@ -140,7 +166,7 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
         }
 
         if (await AnswerBotMethodAsync(http, call)) return;
-        deliveredQueue.Enqueue(call);
+        if (!DeliverOnArrival) deliveredQueue.Enqueue(call);
         var chatId = long.TryParse(call.ChatId, out var id) ? id : 0;
         var result = new JsonObject
         {

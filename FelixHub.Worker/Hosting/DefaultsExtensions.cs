@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using FelixHub.Core.Common;
 using FelixHub.Worker.Api;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Net.Http.Headers;
 using Serilog;
 using Serilog.Formatting.Compact;
 
@@ -83,6 +84,17 @@ public static partial class DefaultsExtensions
             using (Correlation.Push(Correlation.RequestIdKey, requestId))
                 await next(http);
         });
+        app.Use(async (http, next) =>
+        {
+            // The JSON reader would look the charset up and throw (a 500) for one it does not know.
+            if (!DeclaresUtf8OrNoCharset(http.Request.ContentType))
+            {
+                await Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type.",
+                    detail: "JSON request bodies must be UTF-8 (RFC 8259): send no charset or charset=utf-8.").ExecuteAsync(http);
+                return;
+            }
+            await next(http);
+        });
         app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
             ex is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
             : http.Request.Path.StartsWithSegments("/hangfire") || http.Request.Path.StartsWithSegments("/health") ? Serilog.Events.LogEventLevel.Debug
@@ -96,6 +108,16 @@ public static partial class DefaultsExtensions
                 LogListening(logger, url, url.TrimEnd('/') + DashboardExtensions.DashboardPath);
         });
         return app;
+    }
+
+    private static bool DeclaresUtf8OrNoCharset(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out var media)) return true;
+        var charset = media.Charset.ToString();
+        var json = media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || media.MediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
+        return !json || charset.Length == 0
+            || charset.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Trim('"').Equals("utf8", StringComparison.OrdinalIgnoreCase);
     }
 
     [GeneratedRegex("^[A-Za-z0-9._:-]{1,64}$")]

@@ -39,9 +39,28 @@ public sealed class HangfireOptions
 
     public string SchemaName { get; set; } = "hangfire";
 
-    /// <summary>How long running jobs get to finish on shutdown before they are cancelled and handed back.</summary>
-    [Range(1, 600)]
+    /// <summary>
+    /// The whole shutdown budget of the process (the host's timeout; match the orchestrator's grace
+    /// period). Running jobs get 70 % of it to finish, then their cancellation token fires and they are
+    /// handed back to the queue; at 85 % Hangfire stops waiting for anything still stuck (e.g. a
+    /// storage lock left by a database outage) and deregisters the server; the rest is for the host.
+    /// </summary>
+    [Range(2, 600)]
     public int ShutdownTimeoutSeconds { get; set; } = 30;
+
+    public TimeSpan JobStopTimeout => TimeSpan.FromSeconds(ShutdownTimeoutSeconds * 0.70);
+
+    public TimeSpan ServerShutdownTimeout => TimeSpan.FromSeconds(ShutdownTimeoutSeconds * 0.85);
+
+    /// <summary>
+    /// A Hangfire storage lock older than this is taken for one left behind by a process that died or
+    /// lost its connection (an outage leaves such locks; until they expire, the job or scheduler they
+    /// guard waits). Hangfire holds its own locks for milliseconds; do not use
+    /// <c>[DisableConcurrentExecution]</c> for jobs that run longer than this (claim work with
+    /// <c>FOR UPDATE SKIP LOCKED</c> instead).
+    /// </summary>
+    [Range(5, 3600)]
+    public int DistributedLockTimeoutSeconds { get; set; } = 15;
 
     /// <summary>Run the Hangfire server in this process (off: a web-only replica that enqueues and serves the dashboard).</summary>
     public bool ServerEnabled { get; set; } = true;

@@ -40,7 +40,7 @@ public static class HangfireSetup
                 EnableLongPolling = o.EnableLongPolling,
                 InvisibilityTimeout = TimeSpan.FromMinutes(o.InvisibilityTimeoutMinutes),
                 UseSlidingInvisibilityTimeout = true,
-                DistributedLockTimeout = TimeSpan.FromMinutes(1),
+                DistributedLockTimeout = TimeSpan.FromSeconds(o.DistributedLockTimeoutSeconds),
             };
             return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions, null), storageOptions);
         });
@@ -66,8 +66,8 @@ public static class HangfireSetup
                 var o = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;
                 server.WorkerCount = o.WorkerCount;
                 server.SchedulePollingInterval = TimeSpan.FromSeconds(o.SchedulePollingIntervalSeconds);
-                server.ShutdownTimeout = TimeSpan.FromSeconds(o.ShutdownTimeoutSeconds);
-                server.StopTimeout = TimeSpan.FromSeconds(Math.Max(1, o.ShutdownTimeoutSeconds - 5));
+                server.StopTimeout = o.JobStopTimeout;
+                server.ShutdownTimeout = o.ServerShutdownTimeout;
                 server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:{hostInstance.Id}";
             });
         }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FelixHub.Core.Common;
+using FelixHub.Core.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -28,7 +29,15 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
                 Title = "Not found.",
                 Detail = notFound.Message,
             },
-            _ when IsDatabaseUnavailable(exception) => new ProblemDetails
+            _ when IsUnstorableText(exception) => new HttpValidationProblemDetails(new Dictionary<string, string[]>
+            {
+                ["body"] = ["The request contains text the database cannot store (a NUL character, U+0000)."],
+            })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The request is invalid.",
+            },
+            _ when DatabaseErrors.IsUnavailable(exception) => new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "The database is unavailable; try again shortly.",
@@ -53,6 +62,16 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
 
     private static HttpValidationProblemDetails FromBadRequest(BadHttpRequestException bad)
     {
+        // A body over the limit sent without Content-Length (chunked) is only found out while the JSON
+        // is read: Kestrel's 413 may then arrive wrapped in the serializer's exception.
+        if (Chain(bad).OfType<BadHttpRequestException>().Any(e => e.StatusCode == StatusCodes.Status413PayloadTooLarge))
+        {
+            return new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = ["The request body is larger than the limit (Api:MaxRequestBodyBytes)."] })
+            {
+                Status = StatusCodes.Status413PayloadTooLarge,
+                Title = "The request body is too large.",
+            };
+        }
         var json = bad.InnerException as JsonException ?? bad.InnerException?.InnerException as JsonException;
         var field = json?.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
         var message = json is not null
@@ -61,19 +80,18 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
         return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
             Status = bad.StatusCode,
-            Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request is invalid.",
+            Title = "The request is invalid.",
         };
     }
 
-    private static bool IsDatabaseUnavailable(Exception exception)
+    private static IEnumerable<Exception> Chain(Exception exception)
     {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is NpgsqlException { IsTransient: true } or TimeoutException) return true;
-            if (e is PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "53300" }) return true;
-        }
-        return false;
+        for (var e = exception; e is not null; e = e.InnerException) yield return e;
     }
+
+    /// <summary>PostgreSQL refused a NUL character (the validators refuse it first; this is the backstop).</summary>
+    private static bool IsUnstorableText(Exception exception) =>
+        Chain(exception).Any(e => e is PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter });
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected {Method} {Path} with {Status}: {Reason}")]
     private static partial void LogRejected(ILogger logger, int status, string method, string path, string reason);

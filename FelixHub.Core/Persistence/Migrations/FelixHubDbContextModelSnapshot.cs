@@ -605,6 +605,10 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasColumnType("character varying(20)")
                         .HasColumnName("new_status");
 
+                    b.Property<bool>("NotificationPending")
+                        .HasColumnType("boolean")
+                        .HasColumnName("notification_pending");
+
                     b.Property<string>("OldStatus")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -628,6 +632,10 @@ namespace FelixHub.Core.Persistence.Migrations
 
                     b.HasIndex("OrderId")
                         .HasDatabaseName("ix_order_status_changes_order_id");
+
+                    b.HasIndex(new[] { "Id" }, "NotificationPending")
+                        .HasDatabaseName("ix_order_status_changes_notification_pending")
+                        .HasFilter("notification_pending");
 
                     b.ToTable("order_status_changes", (string)null);
                 });
