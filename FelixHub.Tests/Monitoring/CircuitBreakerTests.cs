@@ -13,7 +13,7 @@ public sealed class BreakerFixture : WorkerFixture
         ["Telegram:BreakerMinimumThroughput"] = "4",
         ["Telegram:BreakerFailureRatio"] = "0.8",
         ["Telegram:BreakerSamplingSeconds"] = "30",
-        ["Telegram:BreakerBreakSeconds"] = "2",
+        ["Telegram:BreakerBreakSeconds"] = "6",
         ["Hangfire:RetryAttempts"] = "10",
     };
 }
@@ -49,11 +49,11 @@ public sealed class CircuitBreakerTests(BreakerFixture fixture) : IClassFixture<
         var callsWhenOpened = telegram.Calls.Count;
         var alerts = (await worker.Http.GetFromJsonAsync<JsonObject>("/api/metrics/alerts"))!;
         alerts["alerts"]!.AsArray().Select(a => a!["rule"]!.GetValue<string>()).Should().Contain("circuit_breaker_open");
-        await Task.Delay(1000); // the break lasts 2 s
+        await Task.Delay(1000); // the break lasts 6 s: no half-open probe inside this window
         telegram.Calls.Count.Should().Be(callsWhenOpened, "while the breaker is open, sends fail fast without calling Telegram");
 
         Volatile.Write(ref down, false);
-        await Eventually.Until(() => chats.All(c => telegram.Delivered.Count(d => d.ChatId == c) == 1), "every message after recovery", TimeSpan.FromSeconds(40));
+        await Eventually.Until(() => chats.All(c => telegram.Delivered.Count(d => d.ChatId == c) == 1), "every message after recovery", TimeSpan.FromSeconds(60));
         await Eventually.Until(async () => await BreakerStateAsync() == "closed", "the breaker to close");
         await Task.Delay(1500);
         chats.Select(c => telegram.Delivered.Count(d => d.ChatId == c)).Should().AllBeEquivalentTo(1, "nothing is lost and nothing sent twice");
