@@ -89,6 +89,16 @@ public sealed class TestWorker : IAsyncDisposable
     public Task<T> DbAsync<T>(Func<FelixHubDbContext, Task<T>> query) =>
         InScopeAsync(sp => query(sp.GetRequiredService<FelixHubDbContext>()));
 
+    /// <summary>Hangfire jobs (any state) of one job class — recurring jobs of other features do not count.</summary>
+    public async Task<long> JobsOfTypeAsync(string jobClassName)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM hangfire.job WHERE invocationdata LIKE '%' || @name || '%'", connection);
+        command.Parameters.AddWithValue("name", "." + jobClassName + ",");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     public Hangfire.Storage.Monitoring.StatisticsDto HangfireStatistics() =>
         Services.GetRequiredService<JobStorage>().GetMonitoringApi().GetStatistics();
 

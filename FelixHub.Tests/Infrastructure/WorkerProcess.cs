@@ -82,7 +82,7 @@ public sealed class WorkerProcess : IAsyncDisposable
         foreach (var name in new[] { "ASPNETCORE_URLS", "DOTNET_URLS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" }) start.Environment.Remove(name);
 
         var worker = new WorkerProcess(Process.Start(start)!, baseUrl);
-        var deadline = DateTime.UtcNow + (startTimeout ?? TimeSpan.FromSeconds(60));
+        var deadline = DateTime.UtcNow + (startTimeout ?? TimeSpan.FromSeconds(180));
         while (true)
         {
             if (worker.HasExited)
