@@ -94,7 +94,7 @@ public sealed class TestWorker : IAsyncDisposable
     {
         await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM hangfire.job WHERE invocationdata LIKE '%' || @name || '%'", connection);
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM hangfire.job WHERE invocationdata::text LIKE '%' || @name || '%'", connection);
         command.Parameters.AddWithValue("name", "." + jobClassName + ",");
         return (long)(await command.ExecuteScalarAsync())!;
     }

@@ -55,6 +55,7 @@ public sealed class MechanicStatusNotificationTests(WorkerFixture fixture) : ICl
 
         await Task.Delay(500);
         CallsTo(chatId).Should().HaveCount(1, "one status change makes exactly one sendMessage");
+        (await worker.JobsOfTypeAsync("MechanicStatusNotificationJob")).Should().BeGreaterThanOrEqualTo(1, "the job counter the flag-off test relies on sees jobs");
     }
 
     [Fact]
