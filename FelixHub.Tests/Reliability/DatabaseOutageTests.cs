@@ -14,6 +14,7 @@ namespace FelixHub.Tests.Reliability;
 /// ones; the shared cluster keeps running) and comes back: the API says 503, the worker recovers on
 /// its own, and every status change the database holds reaches its mechanic exactly once.
 /// </summary>
+[Collection(FaultsCollection.Name)]
 public sealed class DatabaseOutageTests(ITestOutputHelper output)
 {
     private const int Orders = 1500;

@@ -13,6 +13,7 @@ namespace FelixHub.Tests.Reliability;
 /// are cancelled and handed back, the process exits 0 within the budget, and its Hangfire server
 /// deregisters. A new process then sends the rest, once each.
 /// </summary>
+[Collection(FaultsCollection.Name)]
 public sealed class GracefulShutdownTests(ITestOutputHelper output)
 {
     [Fact]
