@@ -21,7 +21,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     private const int Posters = 6;
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(15);
 
-    private sealed record Answer(int OrderId, string Status, HttpStatusCode Code, string ContentType, string Body, string Phase);
+    private sealed record Answer(int OrderId, string Status, HttpStatusCode Code, string ContentType, string Body, string Phase, string RetryAfter);
 
     [Fact]
     public async Task During_an_outage_the_API_answers_503_and_afterwards_the_worker_recovers_and_notifies_every_status_change_once()
@@ -59,7 +59,8 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
                         var current = Volatile.Read(ref phase);
                         using var response = await worker.PatchOrderAsync(orders[i], new { status });
                         answers.Enqueue(new Answer(orders[i], status, response.StatusCode, response.Content.Headers.ContentType?.MediaType ?? "",
-                            await response.Content.ReadAsStringAsync(), current == Volatile.Read(ref phase) ? current : "boundary"));
+                            await response.Content.ReadAsStringAsync(), current == Volatile.Read(ref phase) ? current : "boundary",
+                            response.Headers.RetryAfter?.ToString() ?? ""));
                         // A client backs off a little on 503 (the answer says Retry-After); it moves on to its next change.
                         if (response.StatusCode == HttpStatusCode.ServiceUnavailable) await Task.Delay(200);
                     }
@@ -123,7 +124,8 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
             all.Where(a => a.Code is not (HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable))
                 .Select(a => $"{a.Phase} {(int)a.Code} {a.Body}").Should().BeEmpty("the API answers 200 or 503, never 500");
             unavailable.Should().NotBeEmpty("the outage was noticed");
-            unavailable.Should().OnlyContain(a => a.ContentType == "application/problem+json" && !a.Body.Contains("   at ", StringComparison.Ordinal));
+            unavailable.Should().OnlyContain(a => a.ContentType == "application/problem+json" && a.RetryAfter == "5"
+                && !a.Body.Contains("   at ", StringComparison.Ordinal) && !a.Body.Contains("Exception", StringComparison.Ordinal));
             healthDuringOutage.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
             acceptedKeys.Should().OnlyContain(k => inDatabase.Any(c => c.OrderId == k.OrderId && c.NewStatus == k.Status), "an accepted change is stored");
             inDatabase.Where(k => counts.GetValueOrDefault(k) != 1).Should().BeEmpty("every stored status change is notified exactly once");
