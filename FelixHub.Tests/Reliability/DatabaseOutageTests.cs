@@ -195,4 +195,35 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         inDatabase.Where(k => counts.GetValueOrDefault(k) != 1).Should().BeEmpty("every status change is notified exactly once");
         await PostgresServer.DropDatabaseAsync(database);
     }
+
+    [Fact]
+    public async Task A_message_Telegram_accepted_while_the_database_went_away_is_recorded_once_it_is_back_and_not_sent_again()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        var real = new NpgsqlConnectionStringBuilder(database);
+        await using var proxy = new TcpProxy(real.Host!, real.Port);
+        var viaProxy = new NpgsqlConnectionStringBuilder(database) { Port = proxy.Port, Timeout = 3 }.ConnectionString;
+        await using var telegram = await FakeTelegramServer.StartAsync();
+        telegram.Respond(_ => new FakeReply(200, Delay: TimeSpan.FromSeconds(2)));
+        await using var worker = await TestWorker.StartAsync(viaProxy, telegram);
+        var chat = TestWorker.NewChatId();
+        var order = await worker.CreateOrderAsync((await worker.CreateMechanicAsync(chat)).Id);
+
+        await worker.ChangeStatusAsync(order.Id, OrderStatus.InProgress);
+        await Eventually.Until(() => telegram.InFlight == 1, "the send in flight");
+        proxy.Cut(); // the job's transaction (advisory lock, row to come) dies while Telegram holds the message
+        await Eventually.Until(() => telegram.Delivered.Count == 1, "Telegram to accept it");
+        await Task.Delay(TimeSpan.FromSeconds(3)); // Hangfire would have retried (1 s) by now, had the job failed
+        proxy.Restore();
+
+        await Eventually.Until(async () => await MechanicMessages.ScalarAsync(database, "SELECT count(*) FROM notification_logs WHERE success") == 1,
+            "the success row", TimeSpan.FromSeconds(30));
+        await Eventually.Until(() => worker.HangfireStatistics() is { Enqueued: 0, Processing: 0, Scheduled: 0 }, "the job to finish", TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        telegram.Calls.Count(c => c.ChatId == chat).Should().Be(1, "the accepted message is recorded, not sent again");
+        worker.Logs.Containing("database went away before it was recorded").Should().ContainSingle();
+        worker.HangfireStatistics().Failed.Should().Be(0);
+        await PostgresServer.DropDatabaseAsync(database);
+    }
 }
