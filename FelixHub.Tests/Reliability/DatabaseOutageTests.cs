@@ -68,8 +68,8 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
             })).ToList();
 
             await Task.Delay(TimeSpan.FromSeconds(5));
-            proxy.Cut();
             Volatile.Write(ref phase, "outage");
+            proxy.Cut();
             var healthDuringOutage = await worker.Http.GetAsync("/health");
             await Task.Delay(Outage);
             proxy.Restore();

@@ -1,10 +1,11 @@
 namespace FelixHub.Tests.Reliability;
 
 /// <summary>
-/// The fault tests (worker processes, 1,000-message batches, outages) run one after another, beside the
-/// rest of the suite rather than against each other: on a 2-core machine their timing stays honest.
+/// The fault tests (worker processes, 1,000-message batches, outages) run one after another, and only
+/// after the rest of the suite: on a 2-core machine they would otherwise starve the timing-sensitive
+/// tests (slow WebSocket clients, rate limits) and be starved by them.
 /// </summary>
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class FaultsCollection
 {
     public const string Name = "Faults";
