@@ -48,10 +48,13 @@ public sealed partial class NotificationLogDelivery(
         if (result.Status == TelegramSendStatus.NotConfigured) return new DeliveryResult(DeliveryOutcome.NotConfigured, result.Error);
 
         var row = Add(notification, result.IsSent, result.Error);
+        // Once Telegram has the message, a stop request must not cancel its record (a few milliseconds):
+        // the job would be handed back and send it again.
+        var recordToken = result.IsSent ? CancellationToken.None : cancellationToken;
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
-            await tx.CommitAsync(cancellationToken);
+            await db.SaveChangesAsync(recordToken);
+            await tx.CommitAsync(recordToken);
         }
         catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
@@ -111,7 +114,9 @@ public sealed partial class NotificationLogDelivery(
         {
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                // Each attempt runs to its end (bounded by the connection and command timeouts); a stop
+                // request ends the waiting between attempts.
+                await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
                 await using var command = new NpgsqlCommand("""
                     INSERT INTO notification_logs (notification_type, order_id, mechanic_id, telegram_id, message_hash, sent_at, success, error_message)
                     VALUES (@type, @order, @mechanic, @chat, @hash, @sentAt, true, NULL)
@@ -123,7 +128,7 @@ public sealed partial class NotificationLogDelivery(
                 command.Parameters.AddWithValue("chat", row.TelegramId);
                 command.Parameters.AddWithValue("hash", row.MessageHash);
                 command.Parameters.AddWithValue("sentAt", row.SentAt);
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                await command.ExecuteNonQueryAsync(CancellationToken.None);
                 LogRecordedLate(logger, row.MessageHash, attempt);
                 return;
             }

@@ -14,13 +14,14 @@ namespace FelixHub.Tests.Reliability;
 /// ones; the shared cluster keeps running) and comes back: the API says 503, the worker recovers on
 /// its own, and every status change the database holds reaches its mechanic exactly once.
 /// </summary>
+[Collection(FaultsCollection.Name)]
 public sealed class DatabaseOutageTests(ITestOutputHelper output)
 {
     private const int Orders = 1500;
     private const int Posters = 6;
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(15);
 
-    private sealed record Answer(int OrderId, string Status, HttpStatusCode Code, string ContentType, string Body, string Phase);
+    private sealed record Answer(int OrderId, string Status, HttpStatusCode Code, string ContentType, string Body, string Phase, string RetryAfter);
 
     [Fact]
     public async Task During_an_outage_the_API_answers_503_and_afterwards_the_worker_recovers_and_notifies_every_status_change_once()
@@ -58,7 +59,8 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
                         var current = Volatile.Read(ref phase);
                         using var response = await worker.PatchOrderAsync(orders[i], new { status });
                         answers.Enqueue(new Answer(orders[i], status, response.StatusCode, response.Content.Headers.ContentType?.MediaType ?? "",
-                            await response.Content.ReadAsStringAsync(), current == Volatile.Read(ref phase) ? current : "boundary"));
+                            await response.Content.ReadAsStringAsync(), current == Volatile.Read(ref phase) ? current : "boundary",
+                            response.Headers.RetryAfter?.ToString() ?? ""));
                         // A client backs off a little on 503 (the answer says Retry-After); it moves on to its next change.
                         if (response.StatusCode == HttpStatusCode.ServiceUnavailable) await Task.Delay(200);
                     }
@@ -66,8 +68,8 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
             })).ToList();
 
             await Task.Delay(TimeSpan.FromSeconds(5));
-            proxy.Cut();
             Volatile.Write(ref phase, "outage");
+            proxy.Cut();
             var healthDuringOutage = await worker.Http.GetAsync("/health");
             await Task.Delay(Outage);
             proxy.Restore();
@@ -122,7 +124,8 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
             all.Where(a => a.Code is not (HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable))
                 .Select(a => $"{a.Phase} {(int)a.Code} {a.Body}").Should().BeEmpty("the API answers 200 or 503, never 500");
             unavailable.Should().NotBeEmpty("the outage was noticed");
-            unavailable.Should().OnlyContain(a => a.ContentType == "application/problem+json" && !a.Body.Contains("   at ", StringComparison.Ordinal));
+            unavailable.Should().OnlyContain(a => a.ContentType == "application/problem+json" && a.RetryAfter == "5"
+                && !a.Body.Contains("   at ", StringComparison.Ordinal) && !a.Body.Contains("Exception", StringComparison.Ordinal));
             healthDuringOutage.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
             acceptedKeys.Should().OnlyContain(k => inDatabase.Any(c => c.OrderId == k.OrderId && c.NewStatus == k.Status), "an accepted change is stored");
             inDatabase.Where(k => counts.GetValueOrDefault(k) != 1).Should().BeEmpty("every stored status change is notified exactly once");
@@ -143,7 +146,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     /// worker that meets one waits, deaf to cancellation, until the lock expires. Stopped right after
     /// the restore, the host must still finish within its budget, deregister, and lose nothing.
     /// </summary>
-    [Fact(Skip = "Quarantined (issue 7, open): on the merged main 2 of the status changes posted around the outage were not notified exactly once after a stop right after recovery; reproduces alone, not yet diagnosed.")]
+    [Fact]
     public async Task Stopping_right_after_an_outage_finishes_within_the_shutdown_budget_deregisters_and_loses_nothing()
     {
         var database = await PostgresServer.CreateDatabaseAsync();
@@ -190,6 +193,37 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         stopTook.Should().BeLessThan(TimeSpan.FromSeconds(5 + 1), "the shutdown budget is 5 s (plus scheduling slack)");
         servers.Should().Be(0, "the stopped server deregistered");
         inDatabase.Where(k => counts.GetValueOrDefault(k) != 1).Should().BeEmpty("every status change is notified exactly once");
+        await PostgresServer.DropDatabaseAsync(database);
+    }
+
+    [Fact]
+    public async Task A_message_Telegram_accepted_while_the_database_went_away_is_recorded_once_it_is_back_and_not_sent_again()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        var real = new NpgsqlConnectionStringBuilder(database);
+        await using var proxy = new TcpProxy(real.Host!, real.Port);
+        var viaProxy = new NpgsqlConnectionStringBuilder(database) { Port = proxy.Port, Timeout = 3 }.ConnectionString;
+        await using var telegram = await FakeTelegramServer.StartAsync();
+        telegram.Respond(_ => new FakeReply(200, Delay: TimeSpan.FromSeconds(2)));
+        await using var worker = await TestWorker.StartAsync(viaProxy, telegram);
+        var chat = TestWorker.NewChatId();
+        var order = await worker.CreateOrderAsync((await worker.CreateMechanicAsync(chat)).Id);
+
+        await worker.ChangeStatusAsync(order.Id, OrderStatus.InProgress);
+        await Eventually.Until(() => telegram.InFlight == 1, "the send in flight");
+        proxy.Cut(); // the job's transaction (advisory lock, row to come) dies while Telegram holds the message
+        await Eventually.Until(() => telegram.Delivered.Count == 1, "Telegram to accept it");
+        await Task.Delay(TimeSpan.FromSeconds(3)); // Hangfire would have retried (1 s) by now, had the job failed
+        proxy.Restore();
+
+        await Eventually.Until(async () => await MechanicMessages.ScalarAsync(database, "SELECT count(*) FROM notification_logs WHERE success") == 1,
+            "the success row", TimeSpan.FromSeconds(30));
+        await Eventually.Until(() => worker.HangfireStatistics() is { Enqueued: 0, Processing: 0, Scheduled: 0 }, "the job to finish", TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        telegram.Calls.Count(c => c.ChatId == chat).Should().Be(1, "the accepted message is recorded, not sent again");
+        worker.Logs.Containing("database went away before it was recorded").Should().ContainSingle();
+        worker.HangfireStatistics().Failed.Should().Be(0);
         await PostgresServer.DropDatabaseAsync(database);
     }
 }

@@ -14,6 +14,7 @@ namespace FelixHub.Tests.Reliability;
 /// same database: everything is delivered within minutes (the invisibility timeout, not Hangfire's
 /// default 30), and the only duplicates are sends that were in flight at the kill.
 /// </summary>
+[Collection(FaultsCollection.Name)]
 public sealed class WorkerCrashTests(ITestOutputHelper output)
 {
     private const int Messages = 1000;
