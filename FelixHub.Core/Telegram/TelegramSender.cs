@@ -47,12 +47,57 @@ internal sealed partial class TelegramSender(
             chat, InputFile.FromUri(photoUrl), htmlCaption, ParseMode.Html,
             cancellationToken: token), cancellationToken);
 
+    public async Task<IReadOnlyList<TelegramSendResult>> SendHtmlBatchAsync(IReadOnlyList<TelegramMessage> messages, CancellationToken cancellationToken)
+    {
+        var results = new TelegramSendResult[messages.Count];
+        if (messages.Count == 0) return results;
+        var current = options.CurrentValue;
+        if (!current.IsConfigured)
+        {
+            LogNotConfigured(logger, messages[0].ChatId);
+            Array.Fill(results, new TelegramSendResult(TelegramSendStatus.NotConfigured, "Bot token missing"));
+            return results;
+        }
+
+        await using var permit = await limiter.AcquireBatchAsync(messages.Select(m => m.ChatId).ToList(), cancellationToken);
+        var granted = Stopwatch.GetTimestamp();
+        try
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, messages.Count).Where(permit.IsGranted),
+                new ParallelOptions { MaxDegreeOfParallelism = current.BatchSendParallelism, CancellationToken = cancellationToken },
+                async (i, token) =>
+                {
+                    var wait = permit.StartOffset(i) - Stopwatch.GetElapsedTime(granted);
+                    if (wait > TimeSpan.Zero) await Task.Delay(wait, token);
+                    var message = messages[i];
+                    results[i] = await SendAsync(message.ChatId, (client, chat, t) => client.SendMessage(
+                        chat, message.Html, ParseMode.Html,
+                        linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
+                        cancellationToken: t), token, paced: false, onTooMany: retryAfter => permit.BackOff(message.ChatId, retryAfter));
+                });
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped: what did not finish is handed back below.
+        }
+
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i] ??= permit.IsGranted(i)
+                ? TelegramSendResult.Deferred(TimeSpan.Zero, "Not sent: the dispatcher stopped before this message went out")
+                : TelegramSendResult.Deferred(permit.RetryDeferredAfter, "Not sent yet: the chat was written to within its interval");
+        }
+        return results;
+    }
+
     /// <summary>
     /// Every Bot API call goes through here: configuration check, the resilience pipeline (retry →
-    /// breaker → timeout), the shared rate limit inside each attempt, classification and metrics.
+    /// breaker → timeout), the shared rate limit inside each attempt (unless the bulk path paced the
+    /// call already), classification and metrics.
     /// </summary>
     private async Task<TelegramSendResult> SendAsync(
-        string chatId, Func<TelegramBotClient, ChatId, CancellationToken, Task<Message>> call, CancellationToken cancellationToken)
+        string chatId, Func<TelegramBotClient, ChatId, CancellationToken, Task<Message>> call, CancellationToken cancellationToken,
+        bool paced = true, Action<TimeSpan>? onTooMany = null)
     {
         var current = options.CurrentValue;
         if (!current.IsConfigured)
@@ -69,14 +114,16 @@ internal sealed partial class TelegramSender(
         {
             var message = await pipeline.ExecuteAsync(async token =>
             {
-                await using var lease = await limiter.AcquireAsync(chatId, token);
+                await using var lease = paced ? await limiter.AcquireAsync(chatId, token) : null;
                 try
                 {
                     return await call(client, chat, token);
                 }
                 catch (ApiRequestException tooMany) when (tooMany.ErrorCode == 429)
                 {
-                    lease.BackOff(TimeSpan.FromSeconds(tooMany.Parameters?.RetryAfter ?? 1));
+                    var retryAfter = TimeSpan.FromSeconds(tooMany.Parameters?.RetryAfter ?? 1);
+                    lease?.BackOff(retryAfter);
+                    onTooMany?.Invoke(retryAfter);
                     throw;
                 }
             }, cancellationToken);
