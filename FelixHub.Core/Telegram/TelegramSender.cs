@@ -11,6 +11,7 @@ using Telegram.Bot;
 using Telegram.Bot.Exceptions;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
+using Telegram.Bot.Types.ReplyMarkups;
 
 namespace FelixHub.Core.Telegram;
 
@@ -37,22 +38,44 @@ internal sealed partial class TelegramSender(
     public bool IsConfigured => options.CurrentValue.IsConfigured;
 
     public Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, CancellationToken cancellationToken) =>
-        SendAsync(chatId, (client, chat, token) => client.SendMessage(
+        SendHtmlAsync(chatId, html, null, cancellationToken);
+
+    public Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, ReplyMarkup? replyMarkup, CancellationToken cancellationToken) =>
+        SendAsync(chatId, async (client, chat, token) => (await client.SendMessage(
             chat, html, ParseMode.Html,
+            replyMarkup: replyMarkup,
             linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
-            cancellationToken: token), cancellationToken);
+            cancellationToken: token)).MessageId, cancellationToken);
 
     public Task<TelegramSendResult> SendPhotoAsync(string chatId, string photoUrl, string htmlCaption, CancellationToken cancellationToken) =>
-        SendAsync(chatId, (client, chat, token) => client.SendPhoto(
+        SendAsync(chatId, async (client, chat, token) => (await client.SendPhoto(
             chat, InputFile.FromUri(photoUrl), htmlCaption, ParseMode.Html,
-            cancellationToken: token), cancellationToken);
+            cancellationToken: token)).MessageId, cancellationToken);
+
+    public Task<TelegramSendResult> EditReplyMarkupAsync(string chatId, int messageId, InlineKeyboardMarkup? replyMarkup, CancellationToken cancellationToken) =>
+        SendAsync(chatId, async (client, chat, token) => (await client.EditMessageReplyMarkup(
+            chat, messageId, replyMarkup, cancellationToken: token)).MessageId, cancellationToken);
+
+    public Task<TelegramSendResult> DeleteMessageAsync(string chatId, int messageId, CancellationToken cancellationToken) =>
+        SendAsync(chatId, async (client, chat, token) =>
+        {
+            await client.DeleteMessage(chat, messageId, token);
+            return messageId;
+        }, cancellationToken, paced: false);
+
+    public Task<TelegramSendResult> AnswerCallbackAsync(string callbackQueryId, string? text, CancellationToken cancellationToken) =>
+        SendAsync("callback", async (client, _, token) =>
+        {
+            await client.AnswerCallbackQuery(callbackQueryId, text, cancellationToken: token);
+            return 0;
+        }, cancellationToken, paced: false);
 
     /// <summary>
     /// Every Bot API call goes through here: configuration check, the resilience pipeline (retry →
     /// breaker → timeout), the shared rate limit inside each attempt, classification and metrics.
     /// </summary>
     private async Task<TelegramSendResult> SendAsync(
-        string chatId, Func<TelegramBotClient, ChatId, CancellationToken, Task<Message>> call, CancellationToken cancellationToken)
+        string chatId, Func<TelegramBotClient, ChatId, CancellationToken, Task<int>> call, CancellationToken cancellationToken, bool paced = true)
     {
         var current = options.CurrentValue;
         if (!current.IsConfigured)
@@ -67,8 +90,10 @@ internal sealed partial class TelegramSender(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var message = await pipeline.ExecuteAsync(async token =>
+            var messageId = await pipeline.ExecuteAsync(async token =>
             {
+                // Deleting a message or answering a button press is not a message: Telegram does not pace them.
+                if (!paced) return await call(client, chat, token);
                 await using var lease = await limiter.AcquireAsync(chatId, token);
                 try
                 {
@@ -81,7 +106,7 @@ internal sealed partial class TelegramSender(
                 }
             }, cancellationToken);
             FelixHubMetrics.TelegramSend("sent", Stopwatch.GetElapsedTime(started));
-            return TelegramSendResult.Sent(message.MessageId);
+            return TelegramSendResult.Sent(messageId);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && Classify(ex) is { } failure)
         {
