@@ -151,21 +151,21 @@ internal sealed partial class SellerRoute(
         if (!SellerMenu.TryParse(press.Data, out var setting, out var value) || !request.IsPrivate || press.Message?.Chat.Id != userId)
         {
             LogUnknownPress(logger, userId, request.ChatId);
-            await telegram.AnswerCallbackAsync(press.Id, BotMessages.UnknownButton, ct);
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.UnknownButton, ct);
             return BotResult.NoReply;
         }
 
         var status = await StatusAsync(userId, ct);
         if (status != CabinetStatus.Active)
         {
-            await telegram.AnswerCallbackAsync(press.Id, status == CabinetStatus.Syncing ? BotMessages.Syncing : BotMessages.KeyNeededFirst, ct);
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, status == CabinetStatus.Syncing ? BotMessages.Syncing : BotMessages.KeyNeededFirst, ct);
             return BotResult.NoReply;
         }
 
         var updated = setting.Set(await cabinets.GetSettingsAsync(userId, ct), value);
         await cabinets.PutSettingsAsync(userId, updated, ct);
         LogSwitched(logger, userId, setting.Name, value);
-        await telegram.AnswerCallbackAsync(press.Id, SellerMenu.Describe(setting, value), ct);
+        await telegram.AnswerCallbackAsync(request.ChatId, press.Id, SellerMenu.Describe(setting, value), ct);
         await telegram.EditReplyMarkupAsync(request.ChatId, press.Message.MessageId, SellerMenu.SettingsKeyboard(updated), ct);
         return BotResult.NoReply;
     }

@@ -22,8 +22,8 @@ public interface ITelegramSender
     /// <summary>Deletes a message from a chat (<c>deleteMessage</c>); not paced as a message.</summary>
     Task<TelegramSendResult> DeleteMessageAsync(string chatId, int messageId, CancellationToken cancellationToken);
 
-    /// <summary>Answers a button press (<c>answerCallbackQuery</c>), optionally with a short notice; not paced as a message.</summary>
-    Task<TelegramSendResult> AnswerCallbackAsync(string callbackQueryId, string? text, CancellationToken cancellationToken);
+    /// <summary>Answers a button press in <paramref name="chatId"/> (<c>answerCallbackQuery</c>), optionally with a short notice; not paced as a message.</summary>
+    Task<TelegramSendResult> AnswerCallbackAsync(string chatId, string callbackQueryId, string? text, CancellationToken cancellationToken);
 
     /// <summary>Sends a photo by URL with an HTML caption (at most 1,024 characters); same pipeline and classification as text.</summary>
     Task<TelegramSendResult> SendPhotoAsync(string chatId, string photoUrl, string htmlCaption, CancellationToken cancellationToken);

@@ -63,8 +63,8 @@ internal sealed partial class TelegramSender(
             return messageId;
         }, cancellationToken, paced: false);
 
-    public Task<TelegramSendResult> AnswerCallbackAsync(string callbackQueryId, string? text, CancellationToken cancellationToken) =>
-        SendAsync("callback", async (client, _, token) =>
+    public Task<TelegramSendResult> AnswerCallbackAsync(string chatId, string callbackQueryId, string? text, CancellationToken cancellationToken) =>
+        SendAsync(chatId, async (client, _, token) =>
         {
             await client.AnswerCallbackQuery(callbackQueryId, text, cancellationToken: token);
             return 0;

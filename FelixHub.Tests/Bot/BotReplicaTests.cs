@@ -76,7 +76,7 @@ public sealed class BotReplicaTests : IAsyncLifetime
         await b.UntilPollingAsync();
         var chat = TestWorker.NewChatId();
         telegram.PushMessage(chat, "/start");
-        (await telegram.ReplyAsync(chat)).Text.Should().Be(BotMessages.Welcome);
+        (await telegram.ReplyAsync(chat)).Text.Should().Be(BotMessages.AskKey);
         b.Logs.Containing("now receives Telegram updates").Should().ContainSingle();
     }
 
