@@ -156,6 +156,29 @@ public sealed class SellerBotTests(SellerBotFixture fixture) : IClassFixture<Sel
     }
 
     [Fact]
+    public async Task WB_not_answering_the_key_check_gets_a_try_again_message_and_the_bot_keeps_waiting_for_the_key()
+    {
+        var seller = wb.NewSeller();
+        seller.Script = r => r.Path == "/ping" ? FakeWbReply.ServerError : null;
+        var user = WbTestSteps.NewTelegramId();
+        var chat = Chat(user);
+        Send(user, "/start");
+        await telegram.ReplyAsync(chat);
+
+        var first = telegram.PushUpdate(FakeTelegramServer.MessageUpdate(chat, seller.Token));
+
+        (await telegram.ReplyAsync(chat, 2)).Text.Should().Be(BotMessages.WbUnavailable);
+        await worker.UntilHandledAsync(first);
+        (await worker.DbAsync(db => db.Set<WbCabinet>().AnyAsync(c => c.ApiKeyHash == WbApiKey.Hash(seller.Token)))).Should().BeFalse();
+        (await SellerAsync(user))!.State.Should().Be(SellerChatState.AwaitingKey);
+
+        seller.Script = null;
+        Send(user, seller.Token);
+        (await telegram.ReplyAsync(chat, 3)).Text.Should().Be(BotMessages.KeyAccepted);
+        CallsTo("deleteMessage", user).Should().HaveCount(2);
+    }
+
+    [Fact]
     public async Task Start_by_a_seller_with_a_synced_cabinet_opens_the_main_menu()
     {
         var user = await SyncedSellerAsync();
