@@ -1,3 +1,5 @@
+using Telegram.Bot.Types.ReplyMarkups;
+
 namespace FelixHub.Core.Telegram;
 
 /// <summary>
@@ -10,6 +12,18 @@ public interface ITelegramSender
 
     /// <summary>Sends an HTML message (the caller escapes user values with <see cref="TelegramHtml.Escape"/>).</summary>
     Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, CancellationToken cancellationToken);
+
+    /// <summary>Sends an HTML message with a keyboard (inline buttons, or a reply keyboard / its removal).</summary>
+    Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, ReplyMarkup? replyMarkup, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the inline keyboard under one of the bot's messages (<c>editMessageReplyMarkup</c>).</summary>
+    Task<TelegramSendResult> EditReplyMarkupAsync(string chatId, int messageId, InlineKeyboardMarkup? replyMarkup, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a message from a chat (<c>deleteMessage</c>); not paced as a message.</summary>
+    Task<TelegramSendResult> DeleteMessageAsync(string chatId, int messageId, CancellationToken cancellationToken);
+
+    /// <summary>Answers a button press in <paramref name="chatId"/> (<c>answerCallbackQuery</c>), optionally with a short notice; not paced as a message.</summary>
+    Task<TelegramSendResult> AnswerCallbackAsync(string chatId, string callbackQueryId, string? text, CancellationToken cancellationToken);
 
     /// <summary>Sends a photo by URL with an HTML caption (at most 1,024 characters); same pipeline and classification as text.</summary>
     Task<TelegramSendResult> SendPhotoAsync(string chatId, string photoUrl, string htmlCaption, CancellationToken cancellationToken);
