@@ -54,7 +54,6 @@ internal sealed class BenchWorker : IAsyncDisposable
         foreach (var (key, value) in settings) start.ArgumentList.Add($"--{key}={value}");
         start.ArgumentList.Add($"--urls={baseUrl}");
         foreach (var name in new[] { "ASPNETCORE_URLS", "DOTNET_URLS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" }) start.Environment.Remove(name);
-        start.Environment["DOTNET_gcServer"] = "0";
 
         var worker = new BenchWorker(Process.Start(start)!, baseUrl);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);

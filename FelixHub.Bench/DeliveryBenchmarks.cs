@@ -187,7 +187,8 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         var delivered = telegram.Delivered.ToList();
         var span = (delivered.Max(d => d.At) - delivered.Min(d => d.At)).TotalSeconds;
         var rate = count / elapsed.TotalSeconds;
-        var duplicates = delivered.GroupBy(d => d.Text + "|" + d.ChatId).Sum(g => g.Count() - 1);
+        // Every reminder is one message: anything Telegram got beyond the reminders is a duplicate.
+        var duplicates = delivered.Count - count;
         var peak = worker.Memory().PeakRssMb;
         var figures = new List<Figure>();
         if (enforceLimits)
@@ -202,6 +203,7 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         else
         {
             figures.Add(new(scenario, "msgs/s (trigger → last message)", rate, "/s", "≥ 1000", rate >= 1000));
+            figures.Add(new(scenario, "msgs/s (first → last message)", (count - 1) / span, "/s"));
             figures.Add(new(scenario, "statements/message", statements, ""));
             figures.Add(new(scenario, "peak RSS", peak, "MB", "≤ 300", peak <= 300));
         }
@@ -341,7 +343,8 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
 
     private static PostgreSqlStorage Storage(string cs)
     {
-        var o = new PostgreSqlStorageOptions { SchemaName = "hangfire", PrepareSchemaIfNecessary = false };
+        // EnableLongPolling makes this client NOTIFY the worker's waiting fetches, as the worker's own enqueues do.
+        var o = new PostgreSqlStorageOptions { SchemaName = "hangfire", PrepareSchemaIfNecessary = false, EnableLongPolling = true };
         return new PostgreSqlStorage(new NpgsqlConnectionFactory(cs, o, null), o);
     }
 

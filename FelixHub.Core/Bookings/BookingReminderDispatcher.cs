@@ -32,6 +32,7 @@ public sealed partial class BookingReminderDispatcher(
     NpgsqlDataSource dataSource,
     ITelegramSender telegram,
     IOptionsMonitor<BookingsOptions> options,
+    IOptionsMonitor<TelegramOptions> telegramOptions,
     TimeProvider time,
     ILogger<BookingReminderDispatcher> logger)
 {
@@ -93,16 +94,27 @@ public sealed partial class BookingReminderDispatcher(
             return summary;
         }
 
+        var deferredSinceLastPause = 0;
         while (summary.Claimed < o.MaxPerRun)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var limit = Math.Min(o.BatchSize, o.MaxPerRun - summary.Claimed);
             var batch = await ClaimAsync(limit, cancellationToken);
-            if (batch.Reminders.Count == 0) break;
-            summary.AddBatch(batch.Reminders.Count);
-            summary.Add(await ProcessAsync(batch, cancellationToken));
-            // A short batch: nothing else is due, or other dispatchers hold the rest.
-            if (batch.Reminders.Count < limit) break;
+            if (batch.Reminders.Count > 0)
+            {
+                summary.AddBatch(batch.Reminders.Count);
+                var result = await ProcessAsync(batch, cancellationToken);
+                summary.Add(result);
+                deferredSinceLastPause += result.Deferred;
+                // A full batch: more may be due right now.
+                if (batch.Reminders.Count == limit) continue;
+            }
+            // Nothing (more) due now, or other dispatchers hold the rest. Reminders handed back because
+            // their chat was busy are due again within a second: wait for them in this run rather
+            // than until the next tick.
+            if (deferredSinceLastPause == 0) break;
+            deferredSinceLastPause = 0;
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(100, telegramOptions.CurrentValue.PerChatIntervalMilliseconds)), cancellationToken);
         }
         return summary;
     }
@@ -232,11 +244,11 @@ public sealed partial class BookingReminderDispatcher(
                 case ReminderOutcome.Failed:
                     LogFailed(logger, outcome.Level, outcome.Claimed.Id, type, outcome.Claimed.BookingId, outcome.Error!);
                     break;
-                case ReminderOutcome.Retrying when outcome.CountsAsAttempt:
+                case ReminderOutcome.Retrying:
                     LogRetrying(logger, outcome.Claimed.Id, type, outcome.Row.Attempts, o.MaxAttempts, outcome.NextAttemptAt!.Value, outcome.Error!);
                     break;
-                case ReminderOutcome.Retrying:
-                    LogDeferred(logger, outcome.Claimed.Id, type, outcome.NextAttemptAt!.Value, outcome.Error);
+                case ReminderOutcome.Deferred:
+                    LogDeferred(logger, outcome.Claimed.Id, type, outcome.NextAttemptAt!.Value, outcome.DeferReason);
                     break;
             }
         }
@@ -258,7 +270,7 @@ public sealed partial class BookingReminderDispatcher(
             new(c, r, ReminderOutcome.Retrying, BookingNotificationStatusCodes.Pending, next, error, null, null, true, LogLevel.Warning);
 
         public static RowOutcome Deferred(ClaimedReminder c, LockedRow r, DateTimeOffset next, string? reason) =>
-            new(c, r, ReminderOutcome.Retrying, BookingNotificationStatusCodes.Pending, next, null, null, null, false, LogLevel.Debug) { DeferReason = reason };
+            new(c, r, ReminderOutcome.Deferred, BookingNotificationStatusCodes.Pending, next, null, null, null, false, LogLevel.Debug) { DeferReason = reason };
 
         public string? DeferReason { get; init; }
     }

@@ -9,12 +9,16 @@ public sealed class DispatchSummary
     private int failed;
     private int retrying;
     private int skipped;
+    private int deferred;
 
     public int Batches => batches;
     public int Claimed => claimed;
     public int Sent => sent;
     public int Failed => failed;
     public int Retrying => retrying;
+
+    /// <summary>Handed back without an attempt because their chat was written to within its interval (or the run stopped).</summary>
+    public int Deferred => deferred;
 
     /// <summary>Claimed, but no longer this dispatcher's to send when it came to it (cancelled or reclaimed meanwhile).</summary>
     public int Skipped => skipped;
@@ -32,6 +36,7 @@ public sealed class DispatchSummary
             case ReminderOutcome.Sent: Interlocked.Increment(ref sent); break;
             case ReminderOutcome.Failed: Interlocked.Increment(ref failed); break;
             case ReminderOutcome.Retrying: Interlocked.Increment(ref retrying); break;
+            case ReminderOutcome.Deferred: Interlocked.Increment(ref deferred); break;
             default: Interlocked.Increment(ref skipped); break;
         }
     }
@@ -43,11 +48,12 @@ public sealed class DispatchSummary
         Interlocked.Add(ref sent, other.Sent);
         Interlocked.Add(ref failed, other.Failed);
         Interlocked.Add(ref retrying, other.Retrying);
+        Interlocked.Add(ref deferred, other.Deferred);
         Interlocked.Add(ref skipped, other.Skipped);
     }
 
     public override string ToString() =>
-        $"{Claimed} claimed in {Batches} batches: {Sent} sent, {Failed} failed, {Retrying} to retry, {Skipped} skipped";
+        $"{Claimed} claimed in {Batches} batches: {Sent} sent, {Failed} failed, {Retrying} to retry, {Deferred} deferred, {Skipped} skipped";
 }
 
 internal enum ReminderOutcome
@@ -55,5 +61,6 @@ internal enum ReminderOutcome
     Sent,
     Failed,
     Retrying,
+    Deferred,
     Skipped,
 }

@@ -44,7 +44,9 @@ public sealed partial class NotificationLogDelivery(
         if (await db.NotificationLogs.AnyAsync(l => l.MessageHash == notification.Hash && l.Success, cancellationToken))
             return new DeliveryResult(DeliveryOutcome.AlreadySent);
 
-        var result = await telegram.SendHtmlAsync(notification.ChatId, html, cancellationToken);
+        TelegramSendResult result;
+        using (var inFlight = new InFlightGrace(cancellationToken))
+            result = await telegram.SendHtmlAsync(notification.ChatId, html, inFlight.Token);
         if (result.Status == TelegramSendStatus.NotConfigured) return new DeliveryResult(DeliveryOutcome.NotConfigured, result.Error);
 
         var row = Add(notification, result.IsSent, result.Error);

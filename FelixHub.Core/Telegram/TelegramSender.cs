@@ -93,10 +93,11 @@ internal sealed partial class TelegramSender(
                     var wait = permit.StartOffset(i) - Stopwatch.GetElapsedTime(granted);
                     if (wait > TimeSpan.Zero) await Task.Delay(wait, token);
                     var message = messages[i];
+                    using var inFlight = new InFlightGrace(token);
                     results[i] = await SendAsync(message.ChatId, async (client, chat, t) => (await client.SendMessage(
                         chat, message.Html, ParseMode.Html,
                         linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
-                        cancellationToken: t)).MessageId, token, paced: false, onTooMany: retryAfter => permit.BackOff(message.ChatId, retryAfter));
+                        cancellationToken: t)).MessageId, inFlight.Token, paced: false, onTooMany: retryAfter => permit.BackOff(message.ChatId, retryAfter));
                 });
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
