@@ -3,8 +3,10 @@ using System.Text.Json;
 using FelixHub.Bench;
 
 // dotnet run -c Release --project FelixHub.Bench -- [scenario ...]
-// Scenarios: metrics. Each starts what it needs (a throwaway PostgreSQL) and prints a table; the
+// Scenarios: metrics, wb. Each starts what it needs (a throwaway PostgreSQL) and prints a table; the
 // figures also go to bench-results/<scenario>.json.
+// wb-worker is the child process of the wb scenario (the worker whose memory it measures), not a scenario.
+if (args is [WbSyncBenchmark.WorkerCommand, ..]) return await WbSyncBenchmark.WorkerAsync(args[1..]);
 var scenarios = args.Length > 0 ? args : ["metrics"];
 Directory.CreateDirectory("bench-results");
 await using var database = await BenchDatabase.StartAsync();
@@ -25,8 +27,15 @@ foreach (var scenario in scenarios)
                 JsonSerializer.Serialize(new { rows, medianMs = results.ToDictionary(r => r.Name, r => r.MedianMs) }, new JsonSerializerOptions { WriteIndented = true }));
             break;
         }
+        case "wb":
+        {
+            const int orders = 100_000, sales = 100_000, changed = 1_000;
+            var (runs, load) = await WbSyncBenchmark.RunAsync(database, orders, sales, changed, runs: 3);
+            await WbSyncBenchmark.ReportAsync(runs, load, orders, sales, changed);
+            break;
+        }
         default:
-            Console.Error.WriteLine($"unknown scenario '{scenario}' (known: metrics)");
+            Console.Error.WriteLine($"unknown scenario '{scenario}' (known: metrics, wb)");
             return 2;
     }
 }
