@@ -30,7 +30,8 @@ foreach (var scenario in scenarios)
         case "wb":
         {
             const int orders = 100_000, sales = 100_000, changed = 1_000;
-            var (runs, load) = await WbSyncBenchmark.RunAsync(database, orders, sales, changed, runs: 3);
+            var runCount = int.TryParse(Environment.GetEnvironmentVariable("WB_BENCH_RUNS"), out var n) ? n : 3;
+            var (runs, load) = await WbSyncBenchmark.RunAsync(database, orders, sales, changed, runCount);
             await WbSyncBenchmark.ReportAsync(runs, load, orders, sales, changed);
             break;
         }

@@ -32,6 +32,9 @@ internal static class WbSyncBenchmark
     public static async Task<(List<RunResult> Runs, string Load)> RunAsync(BenchDatabase database, int orders, int sales, int changed, int runs)
     {
         await using var wb = await BenchWbApi.StartAsync();
+        // For profiling: WB_BENCH_PG_LOG_MS=100 logs the statements slower than that to the cluster's postgres.log.
+        if (Environment.GetEnvironmentVariable("WB_BENCH_PG_LOG_MS") is { Length: > 0 } logMs)
+            await database.ExecuteAsync($"ALTER SYSTEM SET log_min_duration_statement = {int.Parse(logMs, CultureInfo.InvariantCulture)}; SELECT pg_reload_conf()");
         var results = new List<RunResult>();
         var loadBefore = Load();
         for (var run = 1; run <= runs; run++)
