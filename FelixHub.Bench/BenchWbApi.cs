@@ -237,6 +237,9 @@ internal sealed class BenchWbApi : IAsyncDisposable
         await http.Response.WriteAsync(body);
     }
 
+    /// <summary>WB sends Cyrillic as UTF-8, not as \u escapes.</summary>
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static string Format(DateTime moscow)
     {
         var text = moscow.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
@@ -247,7 +250,7 @@ internal sealed class BenchWbApi : IAsyncDisposable
     {
         var nm = 100_001 + i % Products;
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
         {
             w.WriteStartObject();
             w.WriteString("date", Format(date));
@@ -286,7 +289,7 @@ internal sealed class BenchWbApi : IAsyncDisposable
     {
         var nm = 100_001 + i % Products;
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
         {
             w.WriteStartObject();
             w.WriteString("date", Format(date));
