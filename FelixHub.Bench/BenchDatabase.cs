@@ -3,11 +3,15 @@ using Npgsql;
 
 namespace FelixHub.Bench;
 
-/// <summary>A throwaway PostgreSQL cluster started with the repository's scripts/pg.sh, removed at the end.</summary>
+/// <summary>
+/// A throwaway PostgreSQL cluster started with the repository's scripts/pg.sh (default durability
+/// settings, <c>pg_stat_statements</c> loaded to count statements), removed at the end.
+/// </summary>
 internal sealed class BenchDatabase : IAsyncDisposable
 {
     private readonly string root;
     private readonly string dir;
+    private int databases;
 
     private BenchDatabase(string root, string dir, string connectionString)
     {
@@ -16,7 +20,10 @@ internal sealed class BenchDatabase : IAsyncDisposable
         ConnectionString = connectionString;
     }
 
+    /// <summary>The cluster's <c>felixhub</c> database.</summary>
     public string ConnectionString { get; }
+
+    public string RepositoryDirectory => root;
 
     public static async Task<BenchDatabase> StartAsync()
     {
@@ -24,9 +31,25 @@ internal sealed class BenchDatabase : IAsyncDisposable
         var dir = Path.Combine(Path.GetTempPath(), "felixhub-bench-" + Environment.ProcessId);
         Directory.CreateDirectory(dir);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
-        var output = await RunAsync("bash", Path.Combine(root, "scripts", "pg.sh"), "start", Path.Combine(dir, "pg"));
+        var output = await RunAsync(new Dictionary<string, string> { ["PG_EXTRA_OPTS"] = "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=10000" },
+            "bash", Path.Combine(root, "scripts", "pg.sh"), "start", Path.Combine(dir, "pg"));
         var cs = new NpgsqlConnectionStringBuilder(output.Trim().Split('\n').Last()) { MaxPoolSize = 200 }.ConnectionString;
-        return new BenchDatabase(root, dir, cs);
+        var database = new BenchDatabase(root, dir, cs);
+        await database.ExecuteAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        return database;
+    }
+
+    /// <summary>A fresh, empty database in the cluster (each benchmark run gets its own).</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = $"bench_{Interlocked.Increment(ref databases)}_{Environment.ProcessId}";
+        await ExecuteAsync($"CREATE DATABASE {name}");
+        var cs = new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name, MaxPoolSize = 100 }.ConnectionString;
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", connection);
+        await command.ExecuteNonQueryAsync();
+        return cs;
     }
 
     public async Task ExecuteAsync(string sql)
@@ -40,7 +63,7 @@ internal sealed class BenchDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        await RunAsync("bash", Path.Combine(root, "scripts", "pg.sh"), "stop", Path.Combine(dir, "pg"));
+        await RunAsync(null, "bash", Path.Combine(root, "scripts", "pg.sh"), "stop", Path.Combine(dir, "pg"));
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
@@ -51,15 +74,41 @@ internal sealed class BenchDatabase : IAsyncDisposable
         throw new InvalidOperationException("Run the benchmark from the repository (FelixHub.sln not found).");
     }
 
-    private static async Task<string> RunAsync(string file, params string[] args)
+    private static async Task<string> RunAsync(IDictionary<string, string>? environment, string file, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         using var process = Process.Start(psi)!;
         var stdout = await process.StandardOutput.ReadToEndAsync();
         var stderr = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)}: {stderr}");
         return stdout;
+    }
+}
+
+/// <summary>Statements the worker sent, from <c>pg_stat_statements</c> (the benchmark's own queries carry <c>/*bench*/</c> and are left out).</summary>
+internal static class StatementCounter
+{
+    public static async Task ResetAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("/*bench*/ SELECT pg_stat_statements_reset()", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Calls recorded for this database since the last reset, excluding the benchmark's own.</summary>
+    public static async Task<long> CountAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            /*bench*/ SELECT COALESCE(sum(calls), 0)::bigint FROM pg_stat_statements s
+            JOIN pg_database d ON d.oid = s.dbid
+            WHERE d.datname = current_database() AND s.query NOT LIKE '%/*bench*/%'
+            """, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

@@ -2,42 +2,113 @@ using System.Globalization;
 using System.Text.Json;
 using FelixHub.Bench;
 
-// dotnet run -c Release --project FelixHub.Bench -- [scenario ...]
-// Scenarios: metrics, wb. Each starts what it needs (a throwaway PostgreSQL) and prints a table; the
-// figures also go to bench-results/<scenario>.json.
+// dotnet run -c Release --project FelixHub.Bench -- [scenario ...] [--runs N] [--quick] [--messages N] [--set Section:Key=value ...]
+// Scenarios: latency pipeline limits bulk reminders idle (the default set, in this order), metrics, wb.
+// Each run starts what it needs (a throwaway PostgreSQL, the worker as a child process, a fake Bot API
+// on 127.0.0.1), prints one table (medians over the runs) and writes bench-results/<scenario>.json.
 // wb-worker is the child process of the wb scenario (the worker whose memory it measures), not a scenario.
 if (args is [WbSyncBenchmark.WorkerCommand, ..]) return await WbSyncBenchmark.WorkerAsync(args[1..]);
-var scenarios = args.Length > 0 ? args : ["metrics"];
+var runs = 1;
+var quick = false;
+var messages = 20_000;
+var scenarios = new List<string>();
+var overrides = new Dictionary<string, string?>();
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--quick": quick = true; break;
+        case "--messages": messages = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--set":
+            var pair = args[++i].Split('=', 2);
+            overrides[pair[0]] = pair[1];
+            break;
+        default: scenarios.Add(args[i]); break;
+    }
+}
+if (scenarios.Count == 0) scenarios = ["latency", "pipeline", "limits", "bulk", "reminders", "idle"];
+var options = new BenchOptions(runs, quick, messages, overrides);
+
 Directory.CreateDirectory("bench-results");
 await using var database = await BenchDatabase.StartAsync();
+var delivery = new DeliveryBenchmarks(database, options);
+var table = new List<(Figure Figure, double[] Runs)>();
 
 foreach (var scenario in scenarios)
 {
-    switch (scenario)
+    Func<Task<List<Figure>>>? run = scenario switch
     {
-        case "metrics":
-        {
-            const int rows = 1_000_000;
-            var results = await MetricsQueriesBenchmark.RunAsync(database, rows);
-            Console.WriteLine($"Metrics API queries over {rows:N0} notification_logs rows (median of 5, ms)");
-            Console.WriteLine($"{"query",-42} {"median ms",10}");
-            foreach (var (name, ms) in results)
-                Console.WriteLine($"{name,-42} {ms.ToString("F1", CultureInfo.InvariantCulture),10}");
-            await File.WriteAllTextAsync("bench-results/metrics.json",
-                JsonSerializer.Serialize(new { rows, medianMs = results.ToDictionary(r => r.Name, r => r.MedianMs) }, new JsonSerializerOptions { WriteIndented = true }));
-            break;
-        }
-        case "wb":
-        {
-            const int orders = 100_000, sales = 100_000, changed = 1_000;
-            var runCount = int.TryParse(Environment.GetEnvironmentVariable("WB_BENCH_RUNS"), out var n) ? n : 3;
-            var (runs, load) = await WbSyncBenchmark.RunAsync(database, orders, sales, changed, runCount);
-            await WbSyncBenchmark.ReportAsync(runs, load, orders, sales, changed);
-            break;
-        }
-        default:
-            Console.Error.WriteLine($"unknown scenario '{scenario}' (known: metrics, wb)");
-            return 2;
+        "latency" => delivery.LatencyAsync,
+        "pipeline" => delivery.PipelineAsync,
+        "limits" => delivery.LimitsAsync,
+        "bulk" => () => delivery.RemindersAsync("bulk", quick ? 1_000 : messages, enforceLimits: false, chats: quick ? 1_000 : messages),
+        "reminders" => () => delivery.RemindersAsync("reminders", quick ? 1_000 : 10_000, enforceLimits: false, chats: quick ? 1_000 : 10_000),
+        "reminders-limits" => () => delivery.RemindersAsync("reminders-limits", quick ? 300 : 3_000, enforceLimits: true, chats: quick ? 30 : 300),
+        "idle" => delivery.IdleAsync,
+        _ => null,
+    };
+    if (scenario == "metrics")
+    {
+        const int rows = 1_000_000;
+        var results = await MetricsQueriesBenchmark.RunAsync(database, rows);
+        Console.WriteLine($"Metrics API queries over {rows:N0} notification_logs rows (median of 5, ms)");
+        Console.WriteLine($"{"query",-42} {"median ms",10}");
+        foreach (var (name, ms) in results)
+            Console.WriteLine($"{name,-42} {ms.ToString("F1", CultureInfo.InvariantCulture),10}");
+        await File.WriteAllTextAsync("bench-results/metrics.json",
+            JsonSerializer.Serialize(new { rows, medianMs = results.ToDictionary(r => r.Name, r => r.MedianMs) }, new JsonSerializerOptions { WriteIndented = true }));
+        continue;
+    }
+    if (scenario == "wb")
+    {
+        // Issue 8 asks for medians of 3 runs here; --runs overrides; --quick is a smoke run of 10,000 + 10,000 rows.
+        int orders = quick ? 10_000 : 100_000, sales = orders, changed = quick ? 100 : 1_000;
+        var (wbRuns, load) = await WbSyncBenchmark.RunAsync(database, orders, sales, changed, args.Contains("--runs") ? runs : 3);
+        await WbSyncBenchmark.ReportAsync(wbRuns, load, orders, sales, changed);
+        continue;
+    }
+    if (run is null)
+    {
+        Console.Error.WriteLine($"unknown scenario '{scenario}' (known: latency pipeline limits bulk reminders reminders-limits idle metrics wb)");
+        return 2;
+    }
+
+    var perRun = new List<List<Figure>>();
+    for (var r = 1; r <= runs; r++)
+    {
+        Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {scenario}: run {r} of {runs}");
+        var figures = await run();
+        perRun.Add(figures);
+        foreach (var f in figures)
+            Console.Error.WriteLine($"    {f.Metric}: {f.Value.ToString("0.##", CultureInfo.InvariantCulture)} {f.Unit}");
+    }
+    var rows2 = perRun[0].Select((f, i) =>
+    {
+        var values = perRun.Select(p => p[i].Value).ToArray();
+        var median = values.Order().ElementAt(values.Length / 2);
+        return (Figure: f with { Value = median, Met = f.Met is null ? null : perRun.Select(p => p[i]).OrderBy(x => x.Value).ElementAt(values.Length / 2).Met }, Runs: values);
+    }).ToList();
+    table.AddRange(rows2);
+    await File.WriteAllTextAsync($"bench-results/{scenario}.json", JsonSerializer.Serialize(new
+    {
+        scenario,
+        runs,
+        quick,
+        machine = new { Environment.ProcessorCount, os = Environment.OSVersion.VersionString },
+        figures = rows2.Select(r => new { r.Figure.Metric, median = r.Figure.Value, r.Figure.Unit, r.Figure.Target, r.Figure.Met, runs = r.Runs }),
+    }, new JsonSerializerOptions { WriteIndented = true }));
+}
+
+if (table.Count > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine($"FelixHub benchmark — {Environment.ProcessorCount} cores, median of {runs} run(s){(quick ? ", QUICK (smoke) sizes" : "")}");
+    Console.WriteLine($"{"scenario",-18} {"metric",-42} {"median",12} {"unit",-6} {"target",-8} {"met",-4} runs");
+    foreach (var (f, values) in table)
+    {
+        var met = f.Met switch { true => "yes", false => "NO", null => "" };
+        Console.WriteLine($"{f.Scenario,-18} {f.Metric,-42} {f.Value.ToString("0.##", CultureInfo.InvariantCulture),12} {f.Unit,-6} {f.Target ?? "",-8} {met,-4} {string.Join(" / ", values.Select(v => v.ToString("0.#", CultureInfo.InvariantCulture)))}");
     }
 }
 return 0;

@@ -211,6 +211,7 @@ internal static class WbSyncBenchmark
         }
         string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
         var rows = orders + sales;
+        var full = rows == 200_000 && changed == 1_000; // issue 8's targets are for this size
         var median = new
         {
             firstSyncSeconds = Median(runs.Select(r => r.FirstSyncSeconds)),
@@ -226,12 +227,12 @@ internal static class WbSyncBenchmark
         Console.WriteLine($"{"figure",-44} {"median",10} {"runs",28} {"target",10}");
         void Line(string name, double value, Func<RunResult, double> pick, string format, string target) =>
             Console.WriteLine($"{name,-44} {F(value, format),10} {string.Join(" / ", runs.Select(r => F(pick(r), format))),28} {target,10}");
-        Line($"first sync of {rows:N0} rows, s", median.firstSyncSeconds, r => r.FirstSyncSeconds, "F2", "<= 15");
+        Line($"first sync of {rows:N0} rows, s", median.firstSyncSeconds, r => r.FirstSyncSeconds, "F2", full ? "<= 15" : "");
         Line("first sync, rows/s", median.rowsPerSecond, r => r.RowsPerSecond, "F0", "");
-        Line("first sync, peak worker RSS (VmHWM), MB", median.firstPeakRssMb, r => r.FirstPeakRssMb, "F0", "<= 400");
+        Line("first sync, peak worker RSS (VmHWM), MB", median.firstPeakRssMb, r => r.FirstPeakRssMb, "F0", full ? "<= 400" : "");
         Line("first sync, peak managed heap (sampled), MB", median.firstPeakManagedMb, r => r.FirstPeakManagedMb, "F0", "");
         Line("worker RSS before the sync, MB", median.baselineRssMb, r => r.BaselineRssMb, "F0", "");
-        Line($"delta sync of {changed:N0} changed rows, s", median.deltaSyncSeconds, r => r.DeltaSyncSeconds, "F3", "<= 1");
+        Line($"delta sync of {changed:N0} changed rows, s", median.deltaSyncSeconds, r => r.DeltaSyncSeconds, "F3", full ? "<= 1" : "");
         Line("delta sync, peak worker RSS, MB", median.deltaPeakRssMb, r => r.DeltaPeakRssMb, "F0", "");
         Console.WriteLine($"rows stored per run: {string.Join(" / ", runs.Select(r => $"{r.Orders:N0}+{r.Sales:N0}"))}; delta events queued: {string.Join(" / ", runs.Select(r => r.Events))}; load average {load}");
         await File.WriteAllTextAsync("bench-results/wb.json", JsonSerializer.Serialize(new

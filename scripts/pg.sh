@@ -5,6 +5,8 @@
 #   scripts/pg.sh stop DIR           stop it
 #   scripts/pg.sh url DIR            print the connection string of a running cluster
 #
+# PG_EXTRA_OPTS adds server options at start (the benchmark loads pg_stat_statements this way).
+#
 # As root, initdb refuses to run, so the cluster belongs to the `postgres` user (created by the
 # Debian package). The binaries are installed with apt when missing.
 set -euo pipefail
@@ -67,7 +69,7 @@ case "$cmd" in
     port=${3:-$(free_port)}
     echo "$port" > "$dir/port"
     as_owner "$BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=128MB" >/dev/null || {
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=128MB ${PG_EXTRA_OPTS:-}" >/dev/null || {
         tail -n 30 "$dir/postgres.log" >&2; exit 1; }
     until "$BIN/pg_isready" -h 127.0.0.1 -p "$port" -q; do sleep 0.2; done
     "$BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtAc "SELECT 1 FROM pg_database WHERE datname='felixhub'" | grep -q 1 || \

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Hangfire;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FelixHub.Core.Bookings;
 
@@ -12,6 +13,8 @@ namespace FelixHub.Core.Bookings;
 public sealed partial class BookingReminderDispatchJob(
     BookingReminderDispatcher dispatcher,
     BookingDispatchGate gate,
+    IBackgroundJobClient jobs,
+    IOptionsMonitor<BookingsOptions> options,
     ILogger<BookingReminderDispatchJob> logger)
 {
     public const string RecurringJobId = "booking-reminders-dispatch";
@@ -25,20 +28,32 @@ public sealed partial class BookingReminderDispatchJob(
             LogSkipped(logger);
             return new DispatchSummary();
         }
+        DispatchSummary summary;
         try
         {
-            var summary = await dispatcher.RunAsync(cancellationToken);
+            summary = await dispatcher.RunAsync(cancellationToken);
             if (summary.Claimed > 0)
                 LogDone(logger, summary.Claimed, summary.Batches, summary.Sent, summary.Failed, summary.Retrying, summary.Skipped);
             else
                 LogNothingDue(logger);
-            return summary;
         }
         finally
         {
             gate.Exit();
         }
+
+        // A run stops after MaxPerRun reminders so that one job stays short; when it stopped for that
+        // reason, the rest goes on in a follow-up run now rather than at the next tick.
+        if (summary.Claimed >= options.CurrentValue.MaxPerRun)
+        {
+            jobs.Enqueue<BookingReminderDispatchJob>(job => job.ExecuteAsync(CancellationToken.None));
+            LogContinued(logger, summary.Claimed);
+        }
+        return summary;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Booking reminder dispatch claimed its maximum of {Claimed} in one run; a follow-up run is enqueued for the rest")]
+    private static partial void LogContinued(ILogger logger, int claimed);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A booking reminder dispatch run is still going in this process; this one skips")]
     private static partial void LogSkipped(ILogger logger);

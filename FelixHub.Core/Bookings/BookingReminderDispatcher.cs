@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using FelixHub.Core.Bookings.Messages;
 using FelixHub.Core.Common;
+using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,20 +10,23 @@ using NpgsqlTypes;
 namespace FelixHub.Core.Bookings;
 
 /// <summary>
-/// Sends due booking reminders in batches, safely with several dispatchers (replicas) on one database.
+/// Sends due booking reminders in batches through Telegram's bulk path, safely with several
+/// dispatchers (replicas) on one database.
 /// <list type="number">
 /// <item><b>Claim</b>: one UPDATE marks up to a batch of due rows <c>PROCESSING</c> under a fresh claim
 /// token with a lease (<c>next_attempt_at</c> = lease end); the rows are picked with
 /// <c>FOR UPDATE SKIP LOCKED</c>, so concurrent claims never take the same row. Due = <c>PENDING</c>
 /// whose time has come, or <c>PROCESSING</c> whose lease ran out (its dispatcher died).</item>
-/// <item><b>Send</b>, per row, in a transaction that first locks the row <i>and checks the claim token
-/// is still ours</i>, then sends, then records the outcome and commits. While the row lock is held no
-/// other dispatcher can reclaim the row, even if the lease runs out during a slow send; a dispatcher
-/// whose claim was taken over finds a different token and sends nothing.</item>
+/// <item><b>Send</b>: one transaction locks the batch's rows <i>that are still under our claim token</i>,
+/// sends them together (<see cref="ITelegramSender.SendHtmlBatchAsync"/>: chats and the bot's slots
+/// reserved for the batch in two statements, sends in parallel), writes every outcome in one UPDATE
+/// and commits. While the rows are locked no other dispatcher can reclaim them and no cancellation
+/// can slip in between the check and the send; a dispatcher whose claim was taken over finds a
+/// different token and sends nothing.</item>
 /// </list>
-/// The one window left: the process dies after Telegram accepted a message and before the outcome
-/// commits. The row is then reclaimed after the lease and sent again (at most one duplicate per
-/// reminder in flight at the crash). Telegram offers no idempotency key to close it.
+/// The one window left: the process dies after Telegram accepted a batch's messages and before the
+/// outcomes commit. The rows are then reclaimed after the lease and sent again (at most one duplicate
+/// per reminder in flight at the crash). Telegram offers no idempotency key to close it.
 /// </summary>
 public sealed partial class BookingReminderDispatcher(
     NpgsqlDataSource dataSource,
@@ -55,18 +58,23 @@ public sealed partial class BookingReminderDispatcher(
         """;
 
     private const string LockSql = """
-        SELECT n.type, n.attempts, n.user_id, u.telegram_id, b.resource_name, b.start_time, b.end_time
+        SELECT n.id, n.type, n.attempts, n.user_id, u.telegram_id, b.resource_name, b.start_time, b.end_time
         FROM notifications AS n
         JOIN bookings AS b ON b.id = n.booking_id
         JOIN users AS u ON u.id = n.user_id
-        WHERE n.id = @id AND n.claim_token = @token AND n.status = 'PROCESSING'
+        WHERE n.id = ANY(@ids) AND n.claim_token = @token AND n.status = 'PROCESSING'
+        ORDER BY n.id
         FOR UPDATE OF n
         """;
 
-    private const string ReleaseSql = """
-        UPDATE notifications
-        SET status = 'PENDING', next_attempt_at = @now, claim_token = NULL, attempts = GREATEST(attempts - 1, 0)
-        WHERE id = ANY(@ids) AND claim_token = @token AND status = 'PROCESSING'
+    // A row handed back without an attempt (busy chat, stop) gets its attempt back.
+    private const string RecordSql = """
+        UPDATE notifications AS n
+        SET status = v.status, next_attempt_at = v.next, error = COALESCE(v.error, CASE WHEN v.counted THEN NULL ELSE n.error END),
+            sent_at = COALESCE(v.sent, n.sent_at), telegram_message_id = COALESCE(v.message_id, n.telegram_message_id),
+            claim_token = NULL, attempts = CASE WHEN v.counted THEN n.attempts ELSE GREATEST(n.attempts - 1, 0) END
+        FROM unnest(@ids, @statuses, @nexts, @errors, @sent, @message_ids, @counted) AS v(id, status, next, error, sent, message_id, counted)
+        WHERE n.id = v.id AND n.claim_token = @token AND n.status = 'PROCESSING'
         """;
 
     /// <summary>
@@ -137,153 +145,181 @@ public sealed partial class BookingReminderDispatcher(
     }
 
     /// <summary>
-    /// Sends a claimed batch, <see cref="BookingsOptions.SendParallelism"/> at a time. Rows not started
-    /// when the run stops (shutdown, an error) are handed back at once instead of waiting for the lease.
+    /// Sends a claimed batch through Telegram's bulk path: one transaction locks the batch's rows (only
+    /// those still under this claim token), the messages go out together (chats and the bot's slots
+    /// reserved for the whole batch, sends in parallel), and every outcome is written by one UPDATE
+    /// before the commit. While the rows are locked, no one else can reclaim or cancel them. Rows not
+    /// sent (a busy chat, a stop) go back to <c>PENDING</c> without counting as an attempt.
     /// </summary>
     public async Task<DispatchSummary> ProcessAsync(ClaimedBatch batch, CancellationToken cancellationToken)
     {
         var o = options.CurrentValue;
         var summary = new DispatchSummary();
-        var started = new ConcurrentDictionary<long, bool>();
+        if (batch.Reminders.Count == 0) return summary;
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        var rows = await LockAsync(connection, tx, batch, cancellationToken);
+        foreach (var claimed in batch.Reminders.Where(r => !rows.ContainsKey(r.Id)))
+        {
+            LogNoLongerOurs(logger, claimed.Id, claimed.BookingId);
+            summary.Add(ReminderOutcome.Skipped);
+        }
+
+        var now = time.GetUtcNow();
+        var outcomes = new List<RowOutcome>(rows.Count);
+        var toSend = new List<(ClaimedReminder Claimed, LockedRow Row)>();
+        foreach (var claimed in batch.Reminders)
+        {
+            if (!rows.TryGetValue(claimed.Id, out var row)) continue;
+            if (row.Attempts > o.MaxAttempts)
+                outcomes.Add(RowOutcome.Failed(claimed, row, $"Gave up: claimed {row.Attempts} times without a recorded outcome (the dispatcher stopped or crashed each time).", LogLevel.Error));
+            else if (ReminderPlan.ExpiresAt(row.Type, row.StartTime, row.EndTime) is { } expiresAt && now >= expiresAt)
+                outcomes.Add(RowOutcome.Failed(claimed, row, $"Not sent: too late, the reminder was only useful until {expiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.", LogLevel.Warning));
+            else if (string.IsNullOrWhiteSpace(row.TelegramId))
+                outcomes.Add(RowOutcome.Failed(claimed, row, $"User {row.UserId} has no telegram_id", LogLevel.Warning));
+            else
+                toSend.Add((claimed, row));
+        }
+
+        var messages = toSend.Select(x => new TelegramMessage(x.Row.TelegramId!,
+            BookingMessages.Create(x.Row.Type, new BookingMessageData(x.Row.ResourceName, x.Row.StartTime, x.Row.EndTime, o.DisplayTimeZone)))).ToList();
+        var results = await telegram.SendHtmlBatchAsync(messages, cancellationToken);
+
+        // From here the outcomes must be recorded even if the run is being cancelled: an unrecorded
+        // success is exactly the duplicate we want to avoid.
+        now = time.GetUtcNow();
+        for (var i = 0; i < toSend.Count; i++)
+        {
+            var (claimed, row) = toSend[i];
+            var result = results[i];
+            outcomes.Add(result.Status switch
+            {
+                TelegramSendStatus.Sent => RowOutcome.Sent(claimed, row, now, result.MessageId),
+                TelegramSendStatus.PermanentFailure => RowOutcome.Failed(claimed, row, result.Error ?? "Telegram refused the message", LogLevel.Error),
+                TelegramSendStatus.Deferred or TelegramSendStatus.NotConfigured => RowOutcome.Deferred(claimed, row, now + (result.RetryAfter ?? TimeSpan.Zero), result.Error),
+                _ when row.Attempts >= o.MaxAttempts => RowOutcome.Failed(claimed, row, $"Gave up after {row.Attempts} attempts: {result.Error ?? result.Status.ToString()}", LogLevel.Error),
+                _ => RowOutcome.Retry(claimed, row, now + o.RetryDelay(row.Attempts), result.Error ?? result.Status.ToString()),
+            });
+        }
+
         try
         {
-            await Parallel.ForEachAsync(batch.Reminders,
-                new ParallelOptions { MaxDegreeOfParallelism = o.SendParallelism, CancellationToken = cancellationToken },
-                async (reminder, ct) =>
-                {
-                    started[reminder.Id] = true;
-                    summary.Add(await ProcessOneAsync(batch.Token, reminder, o, ct));
-                });
+            await RecordAsync(connection, tx, batch.Token, outcomes);
+            await tx.CommitAsync(CancellationToken.None);
         }
-        finally
+        catch (Exception ex) when (outcomes.Any(x => x.Status == BookingNotificationStatusCodes.Sent) && DatabaseErrors.IsUnavailable(ex))
         {
-            var unstarted = batch.Reminders.Select(r => r.Id).Where(id => !started.ContainsKey(id)).ToArray();
-            if (unstarted.Length > 0) await ReleaseAsync(batch.Token, unstarted);
+            // Telegram has these messages. Failing now would let the lease hand them out again: keep
+            // writing the outcomes (on fresh connections, under the same claim token) until the database is back.
+            LogRecordRetry(logger, ex, outcomes.Count, batch.Token);
+            await RecordWhenBackAsync(batch.Token, outcomes, cancellationToken);
         }
+
+        var sent = 0;
+        foreach (var outcome in outcomes)
+        {
+            summary.Add(outcome.Outcome);
+            using var notificationScope = Correlation.Push("notificationId", outcome.Claimed.Id);
+            using var bookingScope = Correlation.Push("bookingId", outcome.Claimed.BookingId);
+            var type = outcome.Row.Type.ToCode();
+            switch (outcome.Outcome)
+            {
+                case ReminderOutcome.Sent:
+                    sent++;
+                    LogSent(logger, outcome.Claimed.Id, type, outcome.Claimed.BookingId, outcome.Row.TelegramId!, outcome.MessageId);
+                    break;
+                case ReminderOutcome.Failed:
+                    LogFailed(logger, outcome.Level, outcome.Claimed.Id, type, outcome.Claimed.BookingId, outcome.Error!);
+                    break;
+                case ReminderOutcome.Retrying when outcome.CountsAsAttempt:
+                    LogRetrying(logger, outcome.Claimed.Id, type, outcome.Row.Attempts, o.MaxAttempts, outcome.NextAttemptAt!.Value, outcome.Error!);
+                    break;
+                case ReminderOutcome.Retrying:
+                    LogDeferred(logger, outcome.Claimed.Id, type, outcome.NextAttemptAt!.Value, outcome.Error);
+                    break;
+            }
+        }
+        if (sent > 0) LogBatchSent(logger, sent, outcomes.Count, batch.Token);
         return summary;
     }
 
-    private async Task<ReminderOutcome> ProcessOneAsync(Guid token, ClaimedReminder claimed, BookingsOptions o, CancellationToken ct)
+    /// <summary>What becomes of one locked row; <see cref="CountsAsAttempt"/> false hands it back as if never claimed.</summary>
+    private sealed record RowOutcome(ClaimedReminder Claimed, LockedRow Row, ReminderOutcome Outcome, string Status,
+        DateTimeOffset? NextAttemptAt, string? Error, DateTimeOffset? SentAt, int? MessageId, bool CountsAsAttempt, LogLevel Level)
     {
-        using var notificationScope = Correlation.Push("notificationId", claimed.Id);
-        using var bookingScope = Correlation.Push("bookingId", claimed.BookingId);
+        public static RowOutcome Sent(ClaimedReminder c, LockedRow r, DateTimeOffset at, int? messageId) =>
+            new(c, r, ReminderOutcome.Sent, BookingNotificationStatusCodes.Sent, null, null, at, messageId, true, LogLevel.Information);
 
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var row = await LockAsync(connection, tx, claimed.Id, token, ct);
-        if (row is null)
-        {
-            LogNoLongerOurs(logger, claimed.Id, claimed.BookingId);
-            return ReminderOutcome.Skipped;
-        }
+        public static RowOutcome Failed(ClaimedReminder c, LockedRow r, string reason, LogLevel level) =>
+            new(c, r, ReminderOutcome.Failed, BookingNotificationStatusCodes.Failed, null, reason, null, null, true, level);
 
-        var type = row.Type.ToCode();
-        var now = time.GetUtcNow();
-        if (row.Attempts > o.MaxAttempts)
-        {
-            var reason = $"Gave up: claimed {row.Attempts} times without a recorded outcome (the dispatcher stopped or crashed each time).";
-            return await FailAsync(connection, tx, claimed, type, reason, LogLevel.Error);
-        }
-        if (ReminderPlan.ExpiresAt(row.Type, row.StartTime, row.EndTime) is { } expiresAt && now >= expiresAt)
-        {
-            var reason = $"Not sent: too late, the reminder was only useful until {expiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.";
-            return await FailAsync(connection, tx, claimed, type, reason, LogLevel.Warning);
-        }
-        if (string.IsNullOrWhiteSpace(row.TelegramId))
-            return await FailAsync(connection, tx, claimed, type, $"User {row.UserId} has no telegram_id", LogLevel.Warning);
+        public static RowOutcome Retry(ClaimedReminder c, LockedRow r, DateTimeOffset next, string error) =>
+            new(c, r, ReminderOutcome.Retrying, BookingNotificationStatusCodes.Pending, next, error, null, null, true, LogLevel.Warning);
 
-        using var chatScope = Correlation.Push("chatId", row.TelegramId);
-        var text = BookingMessages.Create(row.Type, new BookingMessageData(row.ResourceName, row.StartTime, row.EndTime, o.DisplayTimeZone));
-        var result = await telegram.SendHtmlAsync(row.TelegramId, text, ct);
+        public static RowOutcome Deferred(ClaimedReminder c, LockedRow r, DateTimeOffset next, string? reason) =>
+            new(c, r, ReminderOutcome.Retrying, BookingNotificationStatusCodes.Pending, next, null, null, null, false, LogLevel.Debug) { DeferReason = reason };
 
-        // From here the outcome must be recorded even if the run is being cancelled: an unrecorded
-        // success is exactly the duplicate we want to avoid.
-        now = time.GetUtcNow();
-        switch (result.Status)
-        {
-            case TelegramSendStatus.Sent:
-                await UpdateAsync(connection, tx, claimed.Id, BookingNotificationStatusCodes.Sent, nextAttemptAt: null, error: null, sentAt: now, result.MessageId);
-                await tx.CommitAsync(CancellationToken.None);
-                LogSent(logger, claimed.Id, type, claimed.BookingId, row.TelegramId, result.MessageId);
-                return ReminderOutcome.Sent;
-
-            case TelegramSendStatus.PermanentFailure:
-                return await FailAsync(connection, tx, claimed, type, result.Error ?? "Telegram refused the message", LogLevel.Error);
-
-            default:
-                var error = result.Error ?? result.Status.ToString();
-                if (row.Attempts >= o.MaxAttempts)
-                    return await FailAsync(connection, tx, claimed, type, $"Gave up after {row.Attempts} attempts: {error}", LogLevel.Error);
-                var next = now + o.RetryDelay(row.Attempts);
-                await UpdateAsync(connection, tx, claimed.Id, BookingNotificationStatusCodes.Pending, next, error, sentAt: null, messageId: null);
-                await tx.CommitAsync(CancellationToken.None);
-                LogRetrying(logger, claimed.Id, type, row.Attempts, o.MaxAttempts, next, error);
-                return ReminderOutcome.Retrying;
-        }
-    }
-
-    private async Task<ReminderOutcome> FailAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ClaimedReminder claimed, string type, string reason, LogLevel level)
-    {
-        await UpdateAsync(connection, tx, claimed.Id, BookingNotificationStatusCodes.Failed, nextAttemptAt: null, reason, sentAt: null, messageId: null);
-        await tx.CommitAsync(CancellationToken.None);
-        LogFailed(logger, level, claimed.Id, type, claimed.BookingId, reason);
-        return ReminderOutcome.Failed;
+        public string? DeferReason { get; init; }
     }
 
     private sealed record LockedRow(BookingNotificationType Type, int Attempts, int UserId, string? TelegramId, string ResourceName, DateTimeOffset StartTime, DateTimeOffset EndTime);
 
-    private static async Task<LockedRow?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long id, Guid token, CancellationToken ct)
+    private static async Task<Dictionary<long, LockedRow>> LockAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ClaimedBatch batch, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(LockSql, connection, tx);
-        command.Parameters.Add(new NpgsqlParameter<long>("id", id));
-        command.Parameters.Add(new NpgsqlParameter<Guid>("token", token));
+        command.Parameters.Add(new NpgsqlParameter<long[]>("ids", batch.Reminders.Select(r => r.Id).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<Guid>("token", batch.Token));
+        var rows = new Dictionary<long, LockedRow>();
         await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return null;
-        return new LockedRow(
-            BookingNotificationTypeCodes.FromCode(reader.GetString(0)),
-            reader.GetInt32(1),
-            reader.GetInt32(2),
-            await reader.IsDBNullAsync(3, ct) ? null : reader.GetString(3),
-            reader.GetString(4),
-            reader.GetFieldValue<DateTimeOffset>(5),
-            reader.GetFieldValue<DateTimeOffset>(6));
+        while (await reader.ReadAsync(ct))
+        {
+            rows[reader.GetInt64(0)] = new LockedRow(
+                BookingNotificationTypeCodes.FromCode(reader.GetString(1)),
+                reader.GetInt32(2),
+                reader.GetInt32(3),
+                await reader.IsDBNullAsync(4, ct) ? null : reader.GetString(4),
+                reader.GetString(5),
+                reader.GetFieldValue<DateTimeOffset>(6),
+                reader.GetFieldValue<DateTimeOffset>(7));
+        }
+        return rows;
     }
 
-    private static async Task UpdateAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long id, string status,
-        DateTimeOffset? nextAttemptAt, string? error, DateTimeOffset? sentAt, int? messageId)
+    /// <summary>Writes every outcome of a batch in one statement, only over rows still under this claim token.</summary>
+    private static async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Guid token, IReadOnlyList<RowOutcome> outcomes)
     {
-        await using var command = new NpgsqlCommand("""
-            UPDATE notifications
-            SET status = @status, next_attempt_at = @next_attempt_at, error = @error, sent_at = COALESCE(@sent_at, sent_at),
-                telegram_message_id = COALESCE(@message_id, telegram_message_id), claim_token = NULL
-            WHERE id = @id
-            """, connection, tx);
-        command.Parameters.Add(new NpgsqlParameter<long>("id", id));
-        command.Parameters.Add(new NpgsqlParameter<string>("status", status));
-        command.Parameters.Add(new NpgsqlParameter("next_attempt_at", NpgsqlDbType.TimestampTz) { Value = (object?)nextAttemptAt ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Varchar) { Value = (object?)Truncate(error) ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("sent_at", NpgsqlDbType.TimestampTz) { Value = (object?)sentAt ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("message_id", NpgsqlDbType.Integer) { Value = (object?)messageId ?? DBNull.Value });
+        if (outcomes.Count == 0) return;
+        await using var command = new NpgsqlCommand(RecordSql, connection, tx);
+        command.Parameters.Add(new NpgsqlParameter<Guid>("token", token));
+        command.Parameters.Add(new NpgsqlParameter<long[]>("ids", outcomes.Select(x => x.Claimed.Id).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("statuses", outcomes.Select(x => x.Status).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("nexts", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = outcomes.Select(x => (object?)x.NextAttemptAt ?? DBNull.Value).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("errors", NpgsqlDbType.Array | NpgsqlDbType.Varchar) { Value = outcomes.Select(x => (object?)Truncate(x.Error) ?? DBNull.Value).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("sent", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = outcomes.Select(x => (object?)x.SentAt ?? DBNull.Value).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("message_ids", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = outcomes.Select(x => (object?)x.MessageId ?? DBNull.Value).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<bool[]>("counted", outcomes.Select(x => x.CountsAsAttempt).ToArray()));
         // Never cancelled: the outcome of a send that happened must be written.
         await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
-    /// <summary>Hands rows this claim never started back to PENDING, due now, as if never claimed.</summary>
-    private async Task ReleaseAsync(Guid token, long[] ids)
+    private async Task RecordWhenBackAsync(Guid token, IReadOnlyList<RowOutcome> outcomes, CancellationToken cancellationToken)
     {
-        try
+        var deadline = time.GetUtcNow().AddSeconds(options.CurrentValue.ProcessingTimeoutSeconds / 2.0);
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (true)
         {
-            await using var command = dataSource.CreateCommand(ReleaseSql);
-            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", time.GetUtcNow()));
-            command.Parameters.Add(new NpgsqlParameter<long[]>("ids", ids));
-            command.Parameters.Add(new NpgsqlParameter<Guid>("token", token));
-            var released = await command.ExecuteNonQueryAsync(CancellationToken.None);
-            LogReleased(logger, released, token);
-        }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-        {
-            // The lease takes care of them.
-            LogReleaseFailed(logger, ex, ids.Length, token);
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
+                await RecordAsync(connection, null, token, outcomes);
+                return;
+            }
+            catch (Exception ex) when (DatabaseErrors.IsUnavailable(ex) && time.GetUtcNow() < deadline)
+            {
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
         }
     }
 
@@ -296,7 +332,16 @@ public sealed partial class BookingReminderDispatcher(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Claimed {Count} booking reminders (claim {ClaimToken}, lease until {LeaseUntil})")]
     private static partial void LogClaimed(ILogger logger, int count, Guid claimToken, DateTimeOffset leaseUntil);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Booking reminder {NotificationId} ({Type}) of booking {BookingId} sent to chat {ChatId} (message {MessageId})")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Booking reminders: {Sent} of a batch of {Count} sent (claim {ClaimToken})")]
+    private static partial void LogBatchSent(ILogger logger, int sent, int count, Guid claimToken);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Booking reminder {NotificationId} ({Type}) handed back until {NextAttemptAt}: {Reason}")]
+    private static partial void LogDeferred(ILogger logger, long notificationId, string type, DateTimeOffset nextAttemptAt, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram accepted booking reminders but the database went away before {Count} outcomes of claim {ClaimToken} were recorded; recording them as soon as it answers")]
+    private static partial void LogRecordRetry(ILogger logger, Exception ex, int count, Guid claimToken);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Booking reminder {NotificationId} ({Type}) of booking {BookingId} sent to chat {ChatId} (message {MessageId})")]
     private static partial void LogSent(ILogger logger, long notificationId, string type, int bookingId, string chatId, int? messageId);
 
     [LoggerMessage(Message = "Booking reminder {NotificationId} ({Type}) of booking {BookingId} failed: {Reason}")]
@@ -308,9 +353,5 @@ public sealed partial class BookingReminderDispatcher(
     [LoggerMessage(Level = LogLevel.Information, Message = "Booking reminder {NotificationId} of booking {BookingId} is no longer this dispatcher's (cancelled or reclaimed); not sending")]
     private static partial void LogNoLongerOurs(ILogger logger, long notificationId, int bookingId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Handed {Count} unsent booking reminders of claim {ClaimToken} back to pending")]
-    private static partial void LogReleased(ILogger logger, int count, Guid claimToken);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not hand {Count} booking reminders of claim {ClaimToken} back; they are reclaimed when the lease runs out")]
-    private static partial void LogReleaseFailed(ILogger logger, Exception ex, int count, Guid claimToken);
 }

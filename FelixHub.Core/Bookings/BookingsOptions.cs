@@ -15,17 +15,13 @@ public sealed class BookingsOptions : IValidatableObject
     [Required]
     public string DispatchCron { get; set; } = "* * * * *";
 
-    /// <summary>Reminders claimed at once (one UPDATE ... FOR UPDATE SKIP LOCKED).</summary>
+    /// <summary>Reminders claimed and sent at once (one UPDATE ... FOR UPDATE SKIP LOCKED, one bulk send; <c>Telegram:BatchSendParallelism</c> in flight).</summary>
     [Range(1, 1000)]
-    public int BatchSize { get; set; } = 50;
+    public int BatchSize { get; set; } = 100;
 
     /// <summary>A run keeps claiming batches until nothing is due or it has claimed this many.</summary>
     [Range(1, 1_000_000)]
     public int MaxPerRun { get; set; } = 5000;
-
-    /// <summary>Sends in flight at once per run (each holds one database connection while it sends).</summary>
-    [Range(1, 64)]
-    public int SendParallelism { get; set; } = 8;
 
     /// <summary>The claim's lease: a reminder left <c>PROCESSING</c> this long (a crashed worker) is reclaimed.</summary>
     [Range(10, 86_400)]

@@ -41,3 +41,16 @@ internal sealed class MechanicLinkTokenConfiguration : IEntityTypeConfiguration<
         b.HasOne<Mechanic>().WithMany().HasForeignKey(t => t.MechanicId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class SellerChatConfiguration : IEntityTypeConfiguration<SellerChat>
+{
+    public void Configure(EntityTypeBuilder<SellerChat> b)
+    {
+        b.ToTable("telegram_sellers");
+        b.HasKey(s => s.TelegramId);
+        b.Property(s => s.TelegramId).ValueGeneratedNever();
+        b.Property(s => s.State).HasMaxLength(20);
+        b.Property(s => s.Username).HasMaxLength(64);
+        b.Property(s => s.FirstName).HasMaxLength(128);
+    }
+}

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
+using Telegram.Bot.Types.ReplyMarkups;
 
 namespace FelixHub.Core.Bot;
 
@@ -31,10 +32,10 @@ public sealed record BotRequest(Update Update, string ChatId, ChatType ChatType,
     }
 }
 
-/// <summary>What a route did: a reply to send (Telegram HTML, values escaped), or nothing to say.</summary>
-public sealed record BotResult(string? ReplyHtml)
+/// <summary>What a route did: a reply to send (Telegram HTML, values escaped, optionally with a keyboard), or nothing to say.</summary>
+public sealed record BotResult(string? ReplyHtml, ReplyMarkup? Markup = null)
 {
-    public static BotResult Reply(string html) => new(html);
+    public static BotResult Reply(string html, ReplyMarkup? markup = null) => new(html, markup);
 
     public static BotResult NoReply { get; } = new((string?)null);
 }
@@ -43,8 +44,7 @@ public sealed record BotResult(string? ReplyHtml)
 /// A part of the bot's conversation. Routes are asked in <see cref="Order"/>; the first that returns a
 /// result has handled the update (null: not mine). They run inside the update's transaction, so what
 /// they write commits exactly when the update counts as handled. The last route answers everything
-/// (help). A seller flow (WB key onboarding, the «Уведомления» keyboard) is one more route, ordered
-/// before the help.
+/// (help): the mechanic's link (100), the seller's onboarding and «Уведомления» (200), the help (last).
 /// </summary>
 public interface IBotRoute
 {

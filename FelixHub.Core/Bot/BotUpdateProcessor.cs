@@ -106,7 +106,7 @@ public sealed partial class BotUpdateProcessor(
         await db.SaveChangesAsync(ct);
         if (result?.ReplyHtml is not { } html) return UpdateOutcomes.NoReply;
 
-        var sent = await telegram.SendHtmlAsync(chatId, html, ct);
+        var sent = await telegram.SendHtmlAsync(chatId, html, result.Markup, ct);
         return sent.Status switch
         {
             TelegramSendStatus.Sent => UpdateOutcomes.Replied,

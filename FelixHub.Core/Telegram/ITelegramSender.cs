@@ -1,3 +1,5 @@
+using Telegram.Bot.Types.ReplyMarkups;
+
 namespace FelixHub.Core.Telegram;
 
 /// <summary>
@@ -11,6 +13,30 @@ public interface ITelegramSender
     /// <summary>Sends an HTML message (the caller escapes user values with <see cref="TelegramHtml.Escape"/>).</summary>
     Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, CancellationToken cancellationToken);
 
+    /// <summary>Sends an HTML message with a keyboard (inline buttons, or a reply keyboard / its removal).</summary>
+    Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, ReplyMarkup? replyMarkup, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the inline keyboard under one of the bot's messages (<c>editMessageReplyMarkup</c>).</summary>
+    Task<TelegramSendResult> EditReplyMarkupAsync(string chatId, int messageId, InlineKeyboardMarkup? replyMarkup, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a message from a chat (<c>deleteMessage</c>); not paced as a message.</summary>
+    Task<TelegramSendResult> DeleteMessageAsync(string chatId, int messageId, CancellationToken cancellationToken);
+
+    /// <summary>Answers a button press in <paramref name="chatId"/> (<c>answerCallbackQuery</c>), optionally with a short notice; not paced as a message.</summary>
+    Task<TelegramSendResult> AnswerCallbackAsync(string chatId, string callbackQueryId, string? text, CancellationToken cancellationToken);
+
     /// <summary>Sends a photo by URL with an HTML caption (at most 1,024 characters); same pipeline and classification as text.</summary>
     Task<TelegramSendResult> SendPhotoAsync(string chatId, string photoUrl, string htmlCaption, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The bulk path: sends a batch of HTML messages at once — the chats and the bot's slots for the
+    /// whole batch are reserved in two statements, then the messages go out in parallel, each at its
+    /// slot. A message whose chat is busy (written to within its interval, by this batch or anyone)
+    /// is not sent and comes back <see cref="TelegramSendStatus.Deferred"/>, as does any message not
+    /// started when <paramref name="cancellationToken"/> fires. Results are in the order of <paramref name="messages"/>.
+    /// </summary>
+    Task<IReadOnlyList<TelegramSendResult>> SendHtmlBatchAsync(IReadOnlyList<TelegramMessage> messages, CancellationToken cancellationToken);
 }
+
+/// <summary>One message of a batch.</summary>
+public sealed record TelegramMessage(string ChatId, string Html);

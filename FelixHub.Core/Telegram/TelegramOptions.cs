@@ -37,6 +37,10 @@ public sealed class TelegramOptions
     [Range(0, 60_000)]
     public int PerChatIntervalMilliseconds { get; set; } = 1000;
 
+    /// <summary>Sends in flight at once within one batch of the bulk path (reminders, WB events).</summary>
+    [Range(1, 512)]
+    public int BatchSendParallelism { get; set; } = 64;
+
     /// <summary>Circuit breaker: within this window (seconds)...</summary>
     [Range(1, 3600)]
     public int BreakerSamplingSeconds { get; set; } = 30;

@@ -15,71 +15,198 @@ public interface ITelegramRateLimiter
 {
     /// <summary>Waits until a call to <paramref name="chatId"/> fits both the bot's and the chat's budget, shared by every replica.</summary>
     Task<ITelegramSendLease> AcquireAsync(string chatId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The bulk path's permit: reserves, in two statements for the whole batch, the chats that may be
+    /// written to now (each chat once) and a run of the bot's slots for them. Never waits for a busy chat.
+    /// </summary>
+    Task<ITelegramBatchPermit> AcquireBatchAsync(IReadOnlyList<string> chatIds, CancellationToken cancellationToken);
+}
+
+/// <summary>Which messages of a batch may go now, and when each may start; disposing it records the chats' pacing.</summary>
+public interface ITelegramBatchPermit : IAsyncDisposable
+{
+    /// <summary>Whether message <paramref name="index"/> of the batch may be sent (its chat was free and it is the chat's first in the batch).</summary>
+    bool IsGranted(int index);
+
+    /// <summary>How long after the permit was granted message <paramref name="index"/> may start (the bot's slot).</summary>
+    TimeSpan StartOffset(int index);
+
+    /// <summary>How soon a message that was not granted may be tried again.</summary>
+    TimeSpan RetryDeferredAfter { get; }
+
+    /// <summary>Telegram answered 429 for this chat: keep it quiet for <paramref name="retryAfter"/>.</summary>
+    void BackOff(string chatId, TimeSpan retryAfter);
 }
 
 /// <summary>
 /// Telegram's limits (about 30 messages/s per bot, 1 message/s per chat) enforced for all replicas
 /// through PostgreSQL, on the database's clock:
 /// <list type="bullet">
-/// <item>per chat: a transaction-scoped advisory lock serialises calls to one chat; the call waits for
-/// the chat's <c>next_at</c> and, when done, sets it to the actual call time + the interval;</item>
+/// <item>per chat: a row in <c>telegram_chat_limits</c> whose <c>next_at</c> says when the chat may be
+/// written to again. A sender claims the chat with one upsert that only succeeds when <c>next_at</c> has
+/// passed (and sets it far ahead, "held", while the message is in flight); when the call is done it
+/// sets <c>next_at</c> = now + the interval (or the 429's <c>retry_after</c>). The bulk path claims all
+/// the chats of a batch in one such statement.</item>
 /// <item>per bot: one row hands out slots <c>1/N</c> s apart
-/// (<c>next_at = greatest(next_at, now) + spacing</c>), reserved in its own short statement so no
-/// lock is held while a message is in flight.</item>
+/// (<c>next_at = greatest(next_at, now) + spacing</c>), reserved in its own short statement (a whole
+/// run of slots for a batch) so no lock is held while a message is in flight.</item>
 /// </list>
 /// Both tables are UNLOGGED: a crash loses at most the last second of pacing, nothing else.
 /// </summary>
 internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, IOptionsMonitor<TelegramOptions> options) : ITelegramRateLimiter
 {
+    private const string ClaimChatsSql = """
+        INSERT INTO telegram_chat_limits AS l (chat_id, next_at)
+        SELECT chat, clock_timestamp() + @hold FROM unnest(@chats) AS chat
+        ON CONFLICT (chat_id) DO UPDATE SET next_at = excluded.next_at
+        WHERE l.next_at <= clock_timestamp()
+        RETURNING l.chat_id
+        """;
+
+    private const string ReleaseChatsSql = """
+        UPDATE telegram_chat_limits AS l SET next_at = clock_timestamp() + v.wait
+        FROM unnest(@chats, @waits) AS v(chat, wait)
+        WHERE l.chat_id = v.chat
+        """;
+
     public async Task<ITelegramSendLease> AcquireAsync(string chatId, CancellationToken cancellationToken)
     {
         var o = options.CurrentValue;
         var perChat = TimeSpan.FromMilliseconds(o.PerChatIntervalMilliseconds);
-        NpgsqlConnection? connection = null;
-        NpgsqlTransaction? transaction = null;
+        if (perChat > TimeSpan.Zero)
+        {
+            while (!await TryClaimChatAsync(chatId, perChat, cancellationToken))
+            {
+                await using var command = dataSource.CreateCommand(
+                    "SELECT GREATEST(COALESCE((SELECT next_at FROM telegram_chat_limits WHERE chat_id = @chat), clock_timestamp()), clock_timestamp()) - clock_timestamp()");
+                command.Parameters.AddWithValue("chat", chatId);
+                var wait = (TimeSpan)(await command.ExecuteScalarAsync(cancellationToken))!;
+                // A batch may hold the chat far ahead and free it when it is done: look again after at
+                // most one interval rather than waiting out the whole hold.
+                await Task.Delay(wait <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(10) : wait < perChat ? wait : perChat, cancellationToken);
+            }
+        }
+
+        if (o.GlobalMessagesPerSecond > 0)
+        {
+            var spacing = TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond);
+            await using var command = dataSource.CreateCommand("""
+                UPDATE telegram_rate_limit SET next_at = GREATEST(next_at, clock_timestamp()) + @spacing
+                WHERE id = 1
+                RETURNING next_at - @spacing - clock_timestamp()
+                """);
+            command.Parameters.AddWithValue("spacing", spacing);
+            var wait = (TimeSpan?)await command.ExecuteScalarAsync(cancellationToken) ?? TimeSpan.Zero;
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
+        }
+
+        return new Lease(this, chatId, perChat);
+    }
+
+    private async Task<bool> TryClaimChatAsync(string chatId, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(ClaimChatsSql);
+        command.Parameters.AddWithValue("chats", new[] { chatId });
+        command.Parameters.AddWithValue("hold", interval + Hold);
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    /// <summary>Frees chats one interval (or their 429's retry_after) from now; best effort.</summary>
+    private async Task ReleaseChatsAsync(string[] chats, TimeSpan[] waits)
+    {
+        if (chats.Length == 0) return;
         try
         {
-            if (perChat > TimeSpan.Zero)
-            {
-                connection = await dataSource.OpenConnectionAsync(cancellationToken);
-                transaction = await connection.BeginTransactionAsync(cancellationToken);
-                await using var command = new NpgsqlCommand("""
-                    SELECT pg_advisory_xact_lock(hashtextextended('felixhub.telegram.chat:' || @chat, 0));
-                    SELECT GREATEST(COALESCE((SELECT next_at FROM telegram_chat_limits WHERE chat_id = @chat), clock_timestamp()), clock_timestamp()) - clock_timestamp();
-                    """, connection, transaction);
-                command.Parameters.AddWithValue("chat", chatId);
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                await reader.NextResultAsync(cancellationToken);
-                await reader.ReadAsync(cancellationToken);
-                var wait = reader.GetTimeSpan(0);
-                await reader.DisposeAsync();
-                if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
-            }
-
-            if (o.GlobalMessagesPerSecond > 0)
-            {
-                var spacing = TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond);
-                await using var command = dataSource.CreateCommand("""
-                    UPDATE telegram_rate_limit SET next_at = GREATEST(next_at, clock_timestamp()) + @spacing
-                    WHERE id = 1
-                    RETURNING next_at - @spacing - clock_timestamp()
-                    """);
-                command.Parameters.AddWithValue("spacing", spacing);
-                var wait = (TimeSpan?)await command.ExecuteScalarAsync(cancellationToken) ?? TimeSpan.Zero;
-                if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
-            }
-
-            return new Lease(connection, transaction, chatId, perChat);
+            await using var command = dataSource.CreateCommand(ReleaseChatsSql);
+            command.Parameters.AddWithValue("chats", chats);
+            command.Parameters.AddWithValue("waits", waits);
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
         }
-        catch
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
         {
-            if (transaction is not null) await transaction.DisposeAsync();
-            if (connection is not null) await connection.DisposeAsync();
-            throw;
+            // The chats stay held until the hold runs out: slower for them, never faster than allowed.
+            Trace.TraceWarning("Could not record the Telegram chat pacing: " + ex.Message);
         }
     }
 
-    private sealed class Lease(NpgsqlConnection? connection, NpgsqlTransaction? transaction, string chatId, TimeSpan interval) : ITelegramSendLease
+    /// <summary>
+    /// A chat is held for this long beyond its interval while a message (or a batch) is under way; when
+    /// it is done, its pacing is set from the time it finished. A replica that dies mid-send leaves its
+    /// chats quiet for this long at most.
+    /// </summary>
+    private static readonly TimeSpan Hold = TimeSpan.FromMinutes(2);
+
+    public async Task<ITelegramBatchPermit> AcquireBatchAsync(IReadOnlyList<string> chatIds, CancellationToken cancellationToken)
+    {
+        var o = options.CurrentValue;
+        var perChat = TimeSpan.FromMilliseconds(o.PerChatIntervalMilliseconds);
+        var granted = new bool[chatIds.Count];
+        var firstOfChat = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < chatIds.Count; i++) firstOfChat.TryAdd(chatIds[i], i);
+
+        if (perChat > TimeSpan.Zero)
+        {
+            // One statement takes every free chat of the batch: a chat whose next_at has passed is set
+            // far ahead (held), a busy one is left alone and not returned. Concurrent batches of other
+            // replicas block on the same rows and then see them held.
+            await using var command = dataSource.CreateCommand(ClaimChatsSql);
+            command.Parameters.AddWithValue("chats", firstOfChat.Keys.Order(StringComparer.Ordinal).ToArray());
+            command.Parameters.AddWithValue("hold", perChat + Hold);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) granted[firstOfChat[reader.GetString(0)]] = true;
+        }
+        else
+        {
+            for (var i = 0; i < granted.Length; i++) granted[i] = true;
+        }
+
+        var offsets = new TimeSpan[chatIds.Count];
+        var count = granted.Count(g => g);
+        if (o.GlobalMessagesPerSecond > 0 && count > 0)
+        {
+            var spacing = TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond);
+            await using var command = dataSource.CreateCommand("""
+                UPDATE telegram_rate_limit SET next_at = GREATEST(next_at, clock_timestamp()) + @span
+                WHERE id = 1
+                RETURNING next_at - @span - clock_timestamp()
+                """);
+            command.Parameters.AddWithValue("span", spacing * count);
+            var start = (TimeSpan?)await command.ExecuteScalarAsync(cancellationToken) ?? TimeSpan.Zero;
+            if (start < TimeSpan.Zero) start = TimeSpan.Zero;
+            var slot = 0;
+            for (var i = 0; i < offsets.Length; i++)
+                if (granted[i]) offsets[i] = start + spacing * slot++;
+        }
+        return new BatchPermit(this, chatIds, granted, offsets, perChat);
+    }
+
+    private sealed class BatchPermit(PostgresTelegramRateLimiter limiter, IReadOnlyList<string> chatIds, bool[] granted, TimeSpan[] offsets, TimeSpan interval) : ITelegramBatchPermit
+    {
+        private readonly Dictionary<string, TimeSpan> backOffs = new(StringComparer.Ordinal);
+
+        public bool IsGranted(int index) => granted[index];
+
+        public TimeSpan StartOffset(int index) => offsets[index];
+
+        public TimeSpan RetryDeferredAfter => interval > TimeSpan.Zero ? interval : TimeSpan.FromSeconds(1);
+
+        public void BackOff(string chatId, TimeSpan retryAfter)
+        {
+            lock (backOffs) backOffs[chatId] = backOffs.TryGetValue(chatId, out var b) && b > retryAfter ? b : retryAfter;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (interval <= TimeSpan.Zero) return;
+            var chats = chatIds.Where((_, i) => granted[i]).ToArray();
+            if (chats.Length == 0) return;
+            var waits = chats.Select(c => backOffs.TryGetValue(c, out var b) && b > interval ? b : interval).ToArray();
+            await limiter.ReleaseChatsAsync(chats, waits);
+        }
+    }
+
+    private sealed class Lease(PostgresTelegramRateLimiter limiter, string chatId, TimeSpan interval) : ITelegramSendLease
     {
         private TimeSpan extra;
 
@@ -87,28 +214,8 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
 
         public async ValueTask DisposeAsync()
         {
-            if (connection is null || transaction is null) return;
-            try
-            {
-                await using var command = new NpgsqlCommand("""
-                    INSERT INTO telegram_chat_limits (chat_id, next_at) VALUES (@chat, clock_timestamp() + @interval)
-                    ON CONFLICT (chat_id) DO UPDATE SET next_at = GREATEST(telegram_chat_limits.next_at, excluded.next_at)
-                    """, connection, transaction);
-                command.Parameters.AddWithValue("chat", chatId);
-                command.Parameters.AddWithValue("interval", interval > extra ? interval : extra);
-                await command.ExecuteNonQueryAsync();
-                await transaction.CommitAsync();
-            }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
-            {
-                // Pacing state is best effort: the message itself already went (or failed) on its own.
-                Trace.TraceWarning("Could not record the Telegram chat pacing: " + ex.Message);
-            }
-            finally
-            {
-                await transaction.DisposeAsync();
-                await connection.DisposeAsync();
-            }
+            if (interval <= TimeSpan.Zero) return;
+            await limiter.ReleaseChatsAsync([chatId], [interval > extra ? interval : extra]);
         }
     }
 }

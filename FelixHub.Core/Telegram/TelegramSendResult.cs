@@ -13,12 +13,17 @@ public enum TelegramSendStatus
 
     /// <summary>No bot token is configured: nothing was attempted.</summary>
     NotConfigured,
+
+    /// <summary>Bulk path only: not attempted now (the chat is busy, or the batch was stopped); try again after <see cref="TelegramSendResult.RetryAfter"/>.</summary>
+    Deferred,
 }
 
 /// <summary>The classified outcome of one send. Sends never throw for Telegram's answers; only cancellation propagates.</summary>
-public sealed record TelegramSendResult(TelegramSendStatus Status, string? Error = null, int? ErrorCode = null, int? MessageId = null)
+public sealed record TelegramSendResult(TelegramSendStatus Status, string? Error = null, int? ErrorCode = null, int? MessageId = null, TimeSpan? RetryAfter = null)
 {
     public bool IsSent => Status == TelegramSendStatus.Sent;
 
     public static TelegramSendResult Sent(int messageId) => new(TelegramSendStatus.Sent, MessageId: messageId);
+
+    public static TelegramSendResult Deferred(TimeSpan retryAfter, string reason) => new(TelegramSendStatus.Deferred, reason, RetryAfter: retryAfter);
 }

@@ -11,6 +11,7 @@ using Telegram.Bot;
 using Telegram.Bot.Exceptions;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
+using Telegram.Bot.Types.ReplyMarkups;
 
 namespace FelixHub.Core.Telegram;
 
@@ -37,22 +38,89 @@ internal sealed partial class TelegramSender(
     public bool IsConfigured => options.CurrentValue.IsConfigured;
 
     public Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, CancellationToken cancellationToken) =>
-        SendAsync(chatId, (client, chat, token) => client.SendMessage(
+        SendHtmlAsync(chatId, html, null, cancellationToken);
+
+    public Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, ReplyMarkup? replyMarkup, CancellationToken cancellationToken) =>
+        SendAsync(chatId, async (client, chat, token) => (await client.SendMessage(
             chat, html, ParseMode.Html,
+            replyMarkup: replyMarkup,
             linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
-            cancellationToken: token), cancellationToken);
+            cancellationToken: token)).MessageId, cancellationToken);
 
     public Task<TelegramSendResult> SendPhotoAsync(string chatId, string photoUrl, string htmlCaption, CancellationToken cancellationToken) =>
-        SendAsync(chatId, (client, chat, token) => client.SendPhoto(
+        SendAsync(chatId, async (client, chat, token) => (await client.SendPhoto(
             chat, InputFile.FromUri(photoUrl), htmlCaption, ParseMode.Html,
-            cancellationToken: token), cancellationToken);
+            cancellationToken: token)).MessageId, cancellationToken);
+
+    public Task<TelegramSendResult> EditReplyMarkupAsync(string chatId, int messageId, InlineKeyboardMarkup? replyMarkup, CancellationToken cancellationToken) =>
+        SendAsync(chatId, async (client, chat, token) => (await client.EditMessageReplyMarkup(
+            chat, messageId, replyMarkup, cancellationToken: token)).MessageId, cancellationToken);
+
+    public Task<TelegramSendResult> DeleteMessageAsync(string chatId, int messageId, CancellationToken cancellationToken) =>
+        SendAsync(chatId, async (client, chat, token) =>
+        {
+            await client.DeleteMessage(chat, messageId, token);
+            return messageId;
+        }, cancellationToken, paced: false);
+
+    public Task<TelegramSendResult> AnswerCallbackAsync(string chatId, string callbackQueryId, string? text, CancellationToken cancellationToken) =>
+        SendAsync(chatId, async (client, _, token) =>
+        {
+            await client.AnswerCallbackQuery(callbackQueryId, text, cancellationToken: token);
+            return 0;
+        }, cancellationToken, paced: false);
+
+    public async Task<IReadOnlyList<TelegramSendResult>> SendHtmlBatchAsync(IReadOnlyList<TelegramMessage> messages, CancellationToken cancellationToken)
+    {
+        var results = new TelegramSendResult[messages.Count];
+        if (messages.Count == 0) return results;
+        var current = options.CurrentValue;
+        if (!current.IsConfigured)
+        {
+            LogNotConfigured(logger, messages[0].ChatId);
+            Array.Fill(results, new TelegramSendResult(TelegramSendStatus.NotConfigured, "Bot token missing"));
+            return results;
+        }
+
+        await using var permit = await limiter.AcquireBatchAsync(messages.Select(m => m.ChatId).ToList(), cancellationToken);
+        var granted = Stopwatch.GetTimestamp();
+        try
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, messages.Count).Where(permit.IsGranted),
+                new ParallelOptions { MaxDegreeOfParallelism = current.BatchSendParallelism, CancellationToken = cancellationToken },
+                async (i, token) =>
+                {
+                    var wait = permit.StartOffset(i) - Stopwatch.GetElapsedTime(granted);
+                    if (wait > TimeSpan.Zero) await Task.Delay(wait, token);
+                    var message = messages[i];
+                    results[i] = await SendAsync(message.ChatId, async (client, chat, t) => (await client.SendMessage(
+                        chat, message.Html, ParseMode.Html,
+                        linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
+                        cancellationToken: t)).MessageId, token, paced: false, onTooMany: retryAfter => permit.BackOff(message.ChatId, retryAfter));
+                });
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped: what did not finish is handed back below.
+        }
+
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i] ??= permit.IsGranted(i)
+                ? TelegramSendResult.Deferred(TimeSpan.Zero, "Not sent: the dispatcher stopped before this message went out")
+                : TelegramSendResult.Deferred(permit.RetryDeferredAfter, "Not sent yet: the chat was written to within its interval");
+        }
+        return results;
+    }
 
     /// <summary>
     /// Every Bot API call goes through here: configuration check, the resilience pipeline (retry →
-    /// breaker → timeout), the shared rate limit inside each attempt, classification and metrics.
+    /// breaker → timeout), the shared rate limit inside each attempt (unless the bulk path paced the
+    /// call already), classification and metrics.
     /// </summary>
     private async Task<TelegramSendResult> SendAsync(
-        string chatId, Func<TelegramBotClient, ChatId, CancellationToken, Task<Message>> call, CancellationToken cancellationToken)
+        string chatId, Func<TelegramBotClient, ChatId, CancellationToken, Task<int>> call, CancellationToken cancellationToken,
+        bool paced = true, Action<TimeSpan>? onTooMany = null)
     {
         var current = options.CurrentValue;
         if (!current.IsConfigured)
@@ -67,21 +135,25 @@ internal sealed partial class TelegramSender(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var message = await pipeline.ExecuteAsync(async token =>
+            var messageId = await pipeline.ExecuteAsync(async token =>
             {
-                await using var lease = await limiter.AcquireAsync(chatId, token);
+                // Unpaced: deleting a message or answering a button press (not messages), or a bulk-path
+                // send whose batch was paced as a whole.
+                await using var lease = paced ? await limiter.AcquireAsync(chatId, token) : null;
                 try
                 {
                     return await call(client, chat, token);
                 }
                 catch (ApiRequestException tooMany) when (tooMany.ErrorCode == 429)
                 {
-                    lease.BackOff(TimeSpan.FromSeconds(tooMany.Parameters?.RetryAfter ?? 1));
+                    var retryAfter = TimeSpan.FromSeconds(tooMany.Parameters?.RetryAfter ?? 1);
+                    lease?.BackOff(retryAfter);
+                    onTooMany?.Invoke(retryAfter);
                     throw;
                 }
             }, cancellationToken);
             FelixHubMetrics.TelegramSend("sent", Stopwatch.GetElapsedTime(started));
-            return TelegramSendResult.Sent(message.MessageId);
+            return TelegramSendResult.Sent(messageId);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && Classify(ex) is { } failure)
         {

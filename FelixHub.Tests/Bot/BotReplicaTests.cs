@@ -76,7 +76,7 @@ public sealed class BotReplicaTests : IAsyncLifetime
         await b.UntilPollingAsync();
         var chat = TestWorker.NewChatId();
         telegram.PushMessage(chat, "/start");
-        (await telegram.ReplyAsync(chat)).Text.Should().Be(BotMessages.Welcome);
+        (await telegram.ReplyAsync(chat)).Text.Should().Be(BotMessages.AskKey);
         b.Logs.Containing("now receives Telegram updates").Should().ContainSingle();
     }
 
@@ -131,5 +131,25 @@ public sealed class BotReplicaTests : IAsyncLifetime
         b.Logs.Containing("was already handled").Should().HaveCount(3);
         b.Logs.Containing("Polling Telegram from offset").Single().Property("Offset").Should().Be((first[^1] + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
             "polling resumes after the last handled update");
+    }
+
+    [Fact]
+    public async Task A_seller_asked_for_the_key_before_a_restart_has_the_next_message_read_as_the_key_after_it()
+    {
+        var a = await StartAsync();
+        await a.UntilPollingAsync();
+        var chat = TestWorker.NewChatId();
+        telegram.PushMessage(chat, "/start");
+        (await telegram.ReplyAsync(chat)).Text.Should().Be(BotMessages.AskKey);
+        await StopAsync(a);
+
+        var b = await StartAsync();
+        var key = FakeTelegramServer.MessageUpdate(chat, "not-a-wb-key");
+        telegram.PushUpdate(key);
+
+        (await telegram.ReplyAsync(chat, 2)).Text.Should().Be(BotMessages.KeyMalformed, "the conversation's state is in PostgreSQL, not in the process");
+        telegram.CallsOf("deleteMessage").Should().ContainSingle(c => c.ChatId == chat)
+            .Which.Body["message_id"]!.GetValue<int>().Should().Be(key["message"]!["message_id"]!.GetValue<int>());
+        b.IsPolling().Should().BeTrue();
     }
 }

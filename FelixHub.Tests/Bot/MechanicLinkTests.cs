@@ -144,16 +144,17 @@ public sealed class MechanicLinkTests(BotPollingFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Start_without_a_link_gets_a_welcome_and_anything_else_a_short_help()
+    public async Task Start_without_a_link_starts_the_seller_flow_and_anything_else_gets_a_short_help()
     {
         var chatId = TestWorker.NewChatId();
+        var other = TestWorker.NewChatId();
 
         telegram.PushMessage(chatId, "/start");
-        (await telegram.ReplyAsync(chatId)).Text.Should().Be(BotMessages.Welcome);
-        telegram.PushMessage(chatId, "привет, когда будет готова машина?");
-        (await telegram.ReplyAsync(chatId, 2)).Text.Should().Be(BotMessages.Help);
+        (await telegram.ReplyAsync(chatId)).Text.Should().Be(BotMessages.AskKey);
         telegram.PushMessage(chatId, "/unknown_command arg");
-        (await telegram.ReplyAsync(chatId, 3)).Text.Should().Be(BotMessages.Help);
+        (await telegram.ReplyAsync(chatId, 2)).Text.Should().Be(BotMessages.Help, "a command is never read as the key");
+        telegram.PushMessage(other, "привет, когда будет готова машина?");
+        (await telegram.ReplyAsync(other)).Text.Should().Be(BotMessages.Help);
     }
 
     [Fact]
@@ -187,6 +188,7 @@ public sealed class MechanicLinkTests(BotPollingFixture fixture) : IClassFixture
 
         (await worker.OutcomeAsync(id)).Should().Be(UpdateOutcomes.NoReply);
         telegram.MessagesTo(chatId).Should().BeEmpty();
+        telegram.CallsOf("answerCallbackQuery").Should().Contain(c => c.Body["text"]!.ToString() == BotMessages.UnknownButton, "a press is always answered");
     }
 
     [Fact]

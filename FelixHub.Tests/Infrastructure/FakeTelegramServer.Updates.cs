@@ -51,27 +51,34 @@ public sealed partial class FakeTelegramServer
     public long PushMessage(string chatId, string text, string chatType = "private") =>
         PushUpdate(MessageUpdate(chatId, text, chatType));
 
-    /// <summary>A user presses an inline button with <paramref name="data"/> under a bot message in <paramref name="chatId"/>.</summary>
-    public long PushCallbackQuery(string chatId, string data)
+    /// <summary>
+    /// A user presses an inline button with <paramref name="data"/> under bot message <paramref name="messageId"/> in
+    /// <paramref name="chatId"/>; the user is the chat's owner unless <paramref name="fromId"/> says otherwise.
+    /// </summary>
+    public long PushCallbackQuery(string chatId, string data, int messageId = 1, string? fromId = null) =>
+        PushUpdate(CallbackQueryUpdate(chatId, data, messageId, fromId));
+
+    /// <summary>The JSON of a button press (its callback query id is <c>callback_query.id</c>).</summary>
+    public static JsonObject CallbackQueryUpdate(string chatId, string data, int messageId = 1, string? fromId = null)
     {
         var chat = long.Parse(chatId, System.Globalization.CultureInfo.InvariantCulture);
-        return PushUpdate(new JsonObject
+        return new JsonObject
         {
             ["callback_query"] = new JsonObject
             {
                 ["id"] = Guid.NewGuid().ToString("N"),
-                ["from"] = User(chat),
+                ["from"] = User(fromId is null ? chat : long.Parse(fromId, System.Globalization.CultureInfo.InvariantCulture)),
                 ["chat_instance"] = "ci-" + chatId,
                 ["data"] = data,
                 ["message"] = new JsonObject
                 {
-                    ["message_id"] = 1,
+                    ["message_id"] = messageId,
                     ["date"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
                     ["chat"] = new JsonObject { ["id"] = chat, ["type"] = "private" },
                     ["text"] = "menu",
                 },
             },
-        });
+        };
     }
 
     /// <summary>The JSON of a text-message update, as Telegram sends it (no update_id: the caller or PushUpdate sets it).</summary>
@@ -140,6 +147,17 @@ public sealed partial class FakeTelegramServer
                 break;
             case "setWebhook" or "deleteWebhook" or "answerCallbackQuery" or "deleteMessage" or "setMyCommands":
                 result = true;
+                break;
+            case "editMessageReplyMarkup":
+                // Telegram answers an edit with the edited message.
+                result = new JsonObject
+                {
+                    ["message_id"] = call.Body["message_id"]?.DeepClone(),
+                    ["date"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+                    ["chat"] = new JsonObject { ["id"] = long.TryParse(call.ChatId, out var chat) ? chat : 0, ["type"] = "private" },
+                    ["text"] = "menu",
+                    ["reply_markup"] = call.Body["reply_markup"]?.DeepClone(),
+                };
                 break;
             default:
                 return false;

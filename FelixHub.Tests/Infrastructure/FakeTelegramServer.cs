@@ -26,7 +26,8 @@ public sealed record FakeReply(int StatusCode, string Description = "error", int
 /// It also plays the user's side: updates pushed with <see cref="PushUpdate"/> (or
 /// <see cref="PushMessage"/>, <see cref="PushCallbackQuery"/>) are served by <c>getUpdates</c> like
 /// Telegram does (long poll, <c>offset</c> confirms and forgets), and <c>getMe</c>, <c>setWebhook</c>,
-/// <c>deleteWebhook</c> answer as Telegram would.
+/// <c>deleteWebhook</c>, <c>answerCallbackQuery</c>, <c>deleteMessage</c> and <c>editMessageReplyMarkup</c>
+/// answer as Telegram would (every call recorded, keyboards in <see cref="TelegramCall.Body"/>).
 /// </summary>
 public sealed partial class FakeTelegramServer : IAsyncDisposable
 {
@@ -47,6 +48,11 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
     public IReadOnlyList<TelegramCall> Delivered => deliveredQueue.ToArray();
 
     private readonly ConcurrentQueue<TelegramCall> deliveredQueue = new();
+
+    private readonly ConcurrentDictionary<TelegramCall, int> messageIds = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The message id the fake gave a message it accepted (what a button press or an edit refers to).</summary>
+    public int MessageIdOf(TelegramCall call) => messageIds[call];
 
     public static async Task<FakeTelegramServer> StartAsync()
     {
@@ -168,9 +174,11 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
         if (await AnswerBotMethodAsync(http, call)) return;
         if (!DeliverOnArrival) deliveredQueue.Enqueue(call);
         var chatId = long.TryParse(call.ChatId, out var id) ? id : 0;
+        var messageId = Interlocked.Increment(ref nextMessageId);
+        messageIds[call] = messageId;
         var result = new JsonObject
         {
-            ["message_id"] = Interlocked.Increment(ref nextMessageId),
+            ["message_id"] = messageId,
             ["date"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
             ["chat"] = new JsonObject { ["id"] = chatId, ["type"] = "private" },
             ["text"] = call.Text,

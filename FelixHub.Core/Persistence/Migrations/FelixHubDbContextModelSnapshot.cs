@@ -324,6 +324,46 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.ToTable("mechanic_link_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("FelixHub.Core.Bot.SellerChat", b =>
+                {
+                    b.Property<long>("TelegramId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("telegram_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("FirstName")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("first_name");
+
+                    b.Property<int>("RefusedKeys")
+                        .HasColumnType("integer")
+                        .HasColumnName("refused_keys");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("state");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Username")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("username");
+
+                    b.HasKey("TelegramId")
+                        .HasName("pk_telegram_sellers");
+
+                    b.ToTable("telegram_sellers", (string)null);
+                });
+
             modelBuilder.Entity("FelixHub.Core.Inbox.InboxNotification", b =>
                 {
                     b.Property<Guid>("Id")

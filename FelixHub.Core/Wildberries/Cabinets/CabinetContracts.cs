@@ -4,6 +4,29 @@ public sealed record RegisterCabinetRequest(long? TelegramId, string? ApiKey);
 
 public sealed record RegisterCabinetResponse(long CabinetId, string State);
 
+/// <summary>Why a key was not accepted (nothing was stored).</summary>
+public enum KeyRefusal
+{
+    /// <summary>Not a WB token (not a JWT, no expiry, too long).</summary>
+    Malformed,
+
+    /// <summary>A WB token past its <c>exp</c>.</summary>
+    Expired,
+
+    /// <summary>WB's <c>/ping</c> answered 401/403.</summary>
+    RejectedByWb,
+}
+
+/// <summary>The refusal of a key: the kind, the API's English reason, and what the bot shows (expiry, WB's status and reason).</summary>
+public sealed record KeyRefusalDetails(KeyRefusal Kind, string Reason, DateTimeOffset? ExpiredAt, int? WbStatus, string? WbReason);
+
+/// <summary>What registering a key did: refused (<see cref="Refusal"/> set, nothing stored), or the cabinet it joined and its state.</summary>
+public sealed record CabinetRegistration(long CabinetId, string State, KeyRefusalDetails? Refusal = null)
+{
+    public static CabinetRegistration Refused(KeyRefusal kind, string reason, DateTimeOffset? expiredAt = null, int? wbStatus = null, string? wbReason = null) =>
+        new(0, "", new KeyRefusalDetails(kind, reason, expiredAt, wbStatus, wbReason));
+}
+
 public sealed record CabinetUserResponse(long TelegramId, DateTimeOffset JoinedAt);
 
 /// <summary>A cabinet as the API shows it: never the key.</summary>

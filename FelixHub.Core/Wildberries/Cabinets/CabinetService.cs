@@ -28,6 +28,7 @@ public sealed partial class CabinetService(
     TimeProvider time,
     ILogger<CabinetService> logger)
 {
+    /// <summary><c>POST /api/cabinets</c>: the body checked, then <see cref="RegisterKeyAsync"/>; a key it refuses is a 400 naming <c>apiKey</c>.</summary>
     public async Task<RegisterCabinetResponse> RegisterAsync(RegisterCabinetRequest request, CancellationToken ct)
     {
         var apiKey = request.ApiKey?.Trim();
@@ -35,15 +36,31 @@ public sealed partial class CabinetService(
             .Check(request.TelegramId is > 0, "telegramId", "'telegramId' must be the user's positive Telegram id.")
             .Required(apiKey, "apiKey", WbApiKey.MaxLength)
             .ThrowIfInvalid();
-        var telegramId = request.TelegramId!.Value;
+        var registration = await RegisterKeyAsync(request.TelegramId!.Value, apiKey!, ct);
+        if (registration.Refusal is { } refusal) throw RequestValidationException.For("apiKey", refusal.Reason);
+        return new RegisterCabinetResponse(registration.CabinetId, registration.State);
+    }
+
+    /// <summary>
+    /// The one registration of a key, for the API and the bot alike: checked locally (JWT shape,
+    /// expiry) and by WB's <c>/ping</c>; a refused key comes back as <see cref="CabinetRegistration.Refusal"/>
+    /// (nothing stored), WB being unreachable or rate-limited throws <see cref="WbUnavailableException"/>.
+    /// An accepted key is stored encrypted, the user joins its cabinet, and the initial sync is queued
+    /// (or, for a cabinet already synced, the "sync complete" message that opens the main menu).
+    /// </summary>
+    public async Task<CabinetRegistration> RegisterKeyAsync(long telegramId, string key, CancellationToken ct)
+    {
+        var apiKey = key.Trim();
         var now = time.GetUtcNow();
+        if (telegramId <= 0) throw new ArgumentOutOfRangeException(nameof(telegramId), "A Telegram id is positive.");
+        if (apiKey.Length is 0 or > WbApiKey.MaxLength)
+            return CabinetRegistration.Refused(KeyRefusal.Malformed, $"The key must be 1 to {WbApiKey.MaxLength} characters long.");
+        if (WbApiKey.Inspect(apiKey, now, out var info) is { } problem)
+            return CabinetRegistration.Refused(info.ExpiresAt <= now ? KeyRefusal.Expired : KeyRefusal.Malformed, problem, info.ExpiresAt);
+        if (await PingAsync(apiKey, ct) is { } rejected) return rejected;
 
-        if (WbApiKey.Inspect(apiKey!, now, out var info) is { } problem)
-            throw RequestValidationException.For("apiKey", problem);
-        await PingAsync(apiKey!, ct);
-
-        var hash = WbApiKey.Hash(apiKey!);
-        var encrypted = keys.Protect(apiKey!);
+        var hash = WbApiKey.Hash(apiKey);
+        var encrypted = keys.Protect(apiKey);
         var historyFrom = now - TimeSpan.FromDays(options.CurrentValue.InitialSyncDays);
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -101,7 +118,7 @@ public sealed partial class CabinetService(
             jobs.Enqueue<WbCabinetSyncJob>(j => j.ExecuteAsync(cabinetId, CancellationToken.None));
         else if (queuedMessage)
             jobs.Enqueue<WbNotificationDispatchJob>(j => j.ExecuteAsync(CancellationToken.None));
-        return new RegisterCabinetResponse(cabinetId, state);
+        return new CabinetRegistration(cabinetId, state);
     }
 
     public async Task<CabinetResponse> GetAsync(long id, CancellationToken ct)
@@ -157,19 +174,23 @@ public sealed partial class CabinetService(
         return body;
     }
 
-    private async Task PingAsync(string apiKey, CancellationToken ct)
+    /// <summary>Null when WB accepts the key; the refusal when it answers 401/403; throws <see cref="WbUnavailableException"/> otherwise.</summary>
+    private async Task<CabinetRegistration?> PingAsync(string apiKey, CancellationToken ct)
     {
         try
         {
             var ping = await statistics.PingAsync(apiKey, ct);
             if (!string.Equals(ping.Status, "OK", StringComparison.OrdinalIgnoreCase))
                 throw new WbUnavailableException($"WB's /ping answered status '{ping.Status}'.");
+            return null;
         }
         catch (ApiException ex) when (ex.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
             LogKeyRejected(logger, (int)ex.StatusCode);
-            throw RequestValidationException.For("apiKey",
-                $"Wildberries rejected the key ({(int)ex.StatusCode}): {WbErrors.Describe(ex.Content)}. Check that the token is current and has access to statistics.");
+            var reason = WbErrors.Describe(ex.Content);
+            return CabinetRegistration.Refused(KeyRefusal.RejectedByWb,
+                $"Wildberries rejected the key ({(int)ex.StatusCode}): {reason}. Check that the token is current and has access to statistics.",
+                wbStatus: (int)ex.StatusCode, wbReason: reason);
         }
         catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.TooManyRequests)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FelixHub.Core.Bot;
 using FelixHub.Core.Common;
 using FelixHub.Core.Telegram;
 using FelixHub.Core.Wildberries.Data;
@@ -101,7 +102,8 @@ public sealed partial class WbNotificationDispatcher(
             ? await webhook.SendAsync(new WbWebhookPayload(row.EventKey, row.EventType, row.TelegramId, row.CabinetId, row.Text, row.PhotoUrl), ct)
             : row.PhotoUrl is { Length: > 0 } photo && row.Text.Length <= WbMessages.MaxCaptionLength
                 ? await telegram.SendPhotoAsync(chatId, photo, row.Text, ct)
-                : await telegram.SendHtmlAsync(chatId, row.Text, ct);
+                // The end of the initial sync opens the bot's main menu (seed 003): never before it.
+                : await telegram.SendHtmlAsync(chatId, row.Text, row.EventType == WbEventType.SyncComplete ? SellerMenu.MainKeyboard : null, ct);
         if (!webhook.IsEnabled && row.PhotoUrl is not null && result is { Status: TelegramSendStatus.PermanentFailure, ErrorCode: 400 })
         {
             LogPhotoFallback(logger, row.EventKey, chatId, result.Error);

@@ -1,0 +1,408 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using FelixHub.Tests.Infrastructure;
+using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Npgsql;
+
+namespace FelixHub.Bench;
+
+/// <summary>One measured figure of a scenario, with its target when the issue names one.</summary>
+internal sealed record Figure(string Scenario, string Metric, double Value, string Unit, string? Target = null, bool? Met = null);
+
+/// <summary>
+/// The delivery scenarios of issue 8. Each run gets a fresh database and a fresh worker process (the
+/// Release build, production settings except the Telegram endpoint and what the scenario names), and
+/// a fake Bot API on 127.0.0.1 in this process.
+/// </summary>
+internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions options)
+{
+    private const string KeepAliveMarker = "KeepAlive";
+
+    /// <summary>Production settings with the fake Telegram; <paramref name="extra"/> on top.</summary>
+    private Dictionary<string, string?> Settings(string connectionString, FakeTelegramServer telegram, IDictionary<string, string?>? extra = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:FelixHub"] = connectionString,
+            ["Telegram:ApiBaseUrl"] = telegram.BaseUrl,
+            ["Telegram:BotToken"] = FakeTelegramServer.Token,
+            // The bot's update receiving (long polls to Telegram) is not what is measured here.
+            ["Telegram:ReceiveUpdates"] = "false",
+            ["Notifications:MechanicStatusEnabled"] = "true",
+            ["Notifications:FrontendUrl"] = "https://felix.example",
+        };
+        foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
+        foreach (var (k, v) in options.WorkerSettings) settings[k] = v;
+        return settings;
+    }
+
+    /// <summary>Telegram limits off (the fake accepts everything); the worker may use the paid-broadcast ceiling.</summary>
+    private static readonly Dictionary<string, string?> Unlimited = new()
+    {
+        ["Telegram:GlobalMessagesPerSecond"] = "1000",
+    };
+
+    // ---------------------------------------------------------------- 1. latency
+
+    public async Task<List<Figure>> LatencyAsync()
+    {
+        var perSecond = 20;
+        var seconds = options.Quick ? 5 : 60;
+        var count = perSecond * seconds;
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var telegram = await FakeTelegramServer.StartAsync();
+        await using var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram));
+        const int warmUp = 20;
+        var seeded = await SeedOrdersAsync(cs, count + warmUp, mechanics: count + warmUp, chatBase: 1_000_000);
+
+        // Warm-up: a few changes that are not measured (first JIT, first connections).
+        await PatchAllAsync(worker, seeded.Take(warmUp).ToList(), "в работе", 4);
+        await WaitForAsync(() => telegram.Delivered.Count >= warmUp, TimeSpan.FromSeconds(60), "latency: warm-up messages did not arrive");
+        var orders = seeded.Skip(warmUp).ToList();
+        var sentAt = new DateTimeOffset[count];
+        var clock = Stopwatch.StartNew();
+        var requests = new List<Task>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var due = TimeSpan.FromMilliseconds(1000.0 * i / perSecond);
+            var wait = due - clock.Elapsed;
+            if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            var index = i;
+            sentAt[index] = DateTimeOffset.UtcNow;
+            requests.Add(PatchAsync(worker, orders[index].Id, "в работе"));
+        }
+        await Task.WhenAll(requests);
+        await WaitForAsync(() => telegram.Delivered.Count >= count + warmUp, TimeSpan.FromSeconds(60), "latency: not every message arrived");
+
+        var arrivals = telegram.Delivered.GroupBy(d => d.ChatId!).ToDictionary(g => g.Key, g => g.Min(d => d.At));
+        var latencies = orders.Select((o, i) => (arrivals[o.ChatId] - sentAt[i]).TotalMilliseconds).Order().ToArray();
+
+        // Where the time goes, from Hangfire's own records: PATCH → job created, created → Processing, Processing → delivered.
+        var stages = await JobStagesAsync(cs);
+        var byOrder = orders.Select((o, i) => (o, i)).ToDictionary(x => x.o.Id, x => x.i);
+        var toJob = new List<double>();
+        var toStart = new List<double>();
+        var toSend = new List<double>();
+        foreach (var (orderId, created, processing) in stages)
+        {
+            if (!byOrder.TryGetValue(orderId, out var i)) continue;
+            toJob.Add((created - sentAt[i]).TotalMilliseconds);
+            toStart.Add((processing - created).TotalMilliseconds);
+            toSend.Add((arrivals[orders[i].ChatId] - processing).TotalMilliseconds);
+        }
+        return
+        [
+            new("latency", "stage: PATCH → job enqueued (p50)", Median(toJob), "ms"),
+            new("latency", "stage: enqueued → Processing (p50)", Median(toStart), "ms"),
+            new("latency", "stage: Processing → received (p50)", Median(toSend), "ms"),
+            new("latency", "p50", Percentile(latencies, 50), "ms", "≤ 50", Percentile(latencies, 50) <= 50),
+            new("latency", "p95", Percentile(latencies, 95), "ms"),
+            new("latency", "p99", Percentile(latencies, 99), "ms", "≤ 250", Percentile(latencies, 99) <= 250),
+            new("latency", "max", latencies[^1], "ms"),
+            new("latency", "messages", count, ""),
+        ];
+    }
+
+    // ---------------------------------------------------------------- 2. pipeline throughput
+
+    public async Task<List<Figure>> PipelineAsync()
+    {
+        var count = options.Quick ? 500 : options.Messages;
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var telegram = await FakeTelegramServer.StartAsync();
+        var orders = new List<SeededOrder>();
+
+        // a) Empty Hangfire jobs on the same database, enqueued from 16 threads.
+        double emptyRate, emptyStatements, emptyPeak;
+        await using (var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram, Unlimited)))
+        {
+            orders = await SeedOrdersAsync(cs, count, mechanics: count, chatBase: 3_000_000);
+            var storage = Storage(cs);
+            var client = new BackgroundJobClient(storage);
+            var before = await SucceededAsync(cs);
+            await StatementCounter.ResetAsync(cs);
+            var clock = Stopwatch.StartNew();
+            var next = -1;
+            await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() =>
+            {
+                while (Interlocked.Increment(ref next) < count) client.Enqueue(() => GC.KeepAlive(null));
+            })));
+            await WaitForAsync(async () => await SucceededAsync(cs) - before >= count, TimeSpan.FromMinutes(30), "empty jobs did not finish", poll: 250);
+            var elapsed = clock.Elapsed;
+            emptyRate = count / elapsed.TotalSeconds;
+            emptyStatements = await StatementCounter.CountAsync(cs) / (double)count;
+            emptyPeak = worker.Memory().PeakRssMb;
+        }
+
+        // b) The same number of status changes through the API, each notifying its mechanic (one Hangfire job each).
+        double rate, statements, peak;
+        await using (var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram, Unlimited)))
+        {
+            await StatementCounter.ResetAsync(cs);
+            var clock = Stopwatch.StartNew();
+            await PatchAllAsync(worker, orders, "в работе", 16);
+            await WaitForAsync(() => telegram.Delivered.Count >= count, TimeSpan.FromMinutes(30), "pipeline: not every message arrived", poll: 250);
+            await WaitForAsync(async () => await ScalarAsync(cs, "/*bench*/ SELECT count(*) FROM notification_logs WHERE success") >= count, TimeSpan.FromMinutes(2), "pipeline: not every send was recorded");
+            rate = count / clock.Elapsed.TotalSeconds;
+            statements = await StatementCounter.CountAsync(cs) / (double)count;
+            peak = worker.Memory().PeakRssMb;
+        }
+        var duplicates = telegram.Delivered.GroupBy(d => d.ChatId).Sum(g => g.Count() - 1);
+        var ratio = rate / emptyRate * 100;
+        return
+        [
+            new("pipeline", "empty Hangfire job: jobs/s", emptyRate, "/s"),
+            new("pipeline", "empty Hangfire job: statements/job", emptyStatements, ""),
+            new("pipeline", "empty Hangfire job: peak RSS", emptyPeak, "MB"),
+            new("pipeline", "status change → message: msgs/s", rate, "/s"),
+            new("pipeline", "msgs/s as % of empty job", ratio, "%", "≥ 80", ratio >= 80),
+            new("pipeline", "statements/message", statements, ""),
+            new("pipeline", "peak RSS", peak, "MB"),
+            new("pipeline", "duplicates", duplicates, "", "0", duplicates == 0),
+        ];
+    }
+
+    // ---------------------------------------------------------------- bulk path (reminders)
+
+    /// <summary>Due booking reminders, one per chat, dispatched by the recurring batch job.</summary>
+    public async Task<List<Figure>> RemindersAsync(string scenario, int count, bool enforceLimits, int chats)
+    {
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var telegram = await FakeTelegramServer.StartAsync();
+        if (enforceLimits) telegram.EnforceLimits(30, TimeSpan.FromSeconds(1));
+        await using var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory,
+            Settings(cs, telegram, enforceLimits ? null : Unlimited));
+        await SeedRemindersAsync(cs, count, chats, chatBase: 5_000_000);
+
+        await StatementCounter.ResetAsync(cs);
+        var clock = Stopwatch.StartNew();
+        new RecurringJobManager(Storage(cs)).Trigger("booking-reminders-dispatch");
+        await WaitForAsync(() => telegram.Delivered.Count >= count, TimeSpan.FromMinutes(20), $"{scenario}: not every reminder arrived", poll: 100);
+        var elapsed = clock.Elapsed;
+        await WaitForAsync(async () => await ScalarAsync(cs, "/*bench*/ SELECT count(*) FROM notifications WHERE status = 'SENT'") >= count, TimeSpan.FromMinutes(2), $"{scenario}: not every send was recorded");
+        var statements = await StatementCounter.CountAsync(cs) / (double)count;
+        var delivered = telegram.Delivered.ToList();
+        var span = (delivered.Max(d => d.At) - delivered.Min(d => d.At)).TotalSeconds;
+        var rate = count / elapsed.TotalSeconds;
+        var duplicates = delivered.GroupBy(d => d.Text + "|" + d.ChatId).Sum(g => g.Count() - 1);
+        var peak = worker.Memory().PeakRssMb;
+        var figures = new List<Figure>();
+        if (enforceLimits)
+        {
+            var sustained = (count - 1) / span;
+            var chatTooSoon = delivered.GroupBy(d => d.ChatId).Count(g => g.OrderBy(d => d.At).Zip(g.OrderBy(d => d.At).Skip(1)).Any(p => p.Second.At - p.First.At < TimeSpan.FromSeconds(1)));
+            figures.Add(new(scenario, "delivered/s (first → last message)", sustained, "/s", "≥ 28", sustained >= 28));
+            figures.Add(new(scenario, "delivered/s (trigger → last message)", rate, "/s"));
+            figures.Add(new(scenario, "429s received", telegram.TooManyRequests, "", "0", telegram.TooManyRequests == 0));
+            figures.Add(new(scenario, "chats with 2 messages within 1 s", chatTooSoon, "", "0", chatTooSoon == 0));
+        }
+        else
+        {
+            figures.Add(new(scenario, "msgs/s (trigger → last message)", rate, "/s", "≥ 1000", rate >= 1000));
+            figures.Add(new(scenario, "statements/message", statements, ""));
+            figures.Add(new(scenario, "peak RSS", peak, "MB", "≤ 300", peak <= 300));
+        }
+        figures.Add(new(scenario, "messages", count, ""));
+        figures.Add(new(scenario, "duplicates", duplicates, "", "0", duplicates == 0));
+        return figures;
+    }
+
+    // ---------------------------------------------------------------- 3. under Telegram's limits, one job per message
+
+    public async Task<List<Figure>> LimitsAsync()
+    {
+        var chats = options.Quick ? 30 : 300;
+        var count = chats * 10;
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var telegram = await FakeTelegramServer.StartAsync();
+        telegram.EnforceLimits(30, TimeSpan.FromSeconds(1));
+        await using var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram));
+        var orders = await SeedOrdersAsync(cs, count, mechanics: chats, chatBase: 4_000_000);
+
+        var clock = Stopwatch.StartNew();
+        await PatchAllAsync(worker, orders, "в работе", 16);
+        await WaitForAsync(() => telegram.Delivered.Count >= count, TimeSpan.FromMinutes(10), "limits: not every message arrived", poll: 100);
+        var elapsed = clock.Elapsed;
+        var delivered = telegram.Delivered.ToList();
+        var span = (delivered.Max(d => d.At) - delivered.Min(d => d.At)).TotalSeconds;
+        var sustained = (count - 1) / span;
+        var chatTooSoon = delivered.GroupBy(d => d.ChatId).Count(g => g.OrderBy(d => d.At).Zip(g.OrderBy(d => d.At).Skip(1)).Any(p => p.Second.At - p.First.At < TimeSpan.FromSeconds(1)));
+        var duplicates = count - delivered.Select(d => d.Text).Distinct().Count();
+        return
+        [
+            new("limits", "delivered/s (first → last message)", sustained, "/s", "≥ 28", sustained >= 28),
+            new("limits", "delivered/s (first PATCH → last message)", count / elapsed.TotalSeconds, "/s"),
+            new("limits", "429s received", telegram.TooManyRequests, "", "0", telegram.TooManyRequests == 0),
+            new("limits", "chats with 2 messages within 1 s", chatTooSoon, "", "0", chatTooSoon == 0),
+            new("limits", "messages / chats", count, $"/ {chats}"),
+            new("limits", "duplicates", duplicates, "", "0", duplicates == 0),
+        ];
+    }
+
+    // ---------------------------------------------------------------- 6. idle
+
+    public async Task<List<Figure>> IdleAsync()
+    {
+        var seconds = options.Quick ? 10 : 60;
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var telegram = await FakeTelegramServer.StartAsync();
+        await using var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram));
+        // Let start-up settle (migrations, recurring job registration, first connections).
+        await Task.Delay(TimeSpan.FromSeconds(options.Quick ? 3 : 20));
+        await StatementCounter.ResetAsync(cs);
+        var cpu0 = worker.CpuTime();
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        var cpu = (worker.CpuTime() - cpu0).TotalSeconds / clock.Elapsed.TotalSeconds * 100;
+        var statements = await StatementCounter.CountAsync(cs) / clock.Elapsed.TotalSeconds;
+        var (rss, _) = worker.Memory();
+        return
+        [
+            new("idle", "CPU (of one core)", cpu, "%", "≤ 2", cpu <= 2),
+            new("idle", "statements/s", statements, "/s", "≤ 20", statements <= 20),
+            new("idle", "RSS", rss, "MB"),
+            new("idle", "seconds observed", seconds, "s"),
+        ];
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private sealed record SeededOrder(int Id, string ChatId);
+
+    /// <summary>Orders in «новый», each assigned to one of <paramref name="mechanics"/> mechanics (round robin), each mechanic its own chat.</summary>
+    private static async Task<List<SeededOrder>> SeedOrdersAsync(string cs, int orders, int mechanics, long chatBase)
+    {
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using (var command = new NpgsqlCommand("""
+            /*bench*/ INSERT INTO mechanics (name, telegram_id, created_at)
+            SELECT 'Механик ' || i, (@base + i)::text, now() FROM generate_series(1, @mechanics) AS i;
+            INSERT INTO orders (car_number, category, parts, status, assigned_mechanic_id, created_at, updated_at, status_changed_at)
+            SELECT 'А' || lpad(i::text, 3, '0') || 'ВС77', 'ТО', ARRAY['масляный фильтр', 'масло 5W-30'], 'новый',
+                   (SELECT min(id) FROM mechanics) + (i - 1) % @mechanics, now(), now(), now()
+            FROM generate_series(1, @orders) AS i;
+            ANALYZE mechanics; ANALYZE orders;
+            """, connection) { CommandTimeout = 600 })
+        {
+            command.Parameters.AddWithValue("base", chatBase);
+            command.Parameters.AddWithValue("mechanics", mechanics);
+            command.Parameters.AddWithValue("orders", orders);
+            await command.ExecuteNonQueryAsync();
+        }
+        var result = new List<SeededOrder>(orders);
+        await using var select = new NpgsqlCommand("/*bench*/ SELECT o.id, m.telegram_id FROM orders o JOIN mechanics m ON m.id = o.assigned_mechanic_id ORDER BY o.id", connection);
+        await using var reader = await select.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) result.Add(new SeededOrder(reader.GetInt32(0), reader.GetString(1)));
+        return result;
+    }
+
+    /// <summary>Due reminders («starts in an hour»), spread round robin over <paramref name="chats"/> users.</summary>
+    private static async Task SeedRemindersAsync(string cs, int count, int chats, long chatBase)
+    {
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            /*bench*/ INSERT INTO users (telegram_id, name, created_at)
+            SELECT (@base + i)::text, 'Клиент ' || i, now() FROM generate_series(1, @chats) AS i;
+            INSERT INTO bookings (user_id, resource_name, start_time, end_time, status, created_at)
+            SELECT (SELECT min(id) FROM users) + (i - 1) % @chats, 'Подъёмник ' || (i % 7 + 1),
+                   now() + interval '50 minutes' + (i % 60) * interval '1 second', now() + interval '110 minutes', 'active', now()
+            FROM generate_series(1, @count) AS i;
+            INSERT INTO notifications (booking_id, user_id, type, status, scheduled_at, next_attempt_at, attempts, created_at)
+            SELECT b.id, b.user_id, 'BOOKING_1H', 'PENDING', b.start_time - interval '1 hour', b.start_time - interval '1 hour', 0, now()
+            FROM bookings b;
+            ANALYZE users; ANALYZE bookings; ANALYZE notifications;
+            """, connection) { CommandTimeout = 600 };
+        command.Parameters.AddWithValue("base", chatBase);
+        command.Parameters.AddWithValue("chats", chats);
+        command.Parameters.AddWithValue("count", count);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task PatchAllAsync(BenchWorker worker, IReadOnlyList<SeededOrder> orders, string status, int concurrency)
+    {
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < orders.Count) await PatchAsync(worker, orders[i].Id, status);
+        }));
+    }
+
+    private static async Task PatchAsync(BenchWorker worker, int orderId, string status)
+    {
+        using var response = await worker.Http.PatchAsJsonAsync($"/api/orders/{orderId.ToString(CultureInfo.InvariantCulture)}", new { status });
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"PATCH /api/orders/{orderId} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private static PostgreSqlStorage Storage(string cs)
+    {
+        var o = new PostgreSqlStorageOptions { SchemaName = "hangfire", PrepareSchemaIfNecessary = false };
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(cs, o, null), o);
+    }
+
+    private static Task<long> SucceededAsync(string cs) =>
+        ScalarAsync(cs, $"/*bench*/ SELECT count(*) FROM hangfire.job WHERE statename = 'Succeeded' AND invocationdata::text LIKE '%{KeepAliveMarker}%'");
+
+    private static async Task<long> ScalarAsync(string cs, string sql)
+    {
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    private static Task WaitForAsync(Func<bool> done, TimeSpan timeout, string failure, int poll = 20) =>
+        WaitForAsync(() => Task.FromResult(done()), timeout, failure, poll);
+
+    private static async Task WaitForAsync(Func<Task<bool>> done, TimeSpan timeout, string failure, int poll = 20)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await done())
+        {
+            if (deadline.Elapsed > timeout) throw new TimeoutException(failure);
+            await Task.Delay(poll);
+        }
+    }
+
+    private static double Median(List<double> values) => values.Count == 0 ? double.NaN : Percentile(values.Order().ToArray(), 50);
+
+    /// <summary>Each mechanic job's order id, creation time and the time its Processing state was written.</summary>
+    private static async Task<List<(int OrderId, DateTimeOffset Created, DateTimeOffset Processing)>> JobStagesAsync(string cs)
+    {
+        var result = new List<(int, DateTimeOffset, DateTimeOffset)>();
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            /*bench*/ SELECT (j.arguments ->> 0)::text, j.createdat, min(s.createdat)
+            FROM hangfire.job j JOIN hangfire.state s ON s.jobid = j.id AND s.name = 'Processing'
+            WHERE j.invocationdata ->> 'Type' LIKE '%MechanicStatusNotificationJob%'
+            GROUP BY j.id
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var raw = reader.GetString(0).Trim('"');
+            if (int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var orderId))
+                result.Add((orderId, reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        }
+        return result;
+    }
+
+    private static double Percentile(double[] sorted, double p)
+    {
+        var rank = (int)Math.Ceiling(p / 100 * sorted.Length) - 1;
+        return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
+    }
+}
+
+/// <summary>Command-line options of the benchmark.</summary>
+/// <param name="Runs">Runs per scenario (the table shows medians).</param>
+/// <param name="Quick">Smoke sizes: seconds instead of minutes.</param>
+/// <param name="Messages">Messages in the pipeline and bulk scenarios.</param>
+/// <param name="WorkerSettings">Extra worker settings (<c>--set Section:Key=value</c>), applied last: for tuning experiments.</param>
+internal sealed record BenchOptions(int Runs, bool Quick, int Messages, IReadOnlyDictionary<string, string?> WorkerSettings);

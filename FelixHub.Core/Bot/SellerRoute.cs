@@ -1,0 +1,206 @@
+using FelixHub.Core.Persistence;
+using FelixHub.Core.Telegram;
+using FelixHub.Core.Wildberries.Cabinets;
+using FelixHub.Core.Wildberries.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.ReplyMarkups;
+
+namespace FelixHub.Core.Bot;
+
+/// <summary>
+/// The seller's side of the bot (seed 003): <c>/start</c> registers the user and asks for the WB API
+/// key; the next text is the key — deleted from the chat at once, then checked and registered by
+/// <see cref="CabinetService.RegisterKeyAsync"/>, the same code as <c>POST /api/cabinets</c>; a refused
+/// key gets a clear message and the bot waits for another. The main menu comes with the "initial sync
+/// complete" message (the sync job's completion path), never before. «🔔 Уведомления» opens the
+/// switches as an inline keyboard; a press saves the setting (the same settings the API serves),
+/// answers the press and redraws the keyboard. Runs inside the update's transaction: the conversation
+/// state in <c>telegram_sellers</c> commits with the update.
+/// </summary>
+internal sealed partial class SellerRoute(
+    FelixHubDbContext db,
+    CabinetService cabinets,
+    ITelegramSender telegram,
+    TimeProvider time,
+    ILogger<SellerRoute> logger) : IBotRoute
+{
+    private enum CabinetStatus
+    {
+        None,
+        Syncing,
+        Active,
+    }
+
+    public int Order => 200;
+
+    public async Task<BotResult?> HandleAsync(BotRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Update.CallbackQuery is { } press) return await PressAsync(request, press, cancellationToken);
+        if (!request.IsPrivate || request.Update.Message is not { } message || message.From is not { IsBot: false } from) return null;
+
+        var seller = await db.Set<SellerChat>().SingleOrDefaultAsync(s => s.TelegramId == from.Id, cancellationToken);
+        if (request.Command == "/start")
+        {
+            // A mechanic linked by their link who says /start again is not a seller: the welcome is theirs.
+            if (seller is null && await db.Mechanics.AnyAsync(m => m.TelegramId == request.ChatId, cancellationToken)) return null;
+            return await StartAsync(seller, from, cancellationToken);
+        }
+        if (SellerMenu.IsNotificationsRequest(request.Text, request.Command)) return await NotificationsAsync(from.Id, cancellationToken);
+        if (request.Command == "/menu") return await MenuAsync(from.Id, cancellationToken);
+        if (seller?.State == SellerChatState.AwaitingKey && request.Command is null && request.Text is { } key)
+            return await ReadKeyAsync(request.ChatId, message.MessageId, seller, key, cancellationToken);
+        return null;
+    }
+
+    private async Task<BotResult> StartAsync(SellerChat? seller, User from, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (seller is null)
+        {
+            seller = new SellerChat { TelegramId = from.Id, State = SellerChatState.AwaitingKey, CreatedAt = now };
+            db.Set<SellerChat>().Add(seller);
+            LogRegistered(logger, from.Id);
+        }
+        seller.Username = Cut(from.Username, 64);
+        seller.FirstName = Cut(from.FirstName, 128);
+        seller.UpdatedAt = now;
+
+        switch (await StatusAsync(from.Id, ct))
+        {
+            case CabinetStatus.Active:
+                seller.State = SellerChatState.Registered;
+                return BotResult.Reply(BotMessages.MainMenu, SellerMenu.MainKeyboard);
+            case CabinetStatus.Syncing:
+                seller.State = SellerChatState.Registered;
+                return BotResult.Reply(BotMessages.Syncing);
+            default:
+                seller.State = SellerChatState.AwaitingKey;
+                seller.RefusedKeys = 0;
+                return BotResult.Reply(BotMessages.AskKey, new ReplyKeyboardRemove());
+        }
+    }
+
+    private async Task<BotResult> ReadKeyAsync(string chatId, int messageId, SellerChat seller, string key, CancellationToken ct)
+    {
+        // The key leaves the chat before anything else happens to it.
+        var deleted = await telegram.DeleteMessageAsync(chatId, messageId, ct);
+        if (!deleted.IsSent) LogKeyNotDeleted(logger, seller.TelegramId, deleted.Error);
+
+        CabinetRegistration registration;
+        try
+        {
+            registration = await cabinets.RegisterKeyAsync(seller.TelegramId, key, ct);
+        }
+        catch (WbUnavailableException ex)
+        {
+            LogWbUnavailable(logger, seller.TelegramId, ex.Message);
+            return BotResult.Reply(BotMessages.WbUnavailable);
+        }
+
+        seller.UpdatedAt = time.GetUtcNow();
+        if (registration.Refusal is { } refusal)
+        {
+            seller.RefusedKeys++;
+            LogKeyRefused(logger, seller.TelegramId, refusal.Kind, seller.RefusedKeys);
+            return BotResult.Reply(refusal.Kind switch
+            {
+                KeyRefusal.Expired => BotMessages.KeyExpired(refusal.ExpiredAt),
+                KeyRefusal.RejectedByWb => BotMessages.KeyRejected(refusal.WbStatus, refusal.WbReason),
+                _ => BotMessages.KeyMalformed,
+            });
+        }
+
+        seller.State = SellerChatState.Registered;
+        seller.RefusedKeys = 0;
+        LogKeyAccepted(logger, seller.TelegramId, registration.CabinetId, registration.State);
+        return registration.State == CabinetState.Active
+            ? BotResult.Reply(BotMessages.KeyAcceptedSynced + "\n\n" + BotMessages.MainMenu, SellerMenu.MainKeyboard)
+            : BotResult.Reply(BotMessages.KeyAccepted); // the menu comes with the "initial sync complete" message
+    }
+
+    private async Task<BotResult> MenuAsync(long telegramId, CancellationToken ct) => await StatusAsync(telegramId, ct) switch
+    {
+        CabinetStatus.Active => BotResult.Reply(BotMessages.MainMenu, SellerMenu.MainKeyboard),
+        CabinetStatus.Syncing => BotResult.Reply(BotMessages.Syncing),
+        _ => BotResult.Reply(BotMessages.KeyNeededFirst),
+    };
+
+    private async Task<BotResult> NotificationsAsync(long telegramId, CancellationToken ct)
+    {
+        switch (await StatusAsync(telegramId, ct))
+        {
+            case CabinetStatus.Active:
+                var settings = await cabinets.GetSettingsAsync(telegramId, ct);
+                return BotResult.Reply(BotMessages.Settings, SellerMenu.SettingsKeyboard(settings));
+            case CabinetStatus.Syncing:
+                return BotResult.Reply(BotMessages.Syncing);
+            default:
+                return BotResult.Reply(BotMessages.KeyNeededFirst);
+        }
+    }
+
+    /// <summary>
+    /// Every press is answered (or Telegram shows a spinner); only a switch the bot drew, pressed by the
+    /// user in their own private chat with a synced cabinet, changes anything — and only their settings.
+    /// </summary>
+    private async Task<BotResult> PressAsync(BotRequest request, CallbackQuery press, CancellationToken ct)
+    {
+        var userId = press.From.Id;
+        if (!SellerMenu.TryParse(press.Data, out var setting, out var value) || !request.IsPrivate || press.Message?.Chat.Id != userId)
+        {
+            LogUnknownPress(logger, userId, request.ChatId);
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.UnknownButton, ct);
+            return BotResult.NoReply;
+        }
+
+        var status = await StatusAsync(userId, ct);
+        if (status != CabinetStatus.Active)
+        {
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, status == CabinetStatus.Syncing ? BotMessages.Syncing : BotMessages.KeyNeededFirst, ct);
+            return BotResult.NoReply;
+        }
+
+        var updated = setting.Set(await cabinets.GetSettingsAsync(userId, ct), value);
+        await cabinets.PutSettingsAsync(userId, updated, ct);
+        LogSwitched(logger, userId, setting.Name, value);
+        await telegram.AnswerCallbackAsync(request.ChatId, press.Id, SellerMenu.Describe(setting, value), ct);
+        await telegram.EditReplyMarkupAsync(request.ChatId, press.Message.MessageId, SellerMenu.SettingsKeyboard(updated), ct);
+        return BotResult.NoReply;
+    }
+
+    /// <summary>Synced if any of the user's cabinets is active, syncing if one is in its initial sync; a cabinet whose key WB rejected does not count.</summary>
+    private async Task<CabinetStatus> StatusAsync(long telegramId, CancellationToken ct)
+    {
+        var states = await db.Set<CabinetUser>().Where(u => u.TelegramId == telegramId)
+            .Join(db.Set<WbCabinet>(), u => u.CabinetId, c => c.Id, (_, c) => c.State)
+            .Distinct().ToListAsync(ct);
+        return states.Contains(CabinetState.Active) ? CabinetStatus.Active
+            : states.Contains(CabinetState.InitialSync) ? CabinetStatus.Syncing
+            : CabinetStatus.None;
+    }
+
+    private static string? Cut(string? value, int length) => value is null || value.Length <= length ? value : value[..length];
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Seller {TelegramId} started the bot; asking for a WB API key")]
+    private static partial void LogRegistered(ILogger logger, long telegramId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The message with seller {TelegramId}'s WB key could not be deleted from the chat: {Error}")]
+    private static partial void LogKeyNotDeleted(ILogger logger, long telegramId, string? error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Seller {TelegramId}'s WB key could not be checked now: {Error}; asked to send it again")]
+    private static partial void LogWbUnavailable(ILogger logger, long telegramId, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Seller {TelegramId} sent a WB key that was refused ({Refusal}, refusal #{Refusals}); waiting for another")]
+    private static partial void LogKeyRefused(ILogger logger, long telegramId, KeyRefusal refusal, int refusals);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Seller {TelegramId}'s WB key accepted: cabinet {CabinetId} ({State})")]
+    private static partial void LogKeyAccepted(ILogger logger, long telegramId, long cabinetId, string state);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Seller {TelegramId} switched {Setting} to {Value}")]
+    private static partial void LogSwitched(ILogger logger, long telegramId, string setting, bool value);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A button press from user {TelegramId} in chat {ChatId} is not one the bot drew; answered, nothing changed")]
+    private static partial void LogUnknownPress(ILogger logger, long telegramId, string chatId);
+}

@@ -1,0 +1,292 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using FelixHub.Core.Bot;
+using FelixHub.Core.Wildberries;
+using FelixHub.Core.Wildberries.Cabinets;
+using FelixHub.Core.Wildberries.Data;
+using FelixHub.Tests.Infrastructure;
+using FelixHub.Tests.Orders;
+using FelixHub.Tests.Wildberries;
+using Microsoft.EntityFrameworkCore;
+
+namespace FelixHub.Tests.Bot;
+
+/// <summary>A polling worker pointed at the fake Telegram and the fake WB servers.</summary>
+public sealed class SellerBotFixture : WbFixture
+{
+    protected override void Configure(Dictionary<string, string?> settings)
+    {
+        foreach (var (key, value) in BotTestSupport.Polling()) settings[key] = value;
+    }
+}
+
+/// <summary>Issue 9 / seed 003: a seller gets started in Telegram — /start, the WB key, the initial sync, the main menu, «Уведомления».</summary>
+public sealed class SellerBotTests(SellerBotFixture fixture) : IClassFixture<SellerBotFixture>
+{
+    private static readonly TimeSpan SyncTimeout = TimeSpan.FromSeconds(40);
+
+    private readonly TestWorker worker = fixture.Worker;
+    private readonly FakeTelegramServer telegram = fixture.Telegram;
+    private readonly FakeWbServer wb = fixture.Wb;
+
+    private static string Chat(long telegramId) => telegramId.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The user sends a text message; returns its message id (what deleteMessage must name).</summary>
+    private int Send(long telegramId, string text)
+    {
+        var update = FakeTelegramServer.MessageUpdate(Chat(telegramId), text);
+        telegram.PushUpdate(update);
+        return update["message"]!["message_id"]!.GetValue<int>();
+    }
+
+    private Task<SellerChat?> SellerAsync(long telegramId) =>
+        worker.DbAsync(db => db.Set<SellerChat>().AsNoTracking().SingleOrDefaultAsync(s => s.TelegramId == telegramId));
+
+    private async Task<NotificationSettingsDto> SettingsAsync(long telegramId) =>
+        (await worker.Http.GetFromJsonAsync<NotificationSettingsDto>($"/api/users/{telegramId}/notification-settings"))!;
+
+    private static JsonArray? ReplyKeyboard(TelegramCall call) => call.Body["reply_markup"]?["keyboard"]?.AsArray();
+
+    private static JsonArray InlineKeyboard(JsonNode? markup) => markup!["inline_keyboard"]!.AsArray();
+
+    private static IEnumerable<(string Text, string Data)> Buttons(JsonArray keyboard) =>
+        keyboard.SelectMany(row => row!.AsArray()).Select(b => (b!["text"]!.GetValue<string>(), b["callback_data"]!.GetValue<string>()));
+
+    private IReadOnlyList<TelegramCall> CallsTo(string method, long telegramId) =>
+        telegram.CallsOf(method).Where(c => c.ChatId == Chat(telegramId)).ToList();
+
+    private IReadOnlyList<TelegramCall> Answers(string callbackQueryId) =>
+        telegram.CallsOf("answerCallbackQuery").Where(c => c.Body["callback_query_id"]?.ToString() == callbackQueryId).ToList();
+
+    /// <summary>A seller whose cabinet went through the initial sync (through the API, the same records the bot uses).</summary>
+    private async Task<long> SyncedSellerAsync()
+    {
+        var user = WbTestSteps.NewTelegramId();
+        await worker.RegisterAndWaitAsync(telegram, user, wb.NewSeller());
+        return user;
+    }
+
+    private async Task<TelegramCall> OpenNotificationsAsync(long user)
+    {
+        var before = telegram.MessagesTo(Chat(user)).Count;
+        Send(user, SellerMenu.NotificationsButton);
+        var menu = await telegram.ReplyAsync(Chat(user), before + 1);
+        menu.Text.Should().Be(BotMessages.Settings);
+        return menu;
+    }
+
+    [Fact]
+    public async Task A_seller_goes_from_start_to_the_main_menu_which_opens_only_when_the_initial_sync_completed()
+    {
+        var seller = wb.NewSeller();
+        var nmId = FakeSeller.NewNmId();
+        seller.AddOrder(nmId);
+        seller.AddOrder(nmId);
+        using var syncGate = new ManualResetEventSlim(false);
+        // WB answers the key check at once and holds the sync until the test lets it go.
+        seller.Script = r => r.Path == "/ping" || syncGate.Wait(TimeSpan.FromSeconds(30)) ? null : FakeWbReply.ServerError;
+        var user = WbTestSteps.NewTelegramId();
+        var chat = Chat(user);
+
+        Send(user, "/start");
+
+        var ask = await telegram.ReplyAsync(chat);
+        ask.Text.Should().Be(BotMessages.AskKey);
+        await Eventually.Until(async () => (await SellerAsync(user))?.State == SellerChatState.AwaitingKey, "the seller registered, awaiting the key");
+
+        var keyMessageId = Send(user, seller.Token);
+
+        (await telegram.ReplyAsync(chat, 2)).Text.Should().Be(BotMessages.KeyAccepted);
+        var delete = CallsTo("deleteMessage", user).Should().ContainSingle().Subject;
+        delete.Body["message_id"]!.GetValue<int>().Should().Be(keyMessageId, "the message with the key is deleted from the chat");
+        seller.RequestsTo("/ping").Should().ContainSingle("the key is checked with WB like POST /api/cabinets does");
+        var calls = telegram.Calls.ToList();
+        calls.IndexOf(delete).Should().BeLessThan(calls.IndexOf(telegram.MessagesTo(chat)[1]), "the key is deleted as soon as it is read, before the answer");
+        var cabinetId = await worker.DbAsync(db => db.Set<CabinetUser>().Where(u => u.TelegramId == user).Select(u => u.CabinetId).SingleAsync());
+        (await worker.DbAsync(db => db.Set<WbCabinet>().SingleAsync(c => c.Id == cabinetId))).ApiKeyHash.Should().Be(WbApiKey.Hash(seller.Token));
+
+        await Eventually.Until(() => seller.Requests.Any(r => r.Path != "/ping"), "the initial sync asking WB", SyncTimeout);
+        await Task.Delay(500);
+        (await worker.StateAsync(cabinetId)).Should().Be(CabinetState.InitialSync);
+        telegram.MessagesTo(chat).Should().HaveCount(2, "no main menu while the initial sync runs");
+
+        var released = DateTimeOffset.UtcNow;
+        syncGate.Set();
+
+        await Eventually.Until(() => telegram.MessagesTo(chat).Count >= 3, "the main menu", SyncTimeout);
+        var menu = telegram.MessagesTo(chat)[2];
+        menu.At.Should().BeOnOrAfter(released);
+        menu.Text.Should().StartWith("✅ <b>Первичная синхронизация завершена</b>").And.Contain("заказов — 2");
+        ReplyKeyboard(menu)!.SelectMany(row => row!.AsArray()).Select(b => b!["text"]!.GetValue<string>()).Should().Contain(SellerMenu.NotificationsButton);
+        (await worker.StateAsync(cabinetId)).Should().Be(CabinetState.Active);
+        (await worker.DbAsync(db => db.Set<WbOrder>().CountAsync(o => o.CabinetId == cabinetId))).Should().Be(2, "the initial sync ran against the fake WB");
+        (await SellerAsync(user))!.State.Should().Be(SellerChatState.Registered);
+        worker.Logs.AllText().Should().NotContain(seller.Token.Split('.')[1], "the key is never logged");
+    }
+
+    [Fact]
+    public async Task A_wrong_key_gets_a_clear_message_and_a_second_try_succeeds()
+    {
+        var good = wb.NewSeller();
+        var refused = wb.NewSeller();
+        refused.Rejected = true;
+        var user = WbTestSteps.NewTelegramId();
+        var chat = Chat(user);
+        Send(user, "/start");
+        await telegram.ReplyAsync(chat);
+
+        var notAKey = Send(user, "мой ключ потерялся");
+        (await telegram.ReplyAsync(chat, 2)).Text.Should().Be(BotMessages.KeyMalformed);
+
+        var rejected = Send(user, refused.Token);
+        var rejection = (await telegram.ReplyAsync(chat, 3)).Text;
+        rejection.Should().StartWith("❌ Wildberries не принял этот ключ (401)").And.Contain("token scope not allowed").And.Contain("ещё раз");
+        (await worker.DbAsync(db => db.Set<WbCabinet>().AnyAsync(c => c.ApiKeyHash == WbApiKey.Hash(refused.Token)))).Should().BeFalse("a refused key stores nothing");
+        await Eventually.Until(async () => (await SellerAsync(user))?.RefusedKeys == 2, "two refusals recorded");
+        (await SellerAsync(user))!.State.Should().Be(SellerChatState.AwaitingKey, "the bot waits for another try");
+
+        var accepted = Send(user, "  " + good.Token + "\n");
+        (await telegram.ReplyAsync(chat, 4)).Text.Should().Be(BotMessages.KeyAccepted);
+        CallsTo("deleteMessage", user).Select(c => c.Body["message_id"]!.GetValue<int>()).Should().Equal([notAKey, rejected, accepted], "every message read as a key is deleted");
+
+        await Eventually.Until(() => telegram.MessagesTo(chat).Count >= 5, "the main menu", SyncTimeout);
+        ReplyKeyboard(telegram.MessagesTo(chat)[4]).Should().NotBeNull("the sync-complete message carries the main menu");
+    }
+
+    [Fact]
+    public async Task WB_not_answering_the_key_check_gets_a_try_again_message_and_the_bot_keeps_waiting_for_the_key()
+    {
+        var seller = wb.NewSeller();
+        seller.Script = r => r.Path == "/ping" ? FakeWbReply.ServerError : null;
+        var user = WbTestSteps.NewTelegramId();
+        var chat = Chat(user);
+        Send(user, "/start");
+        await telegram.ReplyAsync(chat);
+
+        var first = telegram.PushUpdate(FakeTelegramServer.MessageUpdate(chat, seller.Token));
+
+        (await telegram.ReplyAsync(chat, 2)).Text.Should().Be(BotMessages.WbUnavailable);
+        await worker.UntilHandledAsync(first);
+        (await worker.DbAsync(db => db.Set<WbCabinet>().AnyAsync(c => c.ApiKeyHash == WbApiKey.Hash(seller.Token)))).Should().BeFalse();
+        (await SellerAsync(user))!.State.Should().Be(SellerChatState.AwaitingKey);
+
+        seller.Script = null;
+        Send(user, seller.Token);
+        (await telegram.ReplyAsync(chat, 3)).Text.Should().Be(BotMessages.KeyAccepted);
+        CallsTo("deleteMessage", user).Should().HaveCount(2);
+    }
+
+    [Fact]
+    public async Task Start_by_a_seller_with_a_synced_cabinet_opens_the_main_menu()
+    {
+        var user = await SyncedSellerAsync();
+        var before = telegram.MessagesTo(Chat(user)).Count;
+
+        Send(user, "/start");
+
+        var reply = await telegram.ReplyAsync(Chat(user), before + 1);
+        reply.Text.Should().Be(BotMessages.MainMenu);
+        ReplyKeyboard(reply)!.SelectMany(row => row!.AsArray()).Select(b => b!["text"]!.GetValue<string>()).Should().Equal(SellerMenu.NotificationsButton);
+        CallsTo("deleteMessage", user).Should().BeEmpty();
+        (await SellerAsync(user))!.State.Should().Be(SellerChatState.Registered);
+    }
+
+    [Fact]
+    public async Task The_notifications_keyboard_shows_every_switch_and_a_press_saves_it_and_redraws_the_keyboard()
+    {
+        var user = await SyncedSellerAsync();
+        var menu = await OpenNotificationsAsync(user);
+
+        var shown = Buttons(InlineKeyboard(menu.Body["reply_markup"])).ToList();
+        shown.Select(b => b.Text).Should().Equal("✅ Все уведомления", "✅ Новые заказы", "✅ Выкупы", "✅ Отмены заказов", "✅ Возвраты",
+            "✅ Негативные отзывы", "✅ Критические остатки");
+        shown.Select(b => b.Data).Should().Equal(
+            "ns:notifications_enabled:0", "ns:new_orders_enabled:0", "ns:order_buyouts_enabled:0", "ns:order_cancellations_enabled:0",
+            "ns:order_returns_enabled:0", "ns:negative_reviews_enabled:0", "ns:critical_stocks_enabled:0");
+
+        var messageId = telegram.MessageIdOf(menu);
+        var press = FakeTelegramServer.CallbackQueryUpdate(Chat(user), "ns:new_orders_enabled:0", messageId);
+        var pressId = press["callback_query"]!["id"]!.GetValue<string>();
+        await worker.UntilHandledAsync(telegram.PushUpdate(press));
+
+        Answers(pressId).Should().ContainSingle().Which.Body["text"]!.GetValue<string>().Should().Be("❌ Новые заказы: выключено");
+        var edit = CallsTo("editMessageReplyMarkup", user).Should().ContainSingle().Subject;
+        edit.Body["message_id"]!.GetValue<int>().Should().Be(messageId);
+        Buttons(InlineKeyboard(edit.Body["reply_markup"])).Should().Contain(("❌ Новые заказы", "ns:new_orders_enabled:1"))
+            .And.Contain(("✅ Выкупы", "ns:order_buyouts_enabled:0"));
+        var saved = await SettingsAsync(user);
+        saved.NewOrdersEnabled.Should().BeFalse("the press is saved in the settings the API serves");
+        saved.Should().BeEquivalentTo(new NotificationSettingsDto(true, false, true, true, true, true, true));
+
+        var global = telegram.PushCallbackQuery(Chat(user), "ns:notifications_enabled:0", messageId);
+        await worker.UntilHandledAsync(global);
+        (await SettingsAsync(user)).NotificationsEnabled.Should().BeFalse();
+        Buttons(InlineKeyboard(CallsTo("editMessageReplyMarkup", user)[^1].Body["reply_markup"])).First().Should().Be(("❌ Все уведомления", "ns:notifications_enabled:1"));
+
+        await worker.PutSettingsAsync(user, new { notificationsEnabled = true, newOrdersEnabled = true, orderBuyoutsEnabled = false,
+            orderCancellationsEnabled = true, orderReturnsEnabled = true, negativeReviewsEnabled = true, criticalStocksEnabled = true });
+        var reopened = await OpenNotificationsAsync(user);
+        Buttons(InlineKeyboard(reopened.Body["reply_markup"])).Select(b => b.Text).Should().Contain("❌ Выкупы", "a change through the API shows in the bot");
+    }
+
+    [Fact]
+    public async Task A_forged_press_is_answered_and_changes_nothing()
+    {
+        var owner = await SyncedSellerAsync();
+        var stranger = WbTestSteps.NewTelegramId();
+        var presses = new List<JsonObject>
+        {
+            FakeTelegramServer.CallbackQueryUpdate(Chat(owner), "ns:new_orders_enabled:maybe"),
+            FakeTelegramServer.CallbackQueryUpdate(Chat(owner), "ns:everything:0"),
+            FakeTelegramServer.CallbackQueryUpdate(Chat(owner), "ns:new_orders_enabled:0:" + stranger),
+            FakeTelegramServer.CallbackQueryUpdate(Chat(owner), "ns:NEW_ORDERS_ENABLED:0"),
+            FakeTelegramServer.CallbackQueryUpdate(Chat(owner), new string('x', 64)),
+            // Someone else pressing a switch under the owner's message: not their chat.
+            FakeTelegramServer.CallbackQueryUpdate(Chat(owner), "ns:new_orders_enabled:0", fromId: Chat(stranger)),
+            // A user without a cabinet pressing a well-formed switch in their own chat.
+            FakeTelegramServer.CallbackQueryUpdate(Chat(stranger), "ns:new_orders_enabled:0"),
+        };
+
+        foreach (var press in presses) await worker.UntilHandledAsync(telegram.PushUpdate(press));
+
+        foreach (var press in presses)
+        {
+            var id = press["callback_query"]!["id"]!.GetValue<string>();
+            Answers(id).Should().ContainSingle($"press {press["callback_query"]!["data"]} is answered");
+            (await worker.OutcomeAsync(press["update_id"]!.GetValue<long>())).Should().Be(UpdateOutcomes.NoReply);
+        }
+        telegram.CallsOf("editMessageReplyMarkup").Where(c => c.ChatId == Chat(owner) || c.ChatId == Chat(stranger)).Should().BeEmpty();
+        (await SettingsAsync(owner)).Should().BeEquivalentTo(new NotificationSettingsDto(true, true, true, true, true, true, true));
+        (await worker.DbAsync(db => db.Set<NotificationSettings>().AnyAsync(s => s.TelegramId == owner || s.TelegramId == stranger))).Should().BeFalse("nothing was saved");
+        (await worker.Http.GetAsync($"/api/users/{stranger}/notification-settings")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        worker.Logs.Containing("is not one the bot drew").Where(e => e.Property("ChatId") == Chat(owner)).Should().HaveCount(6);
+    }
+
+    [Fact]
+    public async Task Notifications_before_a_key_asks_for_the_key_first()
+    {
+        var user = WbTestSteps.NewTelegramId();
+
+        Send(user, SellerMenu.NotificationsButton);
+
+        (await telegram.ReplyAsync(Chat(user))).Text.Should().Be(BotMessages.KeyNeededFirst);
+    }
+
+    [Fact]
+    public async Task The_mechanic_link_still_works_beside_the_seller_flow()
+    {
+        var mechanic = await worker.CreateMechanicAsync(telegramId: null, name: "Пётр");
+        var token = BotTestSupport.StartParameter((await worker.CreateTelegramLinkAsync(mechanic.Id)).Url);
+        var chat = TestWorker.NewChatId();
+
+        telegram.PushMessage(chat, "/start " + token);
+
+        (await telegram.ReplyAsync(chat)).Text.Should().StartWith("✅ Готово, Пётр!");
+        await Eventually.Until(async () => await worker.DbAsync(db => db.Mechanics.AnyAsync(m => m.Id == mechanic.Id && m.TelegramId == chat)), "the mechanic linked");
+        telegram.PushMessage(chat, "/start");
+        (await telegram.ReplyAsync(chat, 2)).Text.Should().Be(BotMessages.Welcome, "a linked mechanic is not asked for a WB key");
+        (await SellerAsync(long.Parse(chat, CultureInfo.InvariantCulture))).Should().BeNull();
+    }
+}
