@@ -31,6 +31,13 @@ public sealed class WildberriesOptions
     [Range(1, 1_000_000)]
     public int StatisticsPageSize { get; set; } = 80_000;
 
+    /// <summary>
+    /// Rows of a statistics page written per transaction while the page is still being read: memory stays
+    /// bounded by this, not by WB's page. The cursor moves only after the page's last batch.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int StatisticsWriteBatchSize { get; set; } = 10_000;
+
     /// <summary>Reviews per feedbacks request (WB allows up to 5,000).</summary>
     [Range(1, 5_000)]
     public int FeedbacksPageSize { get; set; } = 5_000;

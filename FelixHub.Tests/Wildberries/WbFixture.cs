@@ -26,6 +26,8 @@ public class WbFixture : IAsyncLifetime
         ["Wildberries:ContentBaseUrl"] = wb.BaseUrl,
         ["Wildberries:SyncIntervalSeconds"] = "86400",
         ["Wildberries:StatisticsPageSize"] = wb.StatisticsPageSize.ToString(CultureInfo.InvariantCulture),
+        // Smaller than a page: a page is written in several batches (the cursor moves with the last one).
+        ["Wildberries:StatisticsWriteBatchSize"] = "2",
         ["Wildberries:FeedbacksPageSize"] = "2",
         ["Wildberries:StocksPageSize"] = "4",
         ["Wildberries:ContentPageSize"] = "2",

@@ -18,6 +18,9 @@ public sealed class WbParsingTests
     [InlineData("2026-03-10T12:00:00+03:00", "2026-03-10T09:00:00.0000000+00:00")]
     [InlineData("2026-03-10T09:00:00Z", "2026-03-10T09:00:00.0000000+00:00")]
     [InlineData("2026-03-10", "2026-03-09T21:00:00.0000000+00:00")]
+    [InlineData("2024-02-29T01:00:00.07", "2024-02-28T22:00:00.0700000+00:00")]
+    [InlineData("2026-12-31T23:59:59.9999999", "2026-12-31T20:59:59.9999999+00:00")]
+    [InlineData(" 2026-03-10T12:00:00 ", "2026-03-10T09:00:00.0000000+00:00")]
     public void Dates_without_offset_are_Moscow_time_and_are_kept_as_UTC(string raw, string utc)
     {
         var date = WbDate.Parse(raw);
@@ -28,6 +31,7 @@ public sealed class WbParsingTests
 
     [Theory]
     [InlineData("0001-01-01T00:00:00")]
+    [InlineData("0001-01-01T00:00:00.000")]
     [InlineData("")]
     public void The_zero_date_means_none(string raw)
     {

@@ -18,6 +18,18 @@ public interface IWbStatisticsApi
     /// <summary>Sales and returns whose <c>lastChangeDate</c> ≥ <paramref name="dateFrom"/> with <c>flag=0</c>.</summary>
     [Get("/api/v1/supplier/sales")]
     Task<List<WbSaleRow>> GetSalesAsync([Header("Authorization")] string token, string dateFrom, int flag, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="GetOrdersAsync"/> as an open body (a page can hold 80,000 rows): the sync reads it row by row
+    /// (<see cref="WbJson.ReadRowsAsync{T}"/>) and writes it in batches instead of holding the whole page.
+    /// Error statuses still throw <see cref="ApiException"/> before any row is read.
+    /// </summary>
+    [Get("/api/v1/supplier/orders")]
+    Task<Stream> StreamOrdersAsync([Header("Authorization")] string token, string dateFrom, int flag, CancellationToken cancellationToken);
+
+    /// <summary><see cref="GetSalesAsync"/> as an open body, read as <see cref="StreamOrdersAsync"/> is.</summary>
+    [Get("/api/v1/supplier/sales")]
+    Task<Stream> StreamSalesAsync([Header("Authorization")] string token, string dateFrom, int flag, CancellationToken cancellationToken);
 }
 
 /// <summary><c>feedbacks-api.wildberries.ru</c>.</summary>

@@ -22,6 +22,8 @@ public readonly record struct WbDate(string Raw, DateTimeOffset? Utc)
         ArgumentNullException.ThrowIfNull(raw);
         var text = raw.Trim();
         if (text.Length == 0) return new WbDate(raw, null);
+        if (TryParseMoscowFast(text, out var moscow))
+            return new WbDate(raw, moscow.Year <= 1 ? null : new DateTimeOffset(moscow - MoscowOffset, TimeSpan.Zero));
         if (!TryParseInstant(text, out var instant))
             throw new FormatException($"Not a WB date: '{raw}'.");
         return new WbDate(raw, instant.Year <= 1 ? null : instant.ToUniversalTime());
@@ -32,6 +34,49 @@ public readonly record struct WbDate(string Raw, DateTimeOffset? Utc)
         instant.ToOffset(MoscowOffset).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
 
     public static DateTimeOffset ToMoscow(DateTimeOffset instant) => instant.ToOffset(MoscowOffset);
+
+    /// <summary>
+    /// The shape statistics rows carry (a sync reads hundreds of thousands): <c>yyyy-MM-ddTHH:mm:ss</c> with
+    /// an optional fraction and no offset, read without the general parser. Anything else (an offset,
+    /// a space separator, an out-of-range field) is left to <see cref="TryParseInstant"/>.
+    /// </summary>
+    private static bool TryParseMoscowFast(string text, out DateTime moscow)
+    {
+        moscow = default;
+        if (text.Length < 19 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':') return false;
+        if (!Digits(text, 0, 4, out var year) || !Digits(text, 5, 2, out var month) || !Digits(text, 8, 2, out var day)
+            || !Digits(text, 11, 2, out var hour) || !Digits(text, 14, 2, out var minute) || !Digits(text, 17, 2, out var second)) return false;
+        long ticks = 0;
+        if (text.Length > 19)
+        {
+            if (text[19] != '.' || text.Length == 20) return false;
+            var scale = TimeSpan.TicksPerSecond;
+            for (var i = 20; i < text.Length; i++)
+            {
+                var c = text[i];
+                if (!char.IsAsciiDigit(c)) return false;
+                // .NET keeps 7 fractional digits (100 ns); WB's precision beyond that is noise.
+                if (scale >= 10) ticks += (c - '0') * (scale /= 10);
+            }
+        }
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return false;
+        moscow = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified).AddTicks(ticks);
+        // 0001-01-01 means "none"; an instant that would fall before year 1 in UTC is also "none" for WB.
+        if (moscow < DateTime.MinValue + MoscowOffset) moscow = DateTime.MinValue;
+        return true;
+    }
+
+    private static bool Digits(string text, int start, int count, out int value)
+    {
+        value = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            var c = text[i];
+            if (!char.IsAsciiDigit(c)) return false;
+            value = value * 10 + (c - '0');
+        }
+        return true;
+    }
 
     private static bool TryParseInstant(string text, out DateTimeOffset instant)
     {

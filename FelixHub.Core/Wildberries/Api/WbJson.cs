@@ -13,6 +13,14 @@ public static class WbJson
 {
     public static JsonSerializerOptions Options { get; } = Create();
 
+    /// <summary>The rows of a top-level JSON array, one at a time as the body arrives (nulls skipped).</summary>
+    public static async IAsyncEnumerable<T> ReadRowsAsync<T>(Stream body, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        where T : class
+    {
+        await foreach (var row in JsonSerializer.DeserializeAsyncEnumerable<T>(body, Options, cancellationToken))
+            if (row is not null) yield return row;
+    }
+
     private static JsonSerializerOptions Create()
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)

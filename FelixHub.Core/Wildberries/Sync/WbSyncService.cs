@@ -312,70 +312,88 @@ public sealed partial class WbSyncService(
         }
     }
 
-    private async Task SyncOrdersAsync(Run run, CancellationToken ct)
-    {
-        var cursor = await CursorAsync(run.CabinetId, WbEndpoint.Orders, ct) ?? WbDate.ToMoscowText(run.HistoryFrom);
-        while (true)
-        {
-            var dateFrom = cursor;
-            var rows = await gateway.CallAsync(run.Target(WbEndpoint.Orders), t => statistics.GetOrdersAsync(run.Token, dateFrom, 0, t), ct);
-            if (rows.Count == 0) break;
-            var next = rows.MaxBy(r => r.LastChangeDate.Utc ?? DateTimeOffset.MinValue)!.LastChangeDate.Raw;
-
-            await CommitPageAsync(run, async (connection, tx, now) =>
+    private Task SyncOrdersAsync(Run run, CancellationToken ct) =>
+        SyncStatisticsAsync<WbOrderRow>(run, WbEndpoint.Orders, (dateFrom, t) => statistics.StreamOrdersAsync(run.Token, dateFrom, 0, t), r => r.LastChangeDate,
+            async (connection, tx, rows, now, token) =>
             {
                 await WbSyncStore.UpsertProductHintsAsync(connection, tx, run.CabinetId,
-                    rows.Select(r => new WbSyncStore.ProductHint(r.NmId, null, r.SupplierArticle, r.Brand, r.Subject)), now, ct);
-                var changes = await WbSyncStore.UpsertOrdersAsync(connection, tx, run.CabinetId, rows, now, ct);
+                    rows.Select(r => new WbSyncStore.ProductHint(r.NmId, null, r.SupplierArticle, r.Brand, r.Subject)), now, token);
+                var changes = await WbSyncStore.UpsertOrdersAsync(connection, tx, run.CabinetId, rows, now, run.Notify, token);
                 if (run.Notify && changes.Count > 0)
                 {
-                    var products = await WbSyncStore.ProductsAsync(connection, tx, run.CabinetId, rows.Select(r => r.NmId), ct);
+                    var products = await WbSyncStore.ProductsAsync(connection, tx, run.CabinetId, rows.Select(r => r.NmId), token);
                     var events = WbEventDetector.FromOrders(changes, rows, products, run.HistoryFrom);
-                    run.Events += await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, events, now, ct);
+                    run.Events += await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, events, now, token);
                 }
-                await WbSyncStore.SetCursorAsync(connection, tx, run.CabinetId, WbEndpoint.Orders, next, now, ct);
                 run.Orders += changes.Count;
             }, ct);
 
-            if (rows.Count < run.Options.StatisticsPageSize) break;
-            if (next == cursor)
-            {
-                LogNoProgress(logger, run.CabinetId, WbEndpoint.Orders, cursor);
-                break;
-            }
-            cursor = next;
-        }
-    }
-
-    private async Task SyncSalesAsync(Run run, CancellationToken ct)
-    {
-        var cursor = await CursorAsync(run.CabinetId, WbEndpoint.Sales, ct) ?? WbDate.ToMoscowText(run.HistoryFrom);
-        while (true)
-        {
-            var dateFrom = cursor;
-            var rows = await gateway.CallAsync(run.Target(WbEndpoint.Sales), t => statistics.GetSalesAsync(run.Token, dateFrom, 0, t), ct);
-            if (rows.Count == 0) break;
-            var next = rows.MaxBy(r => r.LastChangeDate.Utc ?? DateTimeOffset.MinValue)!.LastChangeDate.Raw;
-
-            await CommitPageAsync(run, async (connection, tx, now) =>
+    private Task SyncSalesAsync(Run run, CancellationToken ct) =>
+        SyncStatisticsAsync<WbSaleRow>(run, WbEndpoint.Sales, (dateFrom, t) => statistics.StreamSalesAsync(run.Token, dateFrom, 0, t), r => r.LastChangeDate,
+            async (connection, tx, rows, now, token) =>
             {
                 await WbSyncStore.UpsertProductHintsAsync(connection, tx, run.CabinetId,
-                    rows.Select(r => new WbSyncStore.ProductHint(r.NmId, null, r.SupplierArticle, r.Brand, r.Subject)), now, ct);
-                var changes = await WbSyncStore.UpsertSalesAsync(connection, tx, run.CabinetId, rows, now, ct);
+                    rows.Select(r => new WbSyncStore.ProductHint(r.NmId, null, r.SupplierArticle, r.Brand, r.Subject)), now, token);
+                var changes = await WbSyncStore.UpsertSalesAsync(connection, tx, run.CabinetId, rows, now, token);
                 if (run.Notify && changes.Count > 0)
                 {
-                    var products = await WbSyncStore.ProductsAsync(connection, tx, run.CabinetId, rows.Select(r => r.NmId), ct);
+                    var products = await WbSyncStore.ProductsAsync(connection, tx, run.CabinetId, rows.Select(r => r.NmId), token);
                     var events = WbEventDetector.FromSales(changes, rows, products, run.HistoryFrom);
-                    run.Events += await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, events, now, ct);
+                    run.Events += await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, events, now, token);
                 }
-                await WbSyncStore.SetCursorAsync(connection, tx, run.CabinetId, WbEndpoint.Sales, next, now, ct);
                 run.Sales += changes.Count;
             }, ct);
 
-            if (rows.Count < run.Options.StatisticsPageSize) break;
+    /// <summary>
+    /// Pages a statistics endpoint from its cursor: each page (rows with lastChangeDate ≥ dateFrom, up to
+    /// ~80,000) is read as it arrives and written in batches of <c>StatisticsWriteBatchSize</c> rows, each
+    /// batch in its own transaction with the events it caused; the cursor (the page's latest lastChangeDate,
+    /// as WB wrote it) commits with the page's last batch. A page that breaks off is read again from the
+    /// unchanged cursor: its committed rows come back unchanged, so they change nothing and notify nothing.
+    /// </summary>
+    private async Task SyncStatisticsAsync<TRow>(Run run, string endpoint, Func<string, CancellationToken, Task<Stream>> open, Func<TRow, WbDate> lastChange,
+        Func<NpgsqlConnection, NpgsqlTransaction, List<TRow>, DateTimeOffset, CancellationToken, Task> write, CancellationToken ct)
+        where TRow : class
+    {
+        var cursor = await CursorAsync(run.CabinetId, endpoint, ct) ?? WbDate.ToMoscowText(run.HistoryFrom);
+        var batchSize = run.Options.StatisticsWriteBatchSize;
+        while (true)
+        {
+            var dateFrom = cursor;
+            var (count, next) = await gateway.CallAsync(run.Target(endpoint), async t =>
+            {
+                await using var body = await open(dateFrom, t);
+                var batch = new List<TRow>(Math.Min(batchSize, 16_384));
+                var rows = 0;
+                string? latest = null;
+                var latestUtc = DateTimeOffset.MinValue;
+                await foreach (var row in WbJson.ReadRowsAsync<TRow>(body, t))
+                {
+                    rows++;
+                    var changed = lastChange(row);
+                    var utc = changed.Utc ?? DateTimeOffset.MinValue;
+                    if (latest is null || utc > latestUtc) (latest, latestUtc) = (changed.Raw, utc);
+                    batch.Add(row);
+                    if (batch.Count < batchSize) continue;
+                    await CommitPageAsync(run, (connection, tx, now) => write(connection, tx, batch, now, t), t);
+                    batch.Clear();
+                }
+                if (latest is not null)
+                {
+                    await CommitPageAsync(run, async (connection, tx, now) =>
+                    {
+                        if (batch.Count > 0) await write(connection, tx, batch, now, t);
+                        await WbSyncStore.SetCursorAsync(connection, tx, run.CabinetId, endpoint, latest, now, t);
+                    }, t);
+                }
+                return (rows, latest);
+            }, ct);
+
+            if (count == 0 || next is null) break;
+            if (count < run.Options.StatisticsPageSize) break;
             if (next == cursor)
             {
-                LogNoProgress(logger, run.CabinetId, WbEndpoint.Sales, cursor);
+                LogNoProgress(logger, run.CabinetId, endpoint, cursor);
                 break;
             }
             cursor = next;

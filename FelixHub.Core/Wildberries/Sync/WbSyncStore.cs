@@ -14,38 +14,36 @@ internal static class WbSyncStore
 {
     public sealed record OrderChange(string Srid, bool Inserted, bool? WasCancel, bool IsCancel);
 
-    public static async Task<List<OrderChange>> UpsertOrdersAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long cabinetId, IReadOnlyList<WbOrderRow> rows, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Upserts a batch of orders and returns the rows that are new or changed. The rows travel as one array
+    /// per column (binary, no JSON text for PostgreSQL to parse) and are read back with <c>unnest</c>.
+    /// <paramref name="withPrevious"/> reads each row's previous <c>is_cancel</c> (what cancellation events
+    /// need); the initial sync, which notifies nothing, skips that join.
+    /// </summary>
+    public static async Task<List<OrderChange>> UpsertOrdersAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long cabinetId, IReadOnlyList<WbOrderRow> rows, DateTimeOffset now, bool withPrevious, CancellationToken ct)
     {
-        var json = rows.Select((r, i) => new
-        {
-            ord = i, srid = r.Srid, g_number = r.GNumber, date = r.Date.Utc ?? now, last_change_date = r.LastChangeDate.Utc ?? now,
-            nm_id = r.NmId, supplier_article = r.SupplierArticle, barcode = r.Barcode, tech_size = r.TechSize, category = r.Category,
-            subject = r.Subject, brand = r.Brand, warehouse_name = r.WarehouseName, region_name = r.RegionName,
-            oblast_okrug_name = r.OblastOkrugName, country_name = r.CountryName, total_price = r.TotalPrice,
-            discount_percent = r.DiscountPercent, spp = r.Spp, finished_price = r.FinishedPrice, price_with_disc = r.PriceWithDisc,
-            is_cancel = r.IsCancel, cancel_date = r.CancelDate.Utc,
-        });
-        await using var command = new NpgsqlCommand("""
+        var previous = withPrevious
+            ? "old AS (SELECT o.srid, o.is_cancel FROM wb_orders o JOIN incoming i ON i.srid = o.srid WHERE o.cabinet_id = $1),"
+            : "old AS (SELECT NULL::text AS srid, NULL::boolean AS is_cancel WHERE false),";
+        await using var command = new NpgsqlCommand($"""
             WITH incoming AS (
                 SELECT DISTINCT ON (srid) *
-                FROM jsonb_to_recordset($2) AS t(
-                    ord int, srid text, g_number text, date timestamptz, last_change_date timestamptz, nm_id bigint,
-                    supplier_article text, barcode text, tech_size text, category text, subject text, brand text,
-                    warehouse_name text, region_name text, oblast_okrug_name text, country_name text, total_price numeric,
-                    discount_percent int, spp numeric, finished_price numeric, price_with_disc numeric, is_cancel boolean,
-                    cancel_date timestamptz)
+                FROM unnest($3::int[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::bigint[], $9::text[], $10::text[],
+                    $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::numeric[],
+                    $20::int[], $21::numeric[], $22::numeric[], $23::numeric[], $24::boolean[], $25::timestamptz[]) AS t(
+                    ord, srid, g_number, date, last_change_date, nm_id, supplier_article, barcode, tech_size, category, subject, brand,
+                    warehouse_name, region_name, oblast_okrug_name, country_name, total_price, discount_percent, spp, finished_price,
+                    price_with_disc, is_cancel, cancel_date)
                 ORDER BY srid, last_change_date DESC, ord DESC
             ),
-            old AS (
-                SELECT o.srid, o.is_cancel FROM wb_orders o JOIN incoming i ON i.srid = o.srid WHERE o.cabinet_id = $1
-            ),
+            {previous}
             up AS (
                 INSERT INTO wb_orders AS o (cabinet_id, srid, g_number, date, last_change_date, nm_id, supplier_article, barcode,
                     tech_size, category, subject, brand, warehouse_name, region_name, oblast_okrug_name, country_name, total_price,
                     discount_percent, spp, finished_price, price_with_disc, is_cancel, cancel_date, created_at, updated_at)
                 SELECT $1, srid, g_number, date, last_change_date, nm_id, supplier_article, barcode, tech_size, category, subject,
                     brand, warehouse_name, region_name, oblast_okrug_name, country_name, total_price, discount_percent, spp,
-                    finished_price, price_with_disc, is_cancel, cancel_date, $3, $3
+                    finished_price, price_with_disc, is_cancel, cancel_date, $2, $2
                 FROM incoming
                 ON CONFLICT (cabinet_id, srid) DO UPDATE SET
                     g_number = excluded.g_number, date = excluded.date, last_change_date = excluded.last_change_date,
@@ -62,9 +60,32 @@ internal static class WbSyncStore
             )
             SELECT up.srid, up.inserted, old.is_cancel, up.is_cancel FROM up LEFT JOIN old ON old.srid = up.srid
             """, connection, tx);
-        command.Parameters.Add(SqlJson.Long(cabinetId));
-        command.Parameters.Add(SqlJson.Parameter(json));
-        command.Parameters.Add(SqlJson.Time(now));
+        var p = command.Parameters;
+        p.Add(SqlJson.Long(cabinetId));
+        p.Add(SqlJson.Time(now));
+        p.Add(Column(rows, (r, i) => i));
+        p.Add(Column(rows, (r, _) => r.Srid));
+        p.Add(Column(rows, (r, _) => r.GNumber));
+        p.Add(Column(rows, (r, _) => r.Date.Utc ?? now));
+        p.Add(Column(rows, (r, _) => r.LastChangeDate.Utc ?? now));
+        p.Add(Column(rows, (r, _) => r.NmId));
+        p.Add(Column(rows, (r, _) => r.SupplierArticle));
+        p.Add(Column(rows, (r, _) => r.Barcode));
+        p.Add(Column(rows, (r, _) => r.TechSize));
+        p.Add(Column(rows, (r, _) => r.Category));
+        p.Add(Column(rows, (r, _) => r.Subject));
+        p.Add(Column(rows, (r, _) => r.Brand));
+        p.Add(Column(rows, (r, _) => r.WarehouseName));
+        p.Add(Column(rows, (r, _) => r.RegionName));
+        p.Add(Column(rows, (r, _) => r.OblastOkrugName));
+        p.Add(Column(rows, (r, _) => r.CountryName));
+        p.Add(Column(rows, (r, _) => r.TotalPrice));
+        p.Add(Column(rows, (r, _) => r.DiscountPercent));
+        p.Add(Column(rows, (r, _) => r.Spp));
+        p.Add(Column(rows, (r, _) => r.FinishedPrice));
+        p.Add(Column(rows, (r, _) => r.PriceWithDisc));
+        p.Add(Column(rows, (r, _) => r.IsCancel));
+        p.Add(Column(rows, (r, _) => r.CancelDate.Utc));
         var changes = new List<OrderChange>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -74,24 +95,17 @@ internal static class WbSyncStore
 
     public sealed record SaleChange(string SaleId, bool Inserted);
 
+    /// <summary>Upserts a batch of sales and returns the rows that are new or changed (arrays per column, as orders).</summary>
     public static async Task<List<SaleChange>> UpsertSalesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long cabinetId, IReadOnlyList<WbSaleRow> rows, DateTimeOffset now, CancellationToken ct)
     {
-        var json = rows.Select((r, i) => new
-        {
-            ord = i, sale_id = r.SaleId, srid = r.Srid, g_number = r.GNumber, date = r.Date.Utc ?? now, last_change_date = r.LastChangeDate.Utc ?? now,
-            nm_id = r.NmId, supplier_article = r.SupplierArticle, barcode = r.Barcode, tech_size = r.TechSize, subject = r.Subject,
-            brand = r.Brand, warehouse_name = r.WarehouseName, region_name = r.RegionName, oblast_okrug_name = r.OblastOkrugName,
-            country_name = r.CountryName, total_price = r.TotalPrice, price_with_disc = r.PriceWithDisc, finished_price = r.FinishedPrice,
-            for_pay = r.ForPay,
-        });
         await using var command = new NpgsqlCommand("""
             WITH incoming AS (
                 SELECT DISTINCT ON (sale_id) *
-                FROM jsonb_to_recordset($2) AS t(
-                    ord int, sale_id text, srid text, g_number text, date timestamptz, last_change_date timestamptz, nm_id bigint,
-                    supplier_article text, barcode text, tech_size text, subject text, brand text, warehouse_name text,
-                    region_name text, oblast_okrug_name text, country_name text, total_price numeric, price_with_disc numeric,
-                    finished_price numeric, for_pay numeric)
+                FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::bigint[], $10::text[],
+                    $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::numeric[],
+                    $20::numeric[], $21::numeric[], $22::numeric[]) AS t(
+                    ord, sale_id, srid, g_number, date, last_change_date, nm_id, supplier_article, barcode, tech_size, subject, brand,
+                    warehouse_name, region_name, oblast_okrug_name, country_name, total_price, price_with_disc, finished_price, for_pay)
                 ORDER BY sale_id, last_change_date DESC, ord DESC
             )
             INSERT INTO wb_sales AS s (cabinet_id, sale_id, srid, g_number, date, last_change_date, nm_id, supplier_article, barcode,
@@ -99,7 +113,7 @@ internal static class WbSyncStore
                 finished_price, for_pay, kind, created_at, updated_at)
             SELECT $1, sale_id, srid, g_number, date, last_change_date, nm_id, supplier_article, barcode, tech_size, subject, brand,
                 warehouse_name, region_name, oblast_okrug_name, country_name, total_price, price_with_disc, finished_price, for_pay,
-                CASE WHEN sale_id LIKE 'S%' THEN 'buyout' WHEN sale_id LIKE 'R%' THEN 'return' ELSE 'other' END, $3, $3
+                CASE WHEN sale_id LIKE 'S%' THEN 'buyout' WHEN sale_id LIKE 'R%' THEN 'return' ELSE 'other' END, $2, $2
             FROM incoming
             ON CONFLICT (cabinet_id, sale_id) DO UPDATE SET
                 srid = excluded.srid, g_number = excluded.g_number, date = excluded.date, last_change_date = excluded.last_change_date,
@@ -112,13 +126,41 @@ internal static class WbSyncStore
             WHERE s.last_change_date < excluded.last_change_date OR s.for_pay <> excluded.for_pay
             RETURNING s.sale_id, (s.xmax = 0) AS inserted
             """, connection, tx);
-        command.Parameters.Add(SqlJson.Long(cabinetId));
-        command.Parameters.Add(SqlJson.Parameter(json));
-        command.Parameters.Add(SqlJson.Time(now));
+        var p = command.Parameters;
+        p.Add(SqlJson.Long(cabinetId));
+        p.Add(SqlJson.Time(now));
+        p.Add(Column(rows, (r, i) => i));
+        p.Add(Column(rows, (r, _) => r.SaleId));
+        p.Add(Column(rows, (r, _) => r.Srid));
+        p.Add(Column(rows, (r, _) => r.GNumber));
+        p.Add(Column(rows, (r, _) => r.Date.Utc ?? now));
+        p.Add(Column(rows, (r, _) => r.LastChangeDate.Utc ?? now));
+        p.Add(Column(rows, (r, _) => r.NmId));
+        p.Add(Column(rows, (r, _) => r.SupplierArticle));
+        p.Add(Column(rows, (r, _) => r.Barcode));
+        p.Add(Column(rows, (r, _) => r.TechSize));
+        p.Add(Column(rows, (r, _) => r.Subject));
+        p.Add(Column(rows, (r, _) => r.Brand));
+        p.Add(Column(rows, (r, _) => r.WarehouseName));
+        p.Add(Column(rows, (r, _) => r.RegionName));
+        p.Add(Column(rows, (r, _) => r.OblastOkrugName));
+        p.Add(Column(rows, (r, _) => r.CountryName));
+        p.Add(Column(rows, (r, _) => r.TotalPrice));
+        p.Add(Column(rows, (r, _) => r.PriceWithDisc));
+        p.Add(Column(rows, (r, _) => r.FinishedPrice));
+        p.Add(Column(rows, (r, _) => r.ForPay));
         var changes = new List<SaleChange>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) changes.Add(new SaleChange(reader.GetString(0), reader.GetBoolean(1)));
         return changes;
+    }
+
+    /// <summary>One column of a batch as an array parameter (Npgsql sends it in binary; <c>unnest</c> reads it back).</summary>
+    private static NpgsqlParameter<T[]> Column<TRow, T>(IReadOnlyList<TRow> rows, Func<TRow, int, T> pick)
+    {
+        var values = new T[rows.Count];
+        for (var i = 0; i < values.Length; i++) values[i] = pick(rows[i], i);
+        return new NpgsqlParameter<T[]> { TypedValue = values };
     }
 
     /// <summary>Inserts the reviews not seen before and returns their ids; a re-read review changes nothing.</summary>
@@ -153,7 +195,15 @@ internal static class WbSyncStore
     /// <summary>Fills what orders, sales and reviews tell about products, never overwriting what is known (a card's title wins).</summary>
     public static async Task UpsertProductHintsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long cabinetId, IEnumerable<ProductHint> hints, DateTimeOffset now, CancellationToken ct)
     {
-        var json = hints.Where(h => h.NmId != 0)
+        // One hint per product (a batch of orders names the same few hundred products again and again),
+        // preferring one that carries a name, as the statement's DISTINCT ON did.
+        var distinct = new Dictionary<long, ProductHint>();
+        foreach (var h in hints)
+        {
+            if (h.NmId == 0) continue;
+            if (!distinct.TryGetValue(h.NmId, out var seen) || (Blank(seen.Name) is null && Blank(h.Name) is not null)) distinct[h.NmId] = h;
+        }
+        var json = distinct.Values
             .Select(h => new { nm_id = h.NmId, name = Blank(h.Name), article = Blank(h.Article), brand = Blank(h.Brand), subject = Blank(h.Subject) })
             .ToList();
         if (json.Count == 0) return;
