@@ -256,8 +256,8 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         var cs = await cluster.CreateDatabaseAsync();
         await using var telegram = await FakeTelegramServer.StartAsync();
         await using var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram));
-        // Let start-up settle (migrations, recurring job registration, first connections).
-        await Task.Delay(TimeSpan.FromSeconds(options.Quick ? 3 : 20));
+        // Let start-up settle (migrations, recurring job registration, first connections, tiered JIT).
+        await Task.Delay(TimeSpan.FromSeconds(options.Quick ? 3 : 45));
         await StatementCounter.ResetAsync(cs);
         var cpu0 = worker.CpuTime();
         var clock = Stopwatch.StartNew();

@@ -19,7 +19,7 @@ public sealed class NotificationsOptions
 
     /// <summary>Schedule of the recovery job that enqueues status-change notifications whose enqueue was lost (Hangfire cron; six fields include seconds).</summary>
     [Required]
-    public string RecoveryCron { get; set; } = "* * * * *";
+    public string RecoveryCron { get; set; } = "*/5 * * * *";
 
     /// <summary>A status change is recovered only when its notification has been pending this long (the normal enqueue takes milliseconds).</summary>
     [Range(1, 3600)]
