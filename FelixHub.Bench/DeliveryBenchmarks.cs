@@ -19,8 +19,6 @@ internal sealed record Figure(string Scenario, string Metric, double Value, stri
 /// </summary>
 internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions options)
 {
-    private const string KeepAliveMarker = "KeepAlive";
-
     /// <summary>Production settings with the fake Telegram; <paramref name="extra"/> on top.</summary>
     private Dictionary<string, string?> Settings(string connectionString, FakeTelegramServer telegram, IDictionary<string, string?>? extra = null)
     {
@@ -112,45 +110,65 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
 
     // ---------------------------------------------------------------- 2. pipeline throughput
 
+    /// <summary>
+    /// Empty Hangfire jobs against mechanic notifications, side by side on one database. Each kind is
+    /// enqueued first by a worker whose Hangfire server is off (empty jobs by a Hangfire client from 16
+    /// threads, status changes through <c>PATCH /api/orders/{id}</c> from 16 connections), then a
+    /// worker with its server on drains the queue: the rate is jobs done per second between the first
+    /// job's Processing state and the last one's Succeeded state (Hangfire's own records, the same for
+    /// both). Statements count both phases.
+    /// </summary>
     public async Task<List<Figure>> PipelineAsync()
     {
         var count = options.Quick ? 500 : options.Messages;
         var cs = await cluster.CreateDatabaseAsync();
         await using var telegram = await FakeTelegramServer.StartAsync();
-        var orders = new List<SeededOrder>();
+        var serverOff = new Dictionary<string, string?>(Unlimited) { ["Hangfire:ServerEnabled"] = "false" };
 
-        // a) Empty Hangfire jobs on the same database, enqueued from 16 threads.
-        double emptyRate, emptyStatements, emptyPeak;
-        await using (var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram, Unlimited)))
+        // a) Empty jobs.
+        List<SeededOrder> orders;
+        await StatementCounter.ResetAsync(cs);
+        await using (var enqueuer = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram, serverOff)))
         {
             orders = await SeedOrdersAsync(cs, count, mechanics: count, chatBase: 3_000_000);
-            var storage = Storage(cs);
-            var client = new BackgroundJobClient(storage);
-            var before = await SucceededAsync(cs);
             await StatementCounter.ResetAsync(cs);
-            var clock = Stopwatch.StartNew();
+            var client = new BackgroundJobClient(Storage(cs));
             var next = -1;
             await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() =>
             {
                 while (Interlocked.Increment(ref next) < count) client.Enqueue(() => GC.KeepAlive(null));
             })));
-            await WaitForAsync(async () => await SucceededAsync(cs) - before >= count, TimeSpan.FromMinutes(30), "empty jobs did not finish", poll: 250);
-            var elapsed = clock.Elapsed;
-            emptyRate = count / elapsed.TotalSeconds;
+        }
+        double emptyRate, emptyStatements, emptyPeak;
+        CpuSplit emptyCpu;
+        await using (var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram, Unlimited)))
+        {
+            var cpu = CpuSplit.Now(worker);
+            await WaitForAsync(async () => await SucceededAsync(cs, EmptyJobFilter) >= count, TimeSpan.FromMinutes(30), "empty jobs did not finish", poll: 250);
+            emptyCpu = CpuSplit.Now(worker) - cpu;
+            emptyRate = count / (await DrainSecondsAsync(cs, EmptyJobFilter));
             emptyStatements = await StatementCounter.CountAsync(cs) / (double)count;
             emptyPeak = worker.Memory().PeakRssMb;
         }
 
-        // b) The same number of status changes through the API, each notifying its mechanic (one Hangfire job each).
+        // b) Status changes through the API, each notifying its mechanic (one Hangfire job each).
+        double patchRate;
+        await StatementCounter.ResetAsync(cs);
+        await using (var enqueuer = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram, serverOff)))
+        {
+            var clock = Stopwatch.StartNew();
+            await PatchAllAsync(enqueuer, orders, "в работе", 16);
+            patchRate = count / clock.Elapsed.TotalSeconds;
+        }
         double rate, statements, peak;
+        CpuSplit jobCpu;
         await using (var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram, Unlimited)))
         {
-            await StatementCounter.ResetAsync(cs);
-            var clock = Stopwatch.StartNew();
-            await PatchAllAsync(worker, orders, "в работе", 16);
+            var cpu = CpuSplit.Now(worker);
             await WaitForAsync(() => telegram.Delivered.Count >= count, TimeSpan.FromMinutes(30), "pipeline: not every message arrived", poll: 250);
-            await WaitForAsync(async () => await ScalarAsync(cs, "/*bench*/ SELECT count(*) FROM notification_logs WHERE success") >= count, TimeSpan.FromMinutes(2), "pipeline: not every send was recorded");
-            rate = count / clock.Elapsed.TotalSeconds;
+            jobCpu = CpuSplit.Now(worker) - cpu;
+            await WaitForAsync(async () => await SucceededAsync(cs, MechanicJobFilter) >= count, TimeSpan.FromMinutes(2), "pipeline: not every job finished");
+            rate = count / (await DrainSecondsAsync(cs, MechanicJobFilter));
             statements = await StatementCounter.CountAsync(cs) / (double)count;
             peak = worker.Memory().PeakRssMb;
         }
@@ -161,12 +179,31 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             new("pipeline", "empty Hangfire job: jobs/s", emptyRate, "/s"),
             new("pipeline", "empty Hangfire job: statements/job", emptyStatements, ""),
             new("pipeline", "empty Hangfire job: peak RSS", emptyPeak, "MB"),
-            new("pipeline", "status change → message: msgs/s", rate, "/s"),
+            new("pipeline", "empty job CPU ms/job: worker / postgres / bench", emptyCpu.Worker / count, $"/ {emptyCpu.Postgres / count:0.00} / {emptyCpu.Bench / count:0.00}"),
+            new("pipeline", "mechanic notification: msgs/s", rate, "/s"),
             new("pipeline", "msgs/s as % of empty job", ratio, "%", "≥ 80", ratio >= 80),
-            new("pipeline", "statements/message", statements, ""),
+            new("pipeline", "statements/message (PATCH + job)", statements, ""),
             new("pipeline", "peak RSS", peak, "MB"),
+            new("pipeline", "notification CPU ms/msg: worker / postgres / bench", jobCpu.Worker / count, $"/ {jobCpu.Postgres / count:0.00} / {jobCpu.Bench / count:0.00}"),
+            new("pipeline", "PATCH /api/orders/{id} per second (16 clients)", patchRate, "/s"),
             new("pipeline", "duplicates", duplicates, "", "0", duplicates == 0),
         ];
+    }
+
+    private const string EmptyJobFilter = "j.invocationdata ->> 'Type' LIKE 'System.GC%'";
+    private const string MechanicJobFilter = "j.invocationdata ->> 'Type' LIKE '%MechanicStatusNotificationJob%'";
+
+    /// <summary>Seconds from the first Processing to the last Succeeded state of the jobs the filter selects.</summary>
+    private static async Task<double> DrainSecondsAsync(string cs, string jobFilter)
+    {
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"""
+            /*bench*/ SELECT EXTRACT(EPOCH FROM max(s.createdat) FILTER (WHERE s.name = 'Succeeded') - min(s.createdat) FILTER (WHERE s.name = 'Processing'))
+            FROM hangfire.state s JOIN hangfire.job j ON j.id = s.jobid
+            WHERE {jobFilter}
+            """, connection);
+        return Convert.ToDouble(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
     // ---------------------------------------------------------------- bulk path (reminders)
@@ -352,8 +389,8 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         return new PostgreSqlStorage(new NpgsqlConnectionFactory(cs, o, null), o);
     }
 
-    private static Task<long> SucceededAsync(string cs) =>
-        ScalarAsync(cs, $"/*bench*/ SELECT count(*) FROM hangfire.job WHERE statename = 'Succeeded' AND invocationdata::text LIKE '%{KeepAliveMarker}%'");
+    private static Task<long> SucceededAsync(string cs, string jobFilter) =>
+        ScalarAsync(cs, $"/*bench*/ SELECT count(*) FROM hangfire.job j WHERE j.statename = 'Succeeded' AND {jobFilter}");
 
     private static async Task<long> ScalarAsync(string cs, string sql)
     {
@@ -405,6 +442,36 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         var rank = (int)Math.Ceiling(p / 100 * sorted.Length) - 1;
         return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
     }
+}
+
+/// <summary>CPU milliseconds used so far by the worker, by all PostgreSQL processes, and by this process (fake Bot API).</summary>
+internal readonly record struct CpuSplit(double Worker, double Postgres, double Bench)
+{
+    public static CpuSplit Now(BenchWorker worker)
+    {
+        double postgres = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out _) || File.ReadAllText(Path.Combine(dir, "comm")).Trim() != "postgres") continue;
+                postgres += Ticks(File.ReadAllText(Path.Combine(dir, "stat")));
+            }
+            catch (IOException)
+            {
+                // The process ended meanwhile.
+            }
+        }
+        return new(worker.CpuTime().TotalMilliseconds, postgres * 10, Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds);
+    }
+
+    private static long Ticks(string stat)
+    {
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+    }
+
+    public static CpuSplit operator -(CpuSplit a, CpuSplit b) => new(a.Worker - b.Worker, a.Postgres - b.Postgres, a.Bench - b.Bench);
 }
 
 /// <summary>Command-line options of the benchmark.</summary>

@@ -29,6 +29,7 @@ public static class PersistenceServiceCollectionExtensions
                 builder.MaxPoolSize = dbOptions.MaxPoolSize;
             if (string.IsNullOrEmpty(builder.ApplicationName))
                 builder.ApplicationName = "felixhub";
+            dbOptions.ApplyTo(builder, connectionString);
             var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString);
             dataSource.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
             return dataSource.Build();
