@@ -319,7 +319,7 @@ public sealed partial class BookingReminderDispatcher(
     {
         var deadline = time.GetUtcNow().AddSeconds(options.CurrentValue.ProcessingTimeoutSeconds / 2.0);
         var delay = TimeSpan.FromMilliseconds(250);
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
@@ -329,7 +329,9 @@ public sealed partial class BookingReminderDispatcher(
             }
             catch (Exception ex) when (DatabaseErrors.IsUnavailable(ex) && time.GetUtcNow() < deadline)
             {
-                await Task.Delay(delay, cancellationToken);
+                // Stale pooled connections are dropped; a stop ends the waiting only after a few quick attempts.
+                if (attempt == 1) dataSource.Clear();
+                await Task.Delay(delay, attempt <= 3 ? CancellationToken.None : cancellationToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }
         }

@@ -136,7 +136,12 @@ public sealed partial class NotificationLogDelivery(
             }
             catch (Exception ex) when (DatabaseErrors.IsUnavailable(ex) && time.GetUtcNow() < deadline)
             {
-                await Task.Delay(delay, time, cancellationToken);
+                // Right after an outage the database is usually back and only pooled connections are
+                // stale: drop them, and let a stop request end the waiting only after a few quick
+                // attempts (1.75 s in all), or a stop right after the outage would leave the message
+                // unrecorded and the next process would send it again.
+                if (attempt == 1) dataSource.Clear();
+                await Task.Delay(delay, time, attempt <= 3 ? CancellationToken.None : cancellationToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }
         }

@@ -8,7 +8,7 @@ namespace FelixHub.Core.Telegram;
 /// </summary>
 public sealed class InFlightGrace : IDisposable
 {
-    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
 
     private readonly CancellationTokenSource source = new();
     private readonly CancellationTokenRegistration registration;

@@ -19,7 +19,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
 {
     private const int Orders = 1500;
     private const int Posters = 6;
-    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(30);
 
     private sealed record Answer(int OrderId, string Status, HttpStatusCode Code, string ContentType, string Body, string Phase, string RetryAfter);
 
@@ -38,7 +38,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
             // Production retries wait 30 s, 2 min, 10 min: longer than an outage. Scaled down, still longer than this one.
             ["Hangfire:RetryDelaysSeconds:0"] = "5",
             ["Hangfire:RetryDelaysSeconds:1"] = "10",
-            ["Hangfire:RetryDelaysSeconds:2"] = "20",
+            ["Hangfire:RetryDelaysSeconds:2"] = "30",
             ["Hangfire:InvisibilityTimeoutMinutes"] = "0.5",
             ["Hangfire:ShutdownTimeoutSeconds"] = "5",
             ["Notifications:RecoveryCron"] = "*/2 * * * * *",
