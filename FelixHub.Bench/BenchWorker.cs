@@ -93,13 +93,13 @@ internal sealed class BenchWorker : IAsyncDisposable
     }
 
     /// <summary>CPU time the process used so far (user + system).</summary>
-    public TimeSpan CpuTime()
+    public TimeSpan CpuTime() => TimeSpan.FromSeconds(StatTicks(File.ReadAllText($"/proc/{Pid}/stat")) / 100.0);
+
+    /// <summary>utime + stime (clock ticks) of a /proc/PID/stat line: fields 14 and 15, counted after the "(comm)" field.</summary>
+    public static long StatTicks(string stat)
     {
-        var stat = File.ReadAllText($"/proc/{Pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        // Fields 14 and 15 of /proc/PID/stat (utime, stime), counted after the "(comm)" field.
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return TimeSpan.FromSeconds(ticks / 100.0);
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
     }
 
     private static int FreePort()

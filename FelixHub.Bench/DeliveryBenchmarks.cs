@@ -455,7 +455,7 @@ internal readonly record struct CpuSplit(double Worker, double Postgres, double 
             try
             {
                 if (!int.TryParse(Path.GetFileName(dir), out _) || File.ReadAllText(Path.Combine(dir, "comm")).Trim() != "postgres") continue;
-                postgres += Ticks(File.ReadAllText(Path.Combine(dir, "stat")));
+                postgres += BenchWorker.StatTicks(File.ReadAllText(Path.Combine(dir, "stat")));
             }
             catch (IOException)
             {
@@ -463,12 +463,6 @@ internal readonly record struct CpuSplit(double Worker, double Postgres, double 
             }
         }
         return new(worker.CpuTime().TotalMilliseconds, postgres * 10, Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds);
-    }
-
-    private static long Ticks(string stat)
-    {
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
     }
 
     public static CpuSplit operator -(CpuSplit a, CpuSplit b) => new(a.Worker - b.Worker, a.Postgres - b.Postgres, a.Bench - b.Bench);
