@@ -88,20 +88,32 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
             }
         }
 
-        if (o.GlobalMessagesPerSecond > 0)
+        try
         {
-            var spacing = TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond);
-            await using var command = dataSource.CreateCommand("""
-                UPDATE telegram_rate_limit SET next_at = GREATEST(next_at, clock_timestamp()) + @spacing
-                WHERE id = 1
-                RETURNING next_at - @spacing - clock_timestamp()
-                """);
-            command.Parameters.AddWithValue("spacing", spacing);
-            var wait = (TimeSpan?)await command.ExecuteScalarAsync(cancellationToken) ?? TimeSpan.Zero;
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
+            await WaitForBotSlotAsync(o, cancellationToken);
+        }
+        catch when (perChat > TimeSpan.Zero)
+        {
+            // Nothing was sent: give the chat back at once rather than leaving it held for the whole Hold.
+            await ReleaseChatsAsync([chatId], [TimeSpan.Zero]);
+            throw;
         }
 
         return new Lease(this, chatId, perChat);
+    }
+
+    private async Task WaitForBotSlotAsync(TelegramOptions o, CancellationToken cancellationToken)
+    {
+        if (o.GlobalMessagesPerSecond <= 0) return;
+        var spacing = TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond);
+        await using var command = dataSource.CreateCommand("""
+            UPDATE telegram_rate_limit SET next_at = GREATEST(next_at, clock_timestamp()) + @spacing
+            WHERE id = 1
+            RETURNING next_at - @spacing - clock_timestamp()
+            """);
+        command.Parameters.AddWithValue("spacing", spacing);
+        var wait = (TimeSpan?)await command.ExecuteScalarAsync(cancellationToken) ?? TimeSpan.Zero;
+        if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
     }
 
     private async Task<bool> TryClaimChatAsync(string chatId, TimeSpan interval, CancellationToken cancellationToken)
@@ -163,6 +175,22 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
 
         var offsets = new TimeSpan[chatIds.Count];
         var count = granted.Count(g => g);
+        try
+        {
+            await ReserveBotSlotsAsync(o, granted, offsets, count, cancellationToken);
+        }
+        catch when (perChat > TimeSpan.Zero)
+        {
+            // Nothing was sent: give the chats back at once rather than leaving them held for the whole Hold.
+            var chats = chatIds.Where((_, i) => granted[i]).ToArray();
+            await ReleaseChatsAsync(chats, [.. chats.Select(_ => TimeSpan.Zero)]);
+            throw;
+        }
+        return new BatchPermit(this, chatIds, granted, offsets, perChat);
+    }
+
+    private async Task ReserveBotSlotsAsync(TelegramOptions o, bool[] granted, TimeSpan[] offsets, int count, CancellationToken cancellationToken)
+    {
         if (o.GlobalMessagesPerSecond > 0 && count > 0)
         {
             var spacing = TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond);
@@ -178,7 +206,6 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
             for (var i = 0; i < offsets.Length; i++)
                 if (granted[i]) offsets[i] = start + spacing * slot++;
         }
-        return new BatchPermit(this, chatIds, granted, offsets, perChat);
     }
 
     private sealed class BatchPermit(PostgresTelegramRateLimiter limiter, IReadOnlyList<string> chatIds, bool[] granted, TimeSpan[] offsets, TimeSpan interval) : ITelegramBatchPermit

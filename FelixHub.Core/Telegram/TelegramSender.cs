@@ -30,10 +30,12 @@ internal sealed partial class TelegramSender(
 {
     public const string HttpClientName = "telegram";
     public const string PipelineName = "telegram-send";
+    public const string CallTimeoutPipelineName = "telegram-call-timeout";
     public const string BreakerName = "telegram";
 
     // Built once, here: a pipeline built concurrently by two first sends would give its breaker two owners.
     private readonly ResiliencePipeline pipeline = pipelines.GetPipeline(PipelineName);
+    private readonly ResiliencePipeline callTimeout = pipelines.GetPipeline(CallTimeoutPipelineName);
 
     public bool IsConfigured => options.CurrentValue.IsConfigured;
 
@@ -116,8 +118,8 @@ internal sealed partial class TelegramSender(
 
     /// <summary>
     /// Every Bot API call goes through here: configuration check, the resilience pipeline (retry →
-    /// breaker → timeout), the shared rate limit inside each attempt (unless the bulk path paced the
-    /// call already), classification and metrics.
+    /// breaker), the shared rate limit inside each attempt (unless the bulk path paced the call
+    /// already), the per-attempt timeout around the HTTP call alone, classification and metrics.
     /// </summary>
     private async Task<TelegramSendResult> SendAsync(
         string chatId, Func<TelegramBotClient, ChatId, CancellationToken, Task<int>> call, CancellationToken cancellationToken,
@@ -143,7 +145,8 @@ internal sealed partial class TelegramSender(
                 await using var lease = paced ? await limiter.AcquireAsync(chatId, token) : null;
                 try
                 {
-                    return await call(client, chat, token);
+                    return await callTimeout.ExecuteAsync(
+                        static (state, t) => new ValueTask<int>(state.call(state.client, state.chat, t)), (call, client, chat), token);
                 }
                 catch (ApiRequestException tooMany) when (tooMany.ErrorCode == 429)
                 {

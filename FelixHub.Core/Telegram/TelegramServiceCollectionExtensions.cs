@@ -64,8 +64,14 @@ public static class TelegramServiceCollectionExtensions
             };
             context.ServiceProvider.GetRequiredService<CircuitBreakers>().Attach(TelegramSender.BreakerName, breaker);
             builder.AddCircuitBreaker(breaker);
+        });
 
-            builder.AddTimeout(TimeSpan.FromSeconds(o.RequestTimeoutSeconds));
+        // The per-attempt timeout covers the HTTP call alone: the wait for the chat's and the bot's turn
+        // is pacing, not Telegram being slow, and cancelling it would neither help nor count as an outage.
+        services.AddResiliencePipeline(TelegramSender.CallTimeoutPipelineName, (builder, context) =>
+        {
+            context.EnableReloads<TelegramOptions>();
+            builder.AddTimeout(TimeSpan.FromSeconds(context.GetOptions<TelegramOptions>().RequestTimeoutSeconds));
         });
 
         services.AddSingleton<ITelegramSender, TelegramSender>();
