@@ -255,6 +255,11 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
 
     // ---------------------------------------------------------------- 3. under Telegram's limits, one job per message
 
+    /// <remarks>
+    /// Like the pipeline scenario, the status changes are made first with the worker's Hangfire server
+    /// off and then drained, so the figure is the delivery path under the limits, not the 2 cores shared
+    /// with a flood of PATCH requests (measured that way too: see docs/performance.md).
+    /// </remarks>
     public async Task<List<Figure>> LimitsAsync()
     {
         var chats = options.Quick ? 30 : 300;
@@ -262,23 +267,34 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         var cs = await cluster.CreateDatabaseAsync();
         await using var telegram = await FakeTelegramServer.StartAsync();
         telegram.EnforceLimits(30, TimeSpan.FromSeconds(1));
-        await using var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram));
-        var orders = await SeedOrdersAsync(cs, count, mechanics: chats, chatBase: 4_000_000);
+        await using (var enqueuer = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram, new Dictionary<string, string?> { ["Hangfire:ServerEnabled"] = "false" })))
+        {
+            var orders = await SeedOrdersAsync(cs, count, mechanics: chats, chatBase: 4_000_000);
+            await PatchAllAsync(enqueuer, orders, "в работе", 16);
+        }
 
         var clock = Stopwatch.StartNew();
-        await PatchAllAsync(worker, orders, "в работе", 16);
+        await using var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram));
         await WaitForAsync(() => telegram.Delivered.Count >= count, TimeSpan.FromMinutes(10), "limits: not every message arrived", poll: 100);
         var elapsed = clock.Elapsed;
         var delivered = telegram.Delivered.ToList();
-        var span = (delivered.Max(d => d.At) - delivered.Min(d => d.At)).TotalSeconds;
+        var first = delivered.Min(d => d.At);
+        var span = (delivered.Max(d => d.At) - first).TotalSeconds;
         var sustained = (count - 1) / span;
+        // Where the time goes: arrivals per 5 s from the first message (stderr, for tuning).
+        Console.Error.WriteLine("limits timeline (messages per 5 s): " + string.Join(' ', delivered
+            .GroupBy(d => (int)((d.At - first).TotalSeconds / 5)).OrderBy(g => g.Key).Select(g => g.Count())));
         var chatTooSoon = delivered.GroupBy(d => d.ChatId).Count(g => g.OrderBy(d => d.At).Zip(g.OrderBy(d => d.At).Skip(1)).Any(p => p.Second.At - p.First.At < TimeSpan.FromSeconds(1)));
+        var busiestSecond = delivered.Select(d => d.At).Order().ToList() is var times
+            ? Enumerable.Range(0, times.Count).Max(i => times.Skip(i).TakeWhile(t => t - times[i] < TimeSpan.FromSeconds(1)).Count())
+            : 0;
         var duplicates = count - delivered.Select(d => d.Text).Distinct().Count();
         return
         [
             new("limits", "delivered/s (first → last message)", sustained, "/s", "≥ 28", sustained >= 28),
-            new("limits", "delivered/s (first PATCH → last message)", count / elapsed.TotalSeconds, "/s"),
+            new("limits", "delivered/s (worker start → last message)", count / elapsed.TotalSeconds, "/s"),
             new("limits", "429s received", telegram.TooManyRequests, "", "0", telegram.TooManyRequests == 0),
+            new("limits", "most messages within one second", busiestSecond, "", "≤ 30", busiestSecond <= 30),
             new("limits", "chats with 2 messages within 1 s", chatTooSoon, "", "0", chatTooSoon == 0),
             new("limits", "messages / chats", count, $"/ {chats}"),
             new("limits", "duplicates", duplicates, "", "0", duplicates == 0),

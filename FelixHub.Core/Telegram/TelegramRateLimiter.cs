@@ -29,8 +29,8 @@ public interface ITelegramBatchPermit : IAsyncDisposable
     /// <summary>Whether message <paramref name="index"/> of the batch may be sent (its chat was free and it is the chat's first in the batch).</summary>
     bool IsGranted(int index);
 
-    /// <summary>How long after the permit was granted message <paramref name="index"/> may start (the bot's slot).</summary>
-    TimeSpan StartOffset(int index);
+    /// <summary>Waits for message <paramref name="index"/>'s slot of the bot's budget (reserved with the batch, or a fresh one when it is late for it).</summary>
+    Task WaitForTurnAsync(int index, CancellationToken cancellationToken);
 
     /// <summary>How soon a message that was not granted may be tried again.</summary>
     TimeSpan RetryDeferredAfter { get; }
@@ -102,18 +102,42 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
         return new Lease(this, chatId, perChat);
     }
 
-    private async Task WaitForBotSlotAsync(TelegramOptions o, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reserves the bot's next slot and sleeps until it. A sender that wakes up late (a loaded machine,
+    /// a pause) does not send on its stale slot: it would land right next to the following slot's message,
+    /// and two of those in one second are a 31st message. It takes a fresh slot instead, at most
+    /// <see cref="MaxLateRetries"/> times.
+    /// </summary>
+    private Task WaitForBotSlotAsync(TelegramOptions o, CancellationToken cancellationToken) =>
+        o.GlobalMessagesPerSecond > 0 ? WaitForBotSlotAsync(TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond), cancellationToken) : Task.CompletedTask;
+
+    private async Task WaitForBotSlotAsync(TimeSpan spacing, CancellationToken cancellationToken)
     {
-        if (o.GlobalMessagesPerSecond <= 0) return;
-        var spacing = TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond);
+        for (var attempt = 0; ; attempt++)
+        {
+            var wait = await ReserveBotSlotsAsync(spacing, 1, cancellationToken);
+            var reserved = Stopwatch.GetTimestamp();
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
+            if (!IsLate(Stopwatch.GetElapsedTime(reserved) - wait, spacing) || attempt == MaxLateRetries) return;
+        }
+    }
+
+    private const int MaxLateRetries = 3;
+
+    /// <summary>Woke later than half a slot after its slot: too close to the next one to send on it.</summary>
+    private static bool IsLate(TimeSpan lateness, TimeSpan spacing) => lateness > spacing / 2;
+
+    /// <summary>Reserves <paramref name="count"/> consecutive slots of the bot; returns how long until the first.</summary>
+    private async Task<TimeSpan> ReserveBotSlotsAsync(TimeSpan spacing, int count, CancellationToken cancellationToken)
+    {
         await using var command = dataSource.CreateCommand("""
-            UPDATE telegram_rate_limit SET next_at = GREATEST(next_at, clock_timestamp()) + @spacing
+            UPDATE telegram_rate_limit SET next_at = GREATEST(next_at, clock_timestamp()) + @span
             WHERE id = 1
-            RETURNING next_at - @spacing - clock_timestamp()
+            RETURNING next_at - @span - clock_timestamp()
             """);
-        command.Parameters.AddWithValue("spacing", spacing);
-        var wait = (TimeSpan?)await command.ExecuteScalarAsync(cancellationToken) ?? TimeSpan.Zero;
-        if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
+        command.Parameters.AddWithValue("span", spacing * count);
+        var start = (TimeSpan?)await command.ExecuteScalarAsync(cancellationToken) ?? TimeSpan.Zero;
+        return start < TimeSpan.Zero ? TimeSpan.Zero : start;
     }
 
     private async Task<bool> TryClaimChatAsync(string chatId, TimeSpan interval, CancellationToken cancellationToken)
@@ -175,9 +199,16 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
 
         var offsets = new TimeSpan[chatIds.Count];
         var count = granted.Count(g => g);
+        var spacing = o.GlobalMessagesPerSecond > 0 ? TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond) : TimeSpan.Zero;
         try
         {
-            await ReserveBotSlotsAsync(o, granted, offsets, count, cancellationToken);
+            if (spacing > TimeSpan.Zero && count > 0)
+            {
+                var start = await ReserveBotSlotsAsync(spacing, count, cancellationToken);
+                var slot = 0;
+                for (var i = 0; i < offsets.Length; i++)
+                    if (granted[i]) offsets[i] = start + spacing * slot++;
+            }
         }
         catch when (perChat > TimeSpan.Zero)
         {
@@ -186,35 +217,26 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
             await ReleaseChatsAsync(chats, [.. chats.Select(_ => TimeSpan.Zero)]);
             throw;
         }
-        return new BatchPermit(this, chatIds, granted, offsets, perChat);
+        return new BatchPermit(this, chatIds, granted, offsets, spacing, perChat);
     }
 
-    private async Task ReserveBotSlotsAsync(TelegramOptions o, bool[] granted, TimeSpan[] offsets, int count, CancellationToken cancellationToken)
-    {
-        if (o.GlobalMessagesPerSecond > 0 && count > 0)
-        {
-            var spacing = TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond);
-            await using var command = dataSource.CreateCommand("""
-                UPDATE telegram_rate_limit SET next_at = GREATEST(next_at, clock_timestamp()) + @span
-                WHERE id = 1
-                RETURNING next_at - @span - clock_timestamp()
-                """);
-            command.Parameters.AddWithValue("span", spacing * count);
-            var start = (TimeSpan?)await command.ExecuteScalarAsync(cancellationToken) ?? TimeSpan.Zero;
-            if (start < TimeSpan.Zero) start = TimeSpan.Zero;
-            var slot = 0;
-            for (var i = 0; i < offsets.Length; i++)
-                if (granted[i]) offsets[i] = start + spacing * slot++;
-        }
-    }
-
-    private sealed class BatchPermit(PostgresTelegramRateLimiter limiter, IReadOnlyList<string> chatIds, bool[] granted, TimeSpan[] offsets, TimeSpan interval) : ITelegramBatchPermit
+    private sealed class BatchPermit(
+        PostgresTelegramRateLimiter limiter, IReadOnlyList<string> chatIds, bool[] granted, TimeSpan[] offsets, TimeSpan spacing, TimeSpan interval) : ITelegramBatchPermit
     {
         private readonly Dictionary<string, TimeSpan> backOffs = new(StringComparer.Ordinal);
+        private readonly long grantedAt = Stopwatch.GetTimestamp();
+
+        public async Task WaitForTurnAsync(int index, CancellationToken cancellationToken)
+        {
+            if (spacing <= TimeSpan.Zero) return;
+            var wait = offsets[index] - Stopwatch.GetElapsedTime(grantedAt);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
+            // Late for its slot (the batch's sends were slower than the slots): a fresh slot of its own.
+            if (IsLate(Stopwatch.GetElapsedTime(grantedAt) - offsets[index], spacing))
+                await limiter.WaitForBotSlotAsync(spacing, cancellationToken);
+        }
 
         public bool IsGranted(int index) => granted[index];
-
-        public TimeSpan StartOffset(int index) => offsets[index];
 
         public TimeSpan RetryDeferredAfter => interval > TimeSpan.Zero ? interval : TimeSpan.FromSeconds(1);
 

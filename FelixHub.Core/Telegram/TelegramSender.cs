@@ -85,15 +85,13 @@ internal sealed partial class TelegramSender(
         }
 
         await using var permit = await limiter.AcquireBatchAsync(messages.Select(m => m.ChatId).ToList(), cancellationToken);
-        var granted = Stopwatch.GetTimestamp();
         try
         {
             await Parallel.ForEachAsync(Enumerable.Range(0, messages.Count).Where(permit.IsGranted),
                 new ParallelOptions { MaxDegreeOfParallelism = current.BatchSendParallelism, CancellationToken = cancellationToken },
                 async (i, token) =>
                 {
-                    var wait = permit.StartOffset(i) - Stopwatch.GetElapsedTime(granted);
-                    if (wait > TimeSpan.Zero) await Task.Delay(wait, token);
+                    await permit.WaitForTurnAsync(i, token);
                     var message = messages[i];
                     using var inFlight = new InFlightGrace(token);
                     results[i] = await SendAsync(message.ChatId, async (client, chat, t) => (await client.SendMessage(
