@@ -253,6 +253,55 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         return figures;
     }
 
+    /// <summary>
+    /// The WB outbox (new orders, buyouts… fanned out to the cabinet's users) through its dispatcher:
+    /// <paramref name="count"/> pending notifications to distinct chats, one dispatch run triggered,
+    /// limits off like the other throughput scenarios.
+    /// </summary>
+    public async Task<List<Figure>> WbEventsAsync(int count)
+    {
+        const string scenario = "wb-events";
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var telegram = await FakeTelegramServer.StartAsync();
+        await using var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram, Unlimited));
+        await using (var connection = new NpgsqlConnection(cs))
+        {
+            await connection.OpenAsync();
+            await using var seed = new NpgsqlCommand("""
+                /*bench*/ INSERT INTO wb_cabinets (api_key_encrypted, api_key_hash, state, history_from, created_at, updated_at, initial_sync_completed_at)
+                VALUES ('bench', 'bench', 'active', now(), now(), now(), now());
+                INSERT INTO wb_notifications (cabinet_id, telegram_id, event_type, event_key, text, status, attempts, next_attempt_at, created_at)
+                SELECT (SELECT min(id) FROM wb_cabinets), 6000000 + i, 'new_order', 'order:' || i,
+                       '🛒 <b>Новый заказ</b> №' || i || E'\nТовар: Кроссовки беговые, размер 42\nСумма: 4 990 ₽', 'pending', 0, now(), now()
+                FROM generate_series(1, @count) AS i;
+                ANALYZE wb_notifications;
+                """, connection) { CommandTimeout = 600 };
+            seed.Parameters.AddWithValue("count", count);
+            await seed.ExecuteNonQueryAsync();
+        }
+
+        await StatementCounter.ResetAsync(cs);
+        var clock = Stopwatch.StartNew();
+        new RecurringJobManager(Storage(cs)).Trigger("wb-notifications-dispatch");
+        await WaitForAsync(() => telegram.Delivered.Count >= count, TimeSpan.FromMinutes(20), $"{scenario}: not every notification arrived", poll: 100);
+        var elapsed = clock.Elapsed;
+        await WaitForAsync(async () => await ScalarAsync(cs, "/*bench*/ SELECT count(*) FROM wb_notifications WHERE status = 'sent'") >= count, TimeSpan.FromMinutes(2), $"{scenario}: not every send was recorded");
+        var statements = await StatementCounter.CountAsync(cs) / (double)count;
+        var delivered = telegram.Delivered.ToList();
+        var span = (delivered.Max(d => d.At) - delivered.Min(d => d.At)).TotalSeconds;
+        var rate = count / elapsed.TotalSeconds;
+        var peak = worker.Memory().PeakRssMb;
+        return
+        [
+            new(scenario, "msgs/s (trigger → last message)", rate, "/s", "≥ 1000", rate >= 1000),
+            new(scenario, "msgs/s (first → last message)", (count - 1) / span, "/s"),
+            new(scenario, "statements/message", statements, ""),
+            new(scenario, "peak RSS", peak, "MB", "≤ 300", peak <= 300),
+            new(scenario, "messages", count, ""),
+            new(scenario, "duplicates", delivered.Count - count, "", "0", delivered.Count == count),
+        ];
+    }
+
     // ---------------------------------------------------------------- 3. under Telegram's limits, one job per message
 
     /// <remarks>

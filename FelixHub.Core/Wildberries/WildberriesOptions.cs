@@ -104,7 +104,7 @@ public sealed class WildberriesOptions
 
     /// <summary>Outbox rows one dispatch claims at a time.</summary>
     [Range(1, 1_000)]
-    public int DispatchBatchSize { get; set; } = 50;
+    public int DispatchBatchSize { get; set; } = 200;
 
     /// <summary>Delivery attempts of one notification before it is marked failed.</summary>
     [Range(1, 50)]

@@ -4,6 +4,7 @@ using FelixHub.Core.Wildberries.Cabinets;
 using FelixHub.Core.Wildberries.Data;
 using FelixHub.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace FelixHub.Tests.Wildberries;
 
@@ -149,6 +150,33 @@ public sealed class WbSyncEventTests(WbFixture fixture) : IClassFixture<WbFixtur
         messages.Single(m => TypeOf(m) == Headers[5]).Content().Should().Contain("Осталось на складах: 2 шт.").And.Contain("Казань: 1").And.Contain("Коледино: 1");
         (await worker.DbAsync(db => db.Set<NotificationHistory>().CountAsync(h => h.TelegramId == user))).Should().Be(7);
         (await worker.DbAsync(db => db.Set<WbNotification>().CountAsync(n => n.TelegramId == user && n.Status != WbNotificationStatus.Sent))).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Users_are_served_in_parallel_and_each_users_notifications_arrive_in_the_order_they_happened()
+    {
+        var (first, second) = (WbTestSteps.NewTelegramId(), WbTestSteps.NewTelegramId());
+        var (_, _, _, cabinetId) = await SellerWithHistoryAsync(first, second);
+        // Eight events each, queued in order (an order, then its buyout…): the dispatcher sends the two
+        // users' rows side by side, one user's rows one after another.
+        await using (var connection = new NpgsqlConnection(worker.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO wb_notifications (cabinet_id, telegram_id, event_type, event_key, text, status, attempts, next_attempt_at, created_at)
+                SELECT @cabinet, u, 'new_order', 'order-seq:' || u || ':' || i, 'Событие ' || i, 'pending', 0, now(), now()
+                FROM generate_series(1, 8) AS i, unnest(@users) AS u
+                ORDER BY i, u
+                """, connection);
+            insert.Parameters.AddWithValue("cabinet", cabinetId);
+            insert.Parameters.AddWithValue("users", new[] { first, second });
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        (await worker.DispatchAsync()).Should().Be(16);
+
+        foreach (var user in new[] { first, second })
+            telegram.MessagesTo(user).Skip(1).Select(m => m.Content()).Should().Equal(Enumerable.Range(1, 8).Select(i => "Событие " + i));
     }
 
     [Fact]

@@ -15,6 +15,8 @@ namespace FelixHub.Core.Wildberries.Notifications;
 /// and its rows are made invisible for <c>DispatchClaimSeconds</c> in one short transaction; each row
 /// is then sent through the one Telegram sender and its outcome committed on its own, so replicas
 /// share the work, a crash re-sends at most the rows in flight, and nothing waits on a held lock.
+/// The chats of a batch are served in parallel (<c>Telegram:BatchSendParallelism</c>), each chat's rows
+/// in order; the shared limiter paces every send.
 /// A photo that Telegram refuses (400) falls back to the text.
 /// </summary>
 public sealed partial class WbNotificationDispatcher(
@@ -22,6 +24,7 @@ public sealed partial class WbNotificationDispatcher(
     ITelegramSender telegram,
     WbWebhookSender webhook,
     IOptionsMonitor<WildberriesOptions> options,
+    IOptionsMonitor<TelegramOptions> telegramOptions,
     TimeProvider time,
     ILogger<WbNotificationDispatcher> logger)
 {
@@ -39,16 +42,20 @@ public sealed partial class WbNotificationDispatcher(
             var claimed = await ClaimAsync(o, ct);
             if (claimed.Count == 0) break;
             var allowed = await StillAllowedAsync(claimed, ct);
-            foreach (var row in claimed)
-            {
-                ct.ThrowIfCancellationRequested();
-                if (!allowed.Contains(row.Id))
+            // Chats in parallel (each send still waits for its chat's and the bot's turn in the shared
+            // limiter), one chat's rows in order: a buyout never overtakes the order it belongs to.
+            await Parallel.ForEachAsync(claimed.GroupBy(r => r.TelegramId),
+                new ParallelOptions { MaxDegreeOfParallelism = telegramOptions.CurrentValue.BatchSendParallelism, CancellationToken = ct },
+                async (chat, token) =>
                 {
-                    await MarkAsync(row.Id, WbNotificationStatus.Skipped, "switched off in the user's settings before delivery", null, ct);
-                    continue;
-                }
-                if (await DeliverAsync(row, o, ct)) sent++;
-            }
+                    foreach (var row in chat)
+                    {
+                        if (!allowed.Contains(row.Id))
+                            await MarkAsync(row.Id, WbNotificationStatus.Skipped, "switched off in the user's settings before delivery", null, token);
+                        else if (await DeliverAsync(row, o, token))
+                            Interlocked.Increment(ref sent);
+                    }
+                });
         }
         return sent;
     }
