@@ -42,21 +42,46 @@ public sealed partial class WbNotificationDispatcher(
             var claimed = await ClaimAsync(o, ct);
             if (claimed.Count == 0) break;
             var allowed = await StillAllowedAsync(claimed, ct);
-            // Chats in parallel (each send still waits for its chat's and the bot's turn in the shared
-            // limiter), one chat's rows in order: a buyout never overtakes the order it belongs to.
-            await Parallel.ForEachAsync(claimed.GroupBy(r => r.TelegramId),
+            var outcomes = claimed.Where(r => !allowed.Contains(r.Id))
+                .Select(r => new Outcome(r.Id, WbNotificationStatus.Skipped, "switched off in the user's settings before delivery"))
+                .ToList();
+            if (outcomes.Count > 0) await RecordAsync(outcomes, ct);
+
+            // A plain text to a chat with one row in the batch takes the bulk path: one claim of the
+            // chats, parallel sends at the bot's pace, one statement for every outcome. Photos, the menu
+            // and a chat with several rows (sent one after another, in order) take the single path,
+            // chats in parallel.
+            var chats = claimed.Where(r => allowed.Contains(r.Id)).GroupBy(r => r.TelegramId).ToList();
+            var bulk = chats.Where(c => c.Count() == 1 && IsPlainText(c.First())).Select(c => c.First()).ToList();
+            var single = chats.Where(c => c.Count() > 1 || !IsPlainText(c.First())).ToList();
+            var bulkSent = bulk.Count > 0 ? SendBulkAsync(bulk, o, ct) : Task.FromResult(0);
+            await Parallel.ForEachAsync(single,
                 new ParallelOptions { MaxDegreeOfParallelism = telegramOptions.CurrentValue.BatchSendParallelism, CancellationToken = ct },
                 async (chat, token) =>
                 {
                     foreach (var row in chat)
-                    {
-                        if (!allowed.Contains(row.Id))
-                            await MarkAsync(row.Id, WbNotificationStatus.Skipped, "switched off in the user's settings before delivery", null, token);
-                        else if (await DeliverAsync(row, o, token))
+                        if (await DeliverAsync(row, o, token))
                             Interlocked.Increment(ref sent);
-                    }
                 });
+            sent += await bulkSent;
         }
+        return sent;
+    }
+
+    private bool IsPlainText(Claimed row) =>
+        !webhook.IsEnabled && row.EventType != WbEventType.SyncComplete && !HasPhoto(row);
+
+    private static bool HasPhoto(Claimed row) => row.PhotoUrl is { Length: > 0 } && row.Text.Length <= WbMessages.MaxCaptionLength;
+
+    private async Task<int> SendBulkAsync(List<Claimed> rows, WildberriesOptions o, CancellationToken ct)
+    {
+        var messages = rows.Select(r => new TelegramMessage(r.TelegramId.ToString(CultureInfo.InvariantCulture), r.Text)).ToList();
+        var results = await telegram.SendHtmlBatchAsync(messages, ct);
+        var outcomes = rows.Select((row, i) => Decide(row, results[i], o)).ToList();
+        // The messages are out: their outcomes are written even when a stop was requested meanwhile.
+        await RecordAsync(outcomes, CancellationToken.None);
+        var sent = outcomes.Count(x => x.Status == WbNotificationStatus.Sent);
+        LogBatch(logger, rows.Count, sent, outcomes.Count(x => x.Status == WbNotificationStatus.Pending), outcomes.Count(x => x.Status == WbNotificationStatus.Failed));
         return sent;
     }
 
@@ -107,8 +132,8 @@ public sealed partial class WbNotificationDispatcher(
         using var scope = Correlation.Push("chatId", chatId);
         var result = webhook.IsEnabled
             ? await webhook.SendAsync(new WbWebhookPayload(row.EventKey, row.EventType, row.TelegramId, row.CabinetId, row.Text, row.PhotoUrl), ct)
-            : row.PhotoUrl is { Length: > 0 } photo && row.Text.Length <= WbMessages.MaxCaptionLength
-                ? await telegram.SendPhotoAsync(chatId, photo, row.Text, ct)
+            : HasPhoto(row)
+                ? await telegram.SendPhotoAsync(chatId, row.PhotoUrl!, row.Text, ct)
                 // The end of the initial sync opens the bot's main menu (seed 003): never before it.
                 : await telegram.SendHtmlAsync(chatId, row.Text, row.EventType == WbEventType.SyncComplete ? SellerMenu.MainKeyboard : null, ct);
         if (!webhook.IsEnabled && row.PhotoUrl is not null && result is { Status: TelegramSendStatus.PermanentFailure, ErrorCode: 400 })
@@ -117,73 +142,76 @@ public sealed partial class WbNotificationDispatcher(
             result = await telegram.SendHtmlAsync(chatId, row.Text, ct);
         }
 
+        var outcome = Decide(row, result, o);
+        await RecordAsync([outcome], result.IsSent ? CancellationToken.None : ct);
+        return outcome.Status == WbNotificationStatus.Sent;
+    }
+
+    private sealed record Outcome(long Id, string Status, string? Error, DateTimeOffset? NextAttemptAt = null, bool GiveBackAttempt = false);
+
+    /// <summary>What a send's result means for the row (and the log): sent, refused, retried later, or handed back.</summary>
+    private Outcome Decide(Claimed row, TelegramSendResult result, WildberriesOptions o)
+    {
+        var chatId = row.TelegramId.ToString(CultureInfo.InvariantCulture);
         switch (result.Status)
         {
             case TelegramSendStatus.Sent:
-                await MarkSentAsync(row, ct);
                 LogSent(logger, row.EventType, row.EventKey, chatId);
-                return true;
+                return new Outcome(row.Id, WbNotificationStatus.Sent, null);
             case TelegramSendStatus.PermanentFailure:
-                await MarkAsync(row.Id, WbNotificationStatus.Failed, result.Error, null, ct);
                 LogRefused(logger, row.EventKey, chatId, result.Error);
-                return false;
+                return new Outcome(row.Id, WbNotificationStatus.Failed, result.Error);
             case TelegramSendStatus.NotConfigured:
                 // Not the row's fault: give the attempt back and look again in a minute.
-                await MarkAsync(row.Id, WbNotificationStatus.Pending, result.Error, time.GetUtcNow() + TimeSpan.FromMinutes(1), ct, giveBackAttempt: true);
-                return false;
+                return new Outcome(row.Id, WbNotificationStatus.Pending, result.Error, time.GetUtcNow() + TimeSpan.FromMinutes(1), GiveBackAttempt: true);
+            case TelegramSendStatus.Deferred:
+                // Not attempted (the chat was busy, or the dispatcher is stopping): no attempt spent.
+                return new Outcome(row.Id, WbNotificationStatus.Pending, null, time.GetUtcNow() + (result.RetryAfter ?? TimeSpan.Zero), GiveBackAttempt: true);
             default:
                 if (row.Attempts >= o.DispatchMaxAttempts)
                 {
-                    await MarkAsync(row.Id, WbNotificationStatus.Failed, result.Error, null, ct);
                     LogGaveUp(logger, row.EventKey, chatId, row.Attempts, result.Error);
+                    return new Outcome(row.Id, WbNotificationStatus.Failed, result.Error);
                 }
-                else
-                {
-                    var delay = TimeSpan.FromSeconds(o.DispatchRetryDelaySeconds * Math.Pow(2, row.Attempts - 1));
-                    await MarkAsync(row.Id, WbNotificationStatus.Pending, result.Error, time.GetUtcNow() + delay, ct);
-                }
-                return false;
+                return new Outcome(row.Id, WbNotificationStatus.Pending, result.Error,
+                    time.GetUtcNow() + TimeSpan.FromSeconds(o.DispatchRetryDelaySeconds * Math.Pow(2, row.Attempts - 1)));
         }
     }
 
-    private async Task MarkSentAsync(Claimed row, CancellationToken ct)
-    {
-        var now = time.GetUtcNow();
-        await using var batch = dataSource.CreateBatch();
-        var update = new NpgsqlBatchCommand($"UPDATE wb_notifications SET status = '{WbNotificationStatus.Sent}', sent_at = $2, error = NULL WHERE id = $1");
-        update.Parameters.Add(SqlJson.Long(row.Id));
-        update.Parameters.Add(SqlJson.Time(now));
-        var history = new NpgsqlBatchCommand("""
-            INSERT INTO notification_history (telegram_id, event_key, event_type, cabinet_id, sent_at) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (telegram_id, event_key) DO NOTHING
-            """);
-        history.Parameters.Add(SqlJson.Long(row.TelegramId));
-        history.Parameters.Add(SqlJson.Text(row.EventKey));
-        history.Parameters.Add(SqlJson.Text(row.EventType));
-        history.Parameters.Add(SqlJson.Long(row.CabinetId));
-        history.Parameters.Add(SqlJson.Time(now));
-        batch.BatchCommands.Add(update);
-        batch.BatchCommands.Add(history);
-        // A batch without an explicit transaction runs as one implicit transaction.
-        await batch.ExecuteNonQueryAsync(ct);
-    }
-
-    private async Task MarkAsync(long id, string status, string? error, DateTimeOffset? nextAttemptAt, CancellationToken ct, bool giveBackAttempt = false)
+    /// <summary>
+    /// Writes outcomes in one statement: each row's status, error, next attempt (and the attempt given
+    /// back), and for the sent ones the history row that keeps an event from ever being told twice.
+    /// </summary>
+    private async Task RecordAsync(IReadOnlyList<Outcome> outcomes, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("""
-            UPDATE wb_notifications SET status = $2, error = $3, next_attempt_at = COALESCE($4, next_attempt_at),
-                attempts = attempts - CASE WHEN $5 THEN 1 ELSE 0 END
-            WHERE id = $1
+            WITH v AS (
+                SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::boolean[]) AS v(id, status, error, next, give_back)
+            ), updated AS (
+                UPDATE wb_notifications n
+                SET status = v.status, error = v.error, next_attempt_at = COALESCE(v.next, n.next_attempt_at),
+                    sent_at = CASE WHEN v.status = 'sent' THEN $6 ELSE n.sent_at END,
+                    attempts = n.attempts - CASE WHEN v.give_back THEN 1 ELSE 0 END
+                FROM v WHERE n.id = v.id
+                RETURNING n.telegram_id, n.event_key, n.event_type, n.cabinet_id, n.status
+            )
+            INSERT INTO notification_history (telegram_id, event_key, event_type, cabinet_id, sent_at)
+            SELECT telegram_id, event_key, event_type, cabinet_id, $6 FROM updated WHERE status = 'sent'
+            ON CONFLICT (telegram_id, event_key) DO NOTHING
             """);
-        command.Parameters.Add(SqlJson.Long(id));
-        command.Parameters.Add(SqlJson.Text(status));
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)Cut(error) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = nextAttemptAt is { } next ? next.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = giveBackAttempt });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. outcomes.Select(x => x.Id)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. outcomes.Select(x => x.Status)] });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. outcomes.Select(x => Cut(x.Error))] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [.. outcomes.Select(x => x.NextAttemptAt?.UtcDateTime)] });
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. outcomes.Select(x => x.GiveBackAttempt)] });
+        command.Parameters.Add(SqlJson.Time(time.GetUtcNow()));
         await command.ExecuteNonQueryAsync(ct);
     }
 
     private static string? Cut(string? text) => text is null || text.Length <= 2000 ? text : text[..2000];
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "WB batch of {Count}: {Sent} sent, {Deferred} handed back for later, {Failed} failed")]
+    private static partial void LogBatch(ILogger logger, int count, int sent, int deferred, int failed);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "WB {EventType} notification {EventKey} delivered to chat {ChatId}")]
     private static partial void LogSent(ILogger logger, string eventType, string eventKey, string chatId);
