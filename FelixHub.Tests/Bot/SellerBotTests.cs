@@ -184,12 +184,14 @@ public sealed class SellerBotTests(SellerBotFixture fixture) : IClassFixture<Sel
         var user = await SyncedSellerAsync();
         var before = telegram.MessagesTo(Chat(user)).Count;
 
-        Send(user, "/start");
+        var start = Send(user, "/start");
 
         var reply = await telegram.ReplyAsync(Chat(user), before + 1);
         reply.Text.Should().Be(BotMessages.MainMenu);
         ReplyKeyboard(reply)!.SelectMany(row => row!.AsArray()).Select(b => b!["text"]!.GetValue<string>()).Should().Equal(SellerMenu.NotificationsButton);
         CallsTo("deleteMessage", user).Should().BeEmpty();
+        // The reply goes out inside the update's transaction: the seller's row is there once it commits.
+        await worker.UntilHandledAsync(start);
         (await SellerAsync(user))!.State.Should().Be(SellerChatState.Registered);
     }
 
