@@ -184,7 +184,7 @@ public sealed class SellerBotTests(SellerBotFixture fixture) : IClassFixture<Sel
         var user = await SyncedSellerAsync();
         var before = telegram.MessagesTo(Chat(user)).Count;
 
-        var start = Send(user, "/start");
+        var start = telegram.PushUpdate(FakeTelegramServer.MessageUpdate(Chat(user), "/start"));
 
         var reply = await telegram.ReplyAsync(Chat(user), before + 1);
         reply.Text.Should().Be(BotMessages.MainMenu);
