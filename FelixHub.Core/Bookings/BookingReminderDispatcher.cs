@@ -315,27 +315,9 @@ public sealed partial class BookingReminderDispatcher(
         await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
-    private async Task RecordWhenBackAsync(Guid token, IReadOnlyList<RowOutcome> outcomes, CancellationToken cancellationToken)
-    {
-        var deadline = time.GetUtcNow().AddSeconds(options.CurrentValue.ProcessingTimeoutSeconds / 2.0);
-        var delay = TimeSpan.FromMilliseconds(250);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
-                await RecordAsync(connection, null, token, outcomes);
-                return;
-            }
-            catch (Exception ex) when (DatabaseErrors.IsUnavailable(ex) && time.GetUtcNow() < deadline)
-            {
-                // Stale pooled connections are dropped; a stop ends the waiting only after a few quick attempts.
-                if (attempt == 1) dataSource.Clear();
-                await Task.Delay(delay, attempt <= 3 ? CancellationToken.None : cancellationToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
-            }
-        }
-    }
+    private Task RecordWhenBackAsync(Guid token, IReadOnlyList<RowOutcome> outcomes, CancellationToken cancellationToken) =>
+        WhenDatabaseIsBack.WriteAsync(dataSource, connection => RecordAsync(connection, null, token, outcomes),
+            TimeSpan.FromSeconds(options.CurrentValue.ProcessingTimeoutSeconds / 2.0), time, cancellationToken);
 
     private static string? Truncate(string? error) =>
         error is { Length: > MaxErrorLength } ? error[..(MaxErrorLength - 1)] + "…" : error;

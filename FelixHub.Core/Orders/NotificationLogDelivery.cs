@@ -110,41 +110,22 @@ public sealed partial class NotificationLogDelivery(
     {
         LogSentNotRecorded(logger, first, row.MessageHash, row.TelegramId);
         db.ChangeTracker.Clear();
-        var deadline = time.GetUtcNow().AddSeconds(options.CurrentValue.SentRecordRetrySeconds);
-        var delay = TimeSpan.FromMilliseconds(250);
-        for (var attempt = 1; ; attempt++)
+        var attempts = await WhenDatabaseIsBack.WriteAsync(dataSource, async connection =>
         {
-            try
-            {
-                // Each attempt runs to its end (bounded by the connection and command timeouts); a stop
-                // request ends the waiting between attempts.
-                await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
-                await using var command = new NpgsqlCommand("""
-                    INSERT INTO notification_logs (notification_type, order_id, mechanic_id, telegram_id, message_hash, sent_at, success, error_message)
-                    VALUES (@type, @order, @mechanic, @chat, @hash, @sentAt, true, NULL)
-                    ON CONFLICT (message_hash) WHERE success DO NOTHING
-                    """, connection);
-                command.Parameters.AddWithValue("type", row.NotificationType);
-                command.Parameters.AddWithValue("order", (object?)row.OrderId ?? DBNull.Value);
-                command.Parameters.AddWithValue("mechanic", (object?)row.MechanicId ?? DBNull.Value);
-                command.Parameters.AddWithValue("chat", row.TelegramId);
-                command.Parameters.AddWithValue("hash", row.MessageHash);
-                command.Parameters.AddWithValue("sentAt", row.SentAt);
-                await command.ExecuteNonQueryAsync(CancellationToken.None);
-                LogRecordedLate(logger, row.MessageHash, attempt);
-                return;
-            }
-            catch (Exception ex) when (DatabaseErrors.IsUnavailable(ex) && time.GetUtcNow() < deadline)
-            {
-                // Right after an outage the database is usually back and only pooled connections are
-                // stale: drop them, and let a stop request end the waiting only after a few quick
-                // attempts (1.75 s in all), or a stop right after the outage would leave the message
-                // unrecorded and the next process would send it again.
-                if (attempt == 1) dataSource.Clear();
-                await Task.Delay(delay, time, attempt <= 3 ? CancellationToken.None : cancellationToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
-            }
-        }
+            await using var command = new NpgsqlCommand("""
+                INSERT INTO notification_logs (notification_type, order_id, mechanic_id, telegram_id, message_hash, sent_at, success, error_message)
+                VALUES (@type, @order, @mechanic, @chat, @hash, @sentAt, true, NULL)
+                ON CONFLICT (message_hash) WHERE success DO NOTHING
+                """, connection);
+            command.Parameters.AddWithValue("type", row.NotificationType);
+            command.Parameters.AddWithValue("order", (object?)row.OrderId ?? DBNull.Value);
+            command.Parameters.AddWithValue("mechanic", (object?)row.MechanicId ?? DBNull.Value);
+            command.Parameters.AddWithValue("chat", row.TelegramId);
+            command.Parameters.AddWithValue("hash", row.MessageHash);
+            command.Parameters.AddWithValue("sentAt", row.SentAt);
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
+        }, TimeSpan.FromSeconds(options.CurrentValue.SentRecordRetrySeconds), time, cancellationToken);
+        LogRecordedLate(logger, row.MessageHash, attempts);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram accepted message {MessageHash} to chat {ChatId}, but the database went away before it was recorded; recording it as soon as the database answers")]

@@ -196,6 +196,54 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         await PostgresServer.DropDatabaseAsync(database);
     }
 
+    /// <summary>
+    /// The CI failure behind this test: a message Telegram accepted during an outage waits for the
+    /// database to write its success row; the host was stopped right after the restore, while that
+    /// wait slept, and the row was never written, so the next process sent the message again.
+    /// </summary>
+    [Fact]
+    public async Task A_stop_right_after_the_restore_still_records_a_message_Telegram_accepted_during_the_outage()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        var real = new NpgsqlConnectionStringBuilder(database);
+        await using var proxy = new TcpProxy(real.Host!, real.Port);
+        var viaProxy = new NpgsqlConnectionStringBuilder(database) { Port = proxy.Port, Timeout = 3 }.ConnectionString;
+        await using var telegram = await FakeTelegramServer.StartAsync();
+        telegram.Respond(_ => new FakeReply(200, Delay: TimeSpan.FromSeconds(1)));
+        // Running jobs are told to stop 0.7 × 2 s after the stop begins: while the recording sleeps
+        // between attempts (they come 2 s apart by now), with the database already back.
+        var settings = new Dictionary<string, string?> { ["Hangfire:ShutdownTimeoutSeconds"] = "2" };
+        var worker = await TestWorker.StartAsync(viaProxy, telegram, settings);
+        var chat = TestWorker.NewChatId();
+        var order = await worker.CreateOrderAsync((await worker.CreateMechanicAsync(chat)).Id);
+
+        await worker.ChangeStatusAsync(order.Id, OrderStatus.InProgress);
+        await Eventually.Until(() => telegram.InFlight == 1, "the send in flight");
+        proxy.Cut();
+        await Eventually.Until(() => telegram.Delivered.Count == 1, "Telegram to accept it");
+        // Long enough for the recording to be past its first quick attempts (1.75 s), which a stop does not cut short.
+        await Eventually.Until(() => worker.Logs.Containing("database went away before it was recorded").Any(), "the recording to start waiting");
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        proxy.Restore();
+        var stopping = Stopwatch.StartNew();
+        await worker.DisposeAsync();
+        output.WriteLine($"stop took {stopping.Elapsed.TotalSeconds:F1} s");
+        foreach (var e in worker.Logs.Events.Where(e => e.Level >= Serilog.Events.LogEventLevel.Information && e.MessageTemplate.Text.Contains("ecord")))
+            output.WriteLine($"{e.Timestamp:HH:mm:ss.fff} {e.RenderMessage()}");
+
+        var recorded = await MechanicMessages.ScalarAsync(database, "SELECT count(*) FROM notification_logs WHERE success");
+        telegram.Reset();
+        await using (var next = await TestWorker.StartAsync(database, telegram, settings))
+        {
+            await Eventually.Until(() => next.HangfireStatistics() is { Enqueued: 0, Processing: 0, Scheduled: 0 }, "the queue to drain", TimeSpan.FromSeconds(30));
+            await Task.Delay(TimeSpan.FromSeconds(2));
+        }
+
+        recorded.Should().Be(1, "the stop gives the waiting recording one more attempt, and the database is back");
+        telegram.Calls.Count(c => c.ChatId == chat).Should().Be(1, "the next process does not send the message again");
+        await PostgresServer.DropDatabaseAsync(database);
+    }
+
     [Fact]
     public async Task A_message_Telegram_accepted_while_the_database_went_away_is_recorded_once_it_is_back_and_not_sent_again()
     {
