@@ -359,7 +359,8 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         await using var telegram = await FakeTelegramServer.StartAsync();
         await using var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram));
         // Let start-up settle (migrations, recurring job registration, first connections, tiered JIT).
-        await Task.Delay(TimeSpan.FromSeconds(options.Quick ? 3 : 45));
+        var settle = int.TryParse(Environment.GetEnvironmentVariable("FELIXHUB_BENCH_IDLE_SETTLE_SECONDS"), out var s) ? s : options.Quick ? 3 : 45;
+        await Task.Delay(TimeSpan.FromSeconds(settle));
         await StatementCounter.ResetAsync(cs);
         var cpu0 = worker.CpuTime();
         var clock = Stopwatch.StartNew();

@@ -1,3 +1,4 @@
+using FelixHub.Core.Common;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FelixHub.Core.Bookings;
@@ -13,6 +14,9 @@ public static class BookingsServiceCollectionExtensions
         services.AddScoped<BookingReminderDispatchJob>();
         services.AddSingleton<BookingDispatchGate>();
         services.AddHostedService<BookingReminderSchedule>();
+        // The dispatcher's own due condition (served by the partial index on next_attempt_at).
+        services.AddRecurringWorkProbe(BookingReminderDispatchJob.RecurringJobId,
+            "SELECT 1 FROM notifications WHERE status IN ('PENDING', 'PROCESSING') AND next_attempt_at <= $1", passesNow: true);
         return services;
     }
 }

@@ -19,6 +19,7 @@ public static class OrdersServiceCollectionExtensions
         services.AddRecurringJob(MechanicNotificationRecoveryJob.RecurringJobId, (jobs, sp) => jobs.AddOrUpdate<MechanicNotificationRecoveryJob>(
             MechanicNotificationRecoveryJob.RecurringJobId, job => job.ExecuteAsync(CancellationToken.None),
             sp.GetRequiredService<IOptions<NotificationsOptions>>().Value.RecoveryCron));
+        services.AddRecurringWorkProbe(MechanicNotificationRecoveryJob.RecurringJobId, "SELECT 1 FROM order_status_changes WHERE notification_pending");
         return services;
     }
 }

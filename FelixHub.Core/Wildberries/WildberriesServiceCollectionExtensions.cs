@@ -1,4 +1,6 @@
+using FelixHub.Core.Common;
 using FelixHub.Core.Monitoring;
+using FelixHub.Core.Wildberries.Data;
 using FelixHub.Core.Wildberries.Api;
 using FelixHub.Core.Wildberries.Cabinets;
 using FelixHub.Core.Wildberries.Notifications;
@@ -90,6 +92,10 @@ public static class WildberriesServiceCollectionExtensions
         services.AddScoped<WbSyncFanOutJob>();
         services.AddScoped<WbNotificationDispatchJob>();
         services.AddHostedService<WbRecurringJobs>();
+        services.AddRecurringWorkProbe(WbNotificationDispatchJob.RecurringJobId,
+            $"SELECT 1 FROM wb_notifications WHERE status = '{WbNotificationStatus.Pending}' AND next_attempt_at <= $1", passesNow: true);
+        services.AddRecurringWorkProbe(WbSyncFanOutJob.RecurringJobId,
+            $"SELECT 1 FROM wb_cabinets WHERE state IN ('{CabinetState.InitialSync}', '{CabinetState.Active}')");
         return services;
     }
 

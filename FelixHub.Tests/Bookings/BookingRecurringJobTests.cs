@@ -31,12 +31,18 @@ public sealed class BookingRecurringJobTests(RecurringBookingFixture fixture) : 
         return connection.GetRecurringJobs().Single(j => j.Id == BookingReminderDispatchJob.RecurringJobId);
     }
 
-    /// <summary>As the dashboard's «Trigger now»; waits until that run succeeded.</summary>
-    private async Task<string> TriggerAndWaitAsync()
+    /// <summary>A tick of the recurring job (the scheduler's, or the dashboard's «Trigger now»): the id of the run it created, if any.</summary>
+    private string? Tick()
     {
         var manager = (IRecurringJobManagerV2)worker.Services.GetRequiredService<IRecurringJobManager>();
-        var jobId = manager.TriggerJob(BookingReminderDispatchJob.RecurringJobId);
-        jobId.Should().NotBeNull();
+        return manager.TriggerJob(BookingReminderDispatchJob.RecurringJobId);
+    }
+
+    /// <summary>A tick that has work to do; waits until its run succeeded.</summary>
+    private async Task<string> TriggerAndWaitAsync()
+    {
+        var jobId = Tick();
+        jobId.Should().NotBeNull("a reminder is due, so the tick creates a run");
         await Eventually.Until(() =>
         {
             var states = Storage.GetMonitoringApi().JobDetails(jobId).History.Select(h => h.StateName).ToList();
@@ -67,10 +73,12 @@ public sealed class BookingRecurringJobTests(RecurringBookingFixture fixture) : 
         var booking = await worker.CreateBookingAsync(user.Id, start, start.AddHours(1));
         (await worker.ReminderAsync(booking.Id, BookingNotificationTypeCodes.Booking1H)).ScheduledAt.Should().Be(start.AddHours(-1));
 
-        await TriggerAndWaitAsync();
+        // Nothing due yet: the ticks ask the database (on the worker's clock) and create no Hangfire run.
+        Tick().Should().BeNull("nothing is due, so the tick creates no run");
         fixture.Clock.Advance(TimeSpan.FromSeconds(59));
-        await TriggerAndWaitAsync();
+        Tick().Should().BeNull("the reminder is still a second away");
         fixture.Telegram.Calls.Where(c => c.ChatId == chatId).Should().BeEmpty("the reminder is a minute away");
+        worker.Logs.Containing("nothing to do, this tick creates no run").Should().NotBeEmpty();
 
         fixture.Clock.Advance(TimeSpan.FromSeconds(1));
         var jobId = await TriggerAndWaitAsync();

@@ -1,6 +1,9 @@
 using FelixHub.Core.Orders;
 using FelixHub.Tests.Infrastructure;
 using FelixHub.Tests.Reliability;
+using Hangfire;
+using Hangfire.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FelixHub.Tests.Orders;
 
@@ -52,5 +55,26 @@ public sealed class NotificationRecoveryTests(RecoveryFixture fixture) : IClassF
             .Should().Be(0, "the API clears the mark once the job is enqueued");
         await Task.Delay(TimeSpan.FromSeconds(4)); // past the grace period and several recovery runs
         telegram.Calls.Count(d => d.ChatId == chat).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Ticks_with_nothing_pending_create_no_Hangfire_runs()
+    {
+        var worker = fixture.Worker;
+        await Eventually.Until(async () => await MechanicMessages.ScalarAsync(worker.ConnectionString,
+            "SELECT count(*) FROM order_status_changes WHERE notification_pending") == 0, "no change pending");
+        DateTime? LastTick()
+        {
+            using var connection = worker.Services.GetRequiredService<JobStorage>().GetConnection();
+            return connection.GetRecurringJobs().Single(j => j.Id == MechanicNotificationRecoveryJob.RecurringJobId).LastExecution;
+        }
+        var runsBefore = await worker.JobsOfTypeAsync(nameof(MechanicNotificationRecoveryJob));
+        var tickBefore = LastTick();
+
+        await Task.Delay(TimeSpan.FromSeconds(3.5)); // three ticks of the every-second schedule
+
+        LastTick().Should().BeAfter(tickBefore ?? DateTime.MinValue, "the schedule kept ticking");
+        (await worker.JobsOfTypeAsync(nameof(MechanicNotificationRecoveryJob))).Should().Be(runsBefore,
+            "a tick with nothing to do costs one indexed query, not a Hangfire run");
     }
 }

@@ -1,3 +1,6 @@
+using FelixHub.Core.Bookings;
+using FelixHub.Core.Common;
+using FelixHub.Core.Orders;
 using FelixHub.Core.Wildberries;
 using FelixHub.Core.Wildberries.Api;
 using FelixHub.Core.Wildberries.Data;
@@ -29,6 +32,20 @@ public sealed class WbSchedulingTests(WbFixture fixture) : IClassFixture<WbFixtu
 
         jobs.Should().Contain(WbSyncFanOutJob.RecurringJobId, "0 0 * * *", "the test worker syncs every 86,400 s");
         jobs.Should().Contain(WbNotificationDispatchJob.RecurringJobId, "* * * * *");
+    }
+
+    [Fact]
+    public void Every_work_probe_names_a_registered_recurring_job_and_its_query_runs()
+    {
+        var probes = worker.Services.GetServices<IRecurringWorkProbe>().ToList();
+        using var connection = worker.Services.GetRequiredService<JobStorage>().GetConnection();
+        var registered = connection.GetRecurringJobs().Select(j => j.Id).ToList();
+
+        probes.Select(p => p.RecurringJobId).Should().OnlyHaveUniqueItems().And.BeSubsetOf(registered)
+            .And.Contain([WbSyncFanOutJob.RecurringJobId, WbNotificationDispatchJob.RecurringJobId,
+                BookingReminderDispatchJob.RecurringJobId, MechanicNotificationRecoveryJob.RecurringJobId]);
+        foreach (var probe in probes) probe.Invoking(p => p.HasWork()).Should().NotThrow(probe.RecurringJobId);
+        worker.Logs.Containing("could not check for work").Should().BeEmpty();
     }
 
     [Fact]

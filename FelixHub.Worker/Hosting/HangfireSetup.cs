@@ -51,6 +51,7 @@ public static class HangfireSetup
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddSingleton<CorrelationJobFilter>();
         services.AddSingleton<DeadLetterFilter>();
+        services.AddSingleton<SkipIdleRecurringJobsFilter>();
         services.AddSingleton<IJobFilterProvider, HostJobFilterProvider>();
         services.AddHostedService<RecurringJobsRegistrar>();
 

@@ -7,14 +7,15 @@ namespace FelixHub.Worker.Jobs;
 
 /// <summary>
 /// Hangfire's global filters, minus its default retry (10 attempts), plus this host's filters:
-/// the configured retry policy, correlation and the dead-letter log. Attributes on a job method
+/// the configured retry policy, correlation, the dead-letter log and skipping recurring runs with
+/// nothing to do. Attributes on a job method
 /// (e.g. <c>[AutomaticRetry(Attempts = 0)]</c>) still override the global retry.
 /// </summary>
 internal sealed class HostJobFilterProvider : IJobFilterProvider
 {
     private readonly JobFilterProviderCollection providers;
 
-    public HostJobFilterProvider(IOptions<HangfireOptions> options, CorrelationJobFilter correlation, DeadLetterFilter deadLetter)
+    public HostJobFilterProvider(IOptions<HangfireOptions> options, CorrelationJobFilter correlation, DeadLetterFilter deadLetter, SkipIdleRecurringJobsFilter skipIdle)
     {
         var o = options.Value;
         var host = new JobFilterCollection
@@ -27,6 +28,7 @@ internal sealed class HostJobFilterProvider : IJobFilterProvider
             },
             correlation,
             new JobMetricsFilter(),
+            skipIdle,
         };
         host.Add(deadLetter, DeadLetterFilter.FilterOrder);
         providers = new JobFilterProviderCollection(new GlobalFiltersWithoutDefaultRetry(), host, new JobFilterAttributeFilterProvider());
