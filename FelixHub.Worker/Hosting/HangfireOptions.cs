@@ -62,6 +62,19 @@ public sealed class HangfireOptions
     [Range(5, 3600)]
     public int DistributedLockTimeoutSeconds { get; set; } = 15;
 
+    /// <summary>
+    /// A job fetched from the queue but still <c>Enqueued</c> this long after it entered that state, its
+    /// fetch more than <see cref="LeakedFetchMinAgeSeconds"/> old, is taken for a lost fetch and put back
+    /// in the queue (see <c>LeakedFetchWatchdog</c>). A worker moves a job it fetched to <c>Processing</c>
+    /// within milliseconds. 0 switches the watchdog off.
+    /// </summary>
+    [Range(0, 3600)]
+    public int LeakedFetchAfterSeconds { get; set; } = 120;
+
+    /// <summary>How old the fetch itself must be (the sliding invisibility keeps refreshing it every fifth of the timeout).</summary>
+    [Range(1, 600)]
+    public int LeakedFetchMinAgeSeconds { get; set; } = 15;
+
     /// <summary>Run the Hangfire server in this process (off: a web-only replica that enqueues and serves the dashboard).</summary>
     public bool ServerEnabled { get; set; } = true;
 }

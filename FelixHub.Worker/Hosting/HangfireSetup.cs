@@ -63,6 +63,7 @@ public static class HangfireSetup
         var serverEnabled = builder.Configuration.GetValue<bool?>($"{HangfireOptions.Section}:{nameof(HangfireOptions.ServerEnabled)}") ?? true;
         if (serverEnabled)
         {
+            services.AddHostedService<LeakedFetchWatchdog>();
             services.AddHangfireServer((sp, server) =>
             {
                 var o = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;
