@@ -225,11 +225,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         await Eventually.Until(() => worker.Logs.Containing("database went away before it was recorded").Any(), "the recording to start waiting");
         await Task.Delay(TimeSpan.FromSeconds(4));
         proxy.Restore();
-        var stopping = Stopwatch.StartNew();
         await worker.DisposeAsync();
-        output.WriteLine($"stop took {stopping.Elapsed.TotalSeconds:F1} s");
-        foreach (var e in worker.Logs.Events.Where(e => e.Level >= Serilog.Events.LogEventLevel.Information && e.MessageTemplate.Text.Contains("ecord")))
-            output.WriteLine($"{e.Timestamp:HH:mm:ss.fff} {e.RenderMessage()}");
 
         var recorded = await MechanicMessages.ScalarAsync(database, "SELECT count(*) FROM notification_logs WHERE success");
         telegram.Reset();

@@ -24,22 +24,20 @@ namespace FelixHub.Worker.Jobs;
 /// </summary>
 internal sealed partial class LeakedFetchWatchdog(
     IOptions<HangfireOptions> options,
-    IConfiguration configuration,
+    NpgsqlDataSource dataSource,
     ILogger<LeakedFetchWatchdog> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
         if (o.LeakedFetchAfterSeconds <= 0) return;
-        var connectionString = configuration.GetConnectionString(Core.Persistence.PersistenceServiceCollectionExtensions.ConnectionStringName)!;
         var every = TimeSpan.FromSeconds(Math.Clamp(o.LeakedFetchAfterSeconds / 4.0, 1, 30));
         using var timer = new PeriodicTimer(every);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
-                await using var connection = new NpgsqlConnection(connectionString);
-                await connection.OpenAsync(stoppingToken);
+                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
                 await using var command = new NpgsqlCommand($"""
                     UPDATE "{o.SchemaName}".jobqueue AS q SET fetchedat = NULL
                     FROM "{o.SchemaName}".job AS j JOIN "{o.SchemaName}".state AS s ON s.id = j.stateid
