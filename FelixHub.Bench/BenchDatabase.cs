@@ -111,4 +111,33 @@ internal static class StatementCounter
             """, connection);
         return (long)(await command.ExecuteScalarAsync())!;
     }
+
+    /// <summary>
+    /// The statements since the last reset, most expensive first (calls and execution time per unit of
+    /// work), written to <paramref name="path"/>: where a phase spends PostgreSQL's time.
+    /// </summary>
+    public static async Task WriteProfileAsync(string connectionString, string path, int units)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            /*bench*/ SELECT s.calls, s.total_exec_time, s.rows, regexp_replace(left(s.query, 160), '\s+', ' ', 'g')
+            FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+            WHERE d.datname = current_database() AND s.query NOT LIKE '%/*bench*/%'
+            ORDER BY s.total_exec_time DESC
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string> { $"{"calls/unit",10} {"exec ms/unit",12} {"rows/call",9}  query" };
+        double calls = 0, time = 0;
+        while (await reader.ReadAsync())
+        {
+            var c = reader.GetInt64(0);
+            var t = reader.GetDouble(1);
+            calls += c;
+            time += t;
+            lines.Add(FormattableString.Invariant($"{c / (double)units,10:0.000} {t / units,12:0.0000} {reader.GetInt64(2) / (double)Math.Max(c, 1),9:0.0}  {reader.GetString(3)}"));
+        }
+        lines.Insert(1, FormattableString.Invariant($"{calls / units,10:0.000} {time / units,12:0.0000} {"",9}  (total)"));
+        await File.WriteAllLinesAsync(path, lines);
+    }
 }

@@ -29,9 +29,13 @@ internal sealed class BenchWorker : IAsyncDisposable
     public HttpClient Http { get; }
     public int Pid => process.Id;
 
+    /// <summary>With <c>FELIXHUB_BENCH_WORKER_LOGS=1</c> every worker's console goes to <c>bench-results/logs/worker-PID.log</c>.</summary>
+    private StreamWriter? log;
+
     private void Keep(string? line)
     {
         if (line is null) return;
+        if (log is { } writer) lock (writer) writer.WriteLine(line);
         tail.Enqueue(line);
         while (tail.Count > 200) tail.TryDequeue(out _);
     }
@@ -56,6 +60,11 @@ internal sealed class BenchWorker : IAsyncDisposable
         foreach (var name in new[] { "ASPNETCORE_URLS", "DOTNET_URLS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" }) start.Environment.Remove(name);
 
         var worker = new BenchWorker(Process.Start(start)!, baseUrl);
+        if (Environment.GetEnvironmentVariable("FELIXHUB_BENCH_WORKER_LOGS") == "1")
+        {
+            Directory.CreateDirectory(Path.Combine("bench-results", "logs"));
+            worker.log = new StreamWriter(Path.Combine("bench-results", "logs", $"worker-{worker.Pid}.log")) { AutoFlush = true };
+        }
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (true)
         {
@@ -121,5 +130,6 @@ internal sealed class BenchWorker : IAsyncDisposable
             catch (OperationCanceledException) { process.Kill(entireProcessTree: true); }
         }
         process.Dispose();
+        if (log is { } writer) lock (writer) writer.Dispose();
     }
 }

@@ -116,7 +116,8 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
     /// threads, status changes through <c>PATCH /api/orders/{id}</c> from 16 connections), then a
     /// worker with its server on drains the queue: the rate is jobs done per second between the first
     /// job's Processing state and the last one's Succeeded state (Hangfire's own records, the same for
-    /// both). Statements count both phases.
+    /// both). Statements count both phases; the drain phases' statements, most expensive first, are
+    /// written to <c>bench-results/pipeline-{empty,patch,job}-statements.txt</c>.
     /// </summary>
     public async Task<List<Figure>> PipelineAsync()
     {
@@ -139,7 +140,9 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
                 while (Interlocked.Increment(ref next) < count) client.Enqueue(() => GC.KeepAlive(null));
             })));
         }
-        double emptyRate, emptyStatements, emptyPeak;
+        var emptyEnqueueStatements = await StatementCounter.CountAsync(cs);
+        await StatementCounter.ResetAsync(cs);
+        double emptyRate, emptyStatements, emptyPeak, emptyPause;
         CpuSplit emptyCpu;
         await using (var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram, Unlimited)))
         {
@@ -147,7 +150,9 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             await WaitForAsync(async () => await SucceededAsync(cs, EmptyJobFilter) >= count, TimeSpan.FromMinutes(30), "empty jobs did not finish", poll: 250);
             emptyCpu = CpuSplit.Now(worker) - cpu;
             emptyRate = count / (await DrainSecondsAsync(cs, EmptyJobFilter));
-            emptyStatements = await StatementCounter.CountAsync(cs) / (double)count;
+            emptyPause = await LongestPauseSecondsAsync(cs, EmptyJobFilter);
+            emptyStatements = (emptyEnqueueStatements + await StatementCounter.CountAsync(cs)) / (double)count;
+            await StatementCounter.WriteProfileAsync(cs, "bench-results/pipeline-empty-statements.txt", count);
             emptyPeak = worker.Memory().PeakRssMb;
         }
 
@@ -160,7 +165,10 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             await PatchAllAsync(enqueuer, orders, "в работе", 16);
             patchRate = count / clock.Elapsed.TotalSeconds;
         }
-        double rate, statements, peak;
+        var patchStatements = await StatementCounter.CountAsync(cs);
+        await StatementCounter.WriteProfileAsync(cs, "bench-results/pipeline-patch-statements.txt", count);
+        await StatementCounter.ResetAsync(cs);
+        double rate, statements, peak, pause;
         CpuSplit jobCpu;
         await using (var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram, Unlimited)))
         {
@@ -169,7 +177,9 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             jobCpu = CpuSplit.Now(worker) - cpu;
             await WaitForAsync(async () => await SucceededAsync(cs, MechanicJobFilter) >= count, TimeSpan.FromMinutes(2), "pipeline: not every job finished");
             rate = count / (await DrainSecondsAsync(cs, MechanicJobFilter));
-            statements = await StatementCounter.CountAsync(cs) / (double)count;
+            pause = await LongestPauseSecondsAsync(cs, MechanicJobFilter);
+            statements = (patchStatements + await StatementCounter.CountAsync(cs)) / (double)count;
+            await StatementCounter.WriteProfileAsync(cs, "bench-results/pipeline-job-statements.txt", count);
             peak = worker.Memory().PeakRssMb;
         }
         var duplicates = telegram.Delivered.GroupBy(d => d.ChatId).Sum(g => g.Count() - 1);
@@ -179,11 +189,13 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             new("pipeline", "empty Hangfire job: jobs/s", emptyRate, "/s"),
             new("pipeline", "empty Hangfire job: statements/job", emptyStatements, ""),
             new("pipeline", "empty Hangfire job: peak RSS", emptyPeak, "MB"),
+            new("pipeline", "empty Hangfire job: longest pause between two Succeeded", emptyPause, "s"),
             new("pipeline", "empty job CPU ms/job: worker / postgres / bench", emptyCpu.Worker / count, $"/ {emptyCpu.Postgres / count:0.00} / {emptyCpu.Bench / count:0.00}"),
             new("pipeline", "mechanic notification: msgs/s", rate, "/s"),
             new("pipeline", "msgs/s as % of empty job", ratio, "%", "≥ 80", ratio >= 80),
             new("pipeline", "statements/message (PATCH + job)", statements, ""),
             new("pipeline", "peak RSS", peak, "MB"),
+            new("pipeline", "notification: longest pause between two Succeeded", pause, "s"),
             new("pipeline", "notification CPU ms/msg: worker / postgres / bench", jobCpu.Worker / count, $"/ {jobCpu.Postgres / count:0.00} / {jobCpu.Bench / count:0.00}"),
             new("pipeline", "PATCH /api/orders/{id} per second (16 clients)", patchRate, "/s"),
             new("pipeline", "duplicates", duplicates, "", "0", duplicates == 0),
@@ -192,6 +204,20 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
 
     private const string EmptyJobFilter = "j.invocationdata ->> 'Type' LIKE 'System.GC%'";
     private const string MechanicJobFilter = "j.invocationdata ->> 'Type' LIKE '%MechanicStatusNotificationJob%'";
+
+    /// <summary>The longest time, in seconds, between two consecutive Succeeded states of the jobs the filter selects (a stall in the drain).</summary>
+    private static async Task<double> LongestPauseSecondsAsync(string cs, string jobFilter)
+    {
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"""
+            /*bench*/ SELECT COALESCE(EXTRACT(EPOCH FROM max(gap)), 0) FROM (
+                SELECT s.createdat - lag(s.createdat) OVER (ORDER BY s.createdat) AS gap
+                FROM hangfire.state s JOIN hangfire.job j ON j.id = s.jobid
+                WHERE s.name = 'Succeeded' AND {jobFilter}) g
+            """, connection);
+        return Convert.ToDouble(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
 
     /// <summary>Seconds from the first Processing to the last Succeeded state of the jobs the filter selects.</summary>
     private static async Task<double> DrainSecondsAsync(string cs, string jobFilter)
