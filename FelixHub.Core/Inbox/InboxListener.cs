@@ -22,7 +22,7 @@ public sealed partial class InboxListener(
     InboxLocalDelivery delivery,
     IOptionsMonitor<InboxOptions> options,
     TimeProvider time,
-    ILogger<InboxListener> logger) : BackgroundService
+    ILogger<InboxListener> logger) : BackgroundService, IChannelListenerEvents
 {
     public const string ApplicationName = "felixhub-inbox-listener";
     private const int QueueCapacity = 10_000;
@@ -44,74 +44,50 @@ public sealed partial class InboxListener(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var processing = Task.Run(() => ProcessAsync(stoppingToken), CancellationToken.None);
-        await ListenAsync(stoppingToken);
+        try
+        {
+            await ListenAsync(stoppingToken);
+        }
+        finally
+        {
+            listening = false;
+        }
         queue.Writer.TryComplete();
         await processing;
     }
 
-    private async Task ListenAsync(CancellationToken ct)
+    private Task ListenAsync(CancellationToken ct)
     {
         var connectionString = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(PersistenceServiceCollectionExtensions.ConnectionStringName))
         {
             Pooling = false,
             ApplicationName = ApplicationName,
         }.ConnectionString;
-        var failures = 0;
-        var connectedBefore = false;
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = new NpgsqlConnection(connectionString);
-                connection.Notification += (_, e) => OnNotification(e.Payload);
-                await connection.OpenAsync(ct);
-                await using (var listen = new NpgsqlCommand($"LISTEN {InboxBackplane.Channel}", connection))
-                    await listen.ExecuteNonQueryAsync(ct);
-                listening = true;
-                if (connectedBefore)
-                {
-                    LogReconnected(logger, failures);
-                    Enqueue(new WorkItem(null, null, null));
-                }
-                else
-                {
-                    LogListening(logger, InboxBackplane.Channel);
-                }
-                connectedBefore = true;
-                failures = 0;
+        return PostgresChannelListener.ListenAsync(connectionString, InboxBackplane.Channel, this,
+            () => TimeSpan.FromSeconds(options.CurrentValue.ListenKeepAliveSeconds),
+            () => TimeSpan.FromSeconds(options.CurrentValue.ListenReconnectMaxDelaySeconds), time, ct);
+    }
 
-                while (true)
-                {
-                    var keepAlive = TimeSpan.FromSeconds(options.CurrentValue.ListenKeepAliveSeconds);
-                    if (await connection.WaitAsync(keepAlive, ct)) continue;
-                    await using var ping = new NpgsqlCommand("SELECT 1", connection) { CommandTimeout = 10 };
-                    await ping.ExecuteScalarAsync(ct);
-                }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                listening = false;
-                failures++;
-                var delay = TimeSpan.FromSeconds(Math.Min(options.CurrentValue.ListenReconnectMaxDelaySeconds, 0.5 * Math.Pow(2, Math.Min(failures - 1, 16))));
-                LogConnectionLost(logger, failures, delay.TotalSeconds, ex.GetBaseException().Message);
-                try
-                {
-                    await Task.Delay(delay, time, ct);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-            finally
-            {
-                listening = false;
-            }
+    void IChannelListenerEvents.OnNotification(string payload) => OnNotification(payload);
+
+    void IChannelListenerEvents.OnListening(bool reconnected, int failuresBefore)
+    {
+        listening = true;
+        if (reconnected)
+        {
+            LogReconnected(logger, failuresBefore);
+            Enqueue(new WorkItem(null, null, null));
         }
+        else
+        {
+            LogListening(logger, InboxBackplane.Channel);
+        }
+    }
+
+    void IChannelListenerEvents.OnLost(int failures, TimeSpan retryIn, Exception error)
+    {
+        listening = false;
+        LogConnectionLost(logger, failures, retryIn.TotalSeconds, error.GetBaseException().Message);
     }
 
     private void OnNotification(string payload)

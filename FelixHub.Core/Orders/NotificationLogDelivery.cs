@@ -1,6 +1,5 @@
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -25,40 +24,59 @@ public sealed record DeliveryResult(DeliveryOutcome Outcome, string? Error = nul
 /// Sends a notification at most once and records every attempt in <c>notification_logs</c>. The send
 /// happens under a transaction-scoped advisory lock on the message hash after checking for a
 /// successful row, and a unique index over successful rows backs it up: concurrent or repeated
-/// executions of the same notification send one message.
+/// executions of the same notification send one message. Plain Npgsql batches rather than EF Core:
+/// this is every notification's hot path (docs/performance.md, "One job per message").
 /// </summary>
 public sealed partial class NotificationLogDelivery(
-    FelixHubDbContext db,
     ITelegramSender telegram,
     NpgsqlDataSource dataSource,
     IOptionsMonitor<NotificationsOptions> options,
     TimeProvider time,
     ILogger<NotificationLogDelivery> logger)
 {
+    /// <summary>
+    /// Two round trips to PostgreSQL around the send, on one pooled connection: the transaction's
+    /// advisory lock on the hash and the check for a successful row (one batch; the check is its own
+    /// statement, so it sees a row committed by whoever held the lock before), then the row and the
+    /// commit (one batch). The lock is held while the message is in flight, so a second execution of the
+    /// same notification waits for the first one's row and then does not send.
+    /// </summary>
     public async Task<DeliveryResult> SendOnceAsync(LoggedNotification notification, string html, CancellationToken cancellationToken)
     {
         if (!telegram.IsConfigured) return new DeliveryResult(DeliveryOutcome.NotConfigured, "Bot token missing");
 
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({MessageHash.LockKey(notification.Hash)})", cancellationToken);
-        if (await db.NotificationLogs.AnyAsync(l => l.MessageHash == notification.Hash && l.Success, cancellationToken))
-            return new DeliveryResult(DeliveryOutcome.AlreadySent);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var check = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("BEGIN"),
+                new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)") { Parameters = { new() { Value = MessageHash.LockKey(notification.Hash) } } },
+                new NpgsqlBatchCommand("SELECT EXISTS (SELECT 1 FROM notification_logs WHERE message_hash = $1 AND success)") { Parameters = { new() { Value = notification.Hash } } },
+            },
+        })
+        {
+            await using var reader = await check.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            if (reader.GetBoolean(0)) return new DeliveryResult(DeliveryOutcome.AlreadySent); // closing the connection rolls back
+        }
 
         TelegramSendResult result;
         using (var inFlight = new InFlightGrace(cancellationToken))
             result = await telegram.SendHtmlAsync(notification.ChatId, html, inFlight.Token);
         if (result.Status == TelegramSendStatus.NotConfigured) return new DeliveryResult(DeliveryOutcome.NotConfigured, result.Error);
 
-        var row = Add(notification, result.IsSent, result.Error);
+        var row = NewRow(notification, result.IsSent, result.Error);
         // Once Telegram has the message, a stop request must not cancel its record (a few milliseconds):
         // the job would be handed back and send it again.
         var recordToken = result.IsSent ? CancellationToken.None : cancellationToken;
         try
         {
-            await db.SaveChangesAsync(recordToken);
-            await tx.CommitAsync(recordToken);
+            await using var record = new NpgsqlBatch(connection) { BatchCommands = { InsertCommand(row), new NpgsqlBatchCommand("COMMIT") } };
+            await record.ExecuteNonQueryAsync(recordToken);
         }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             return new DeliveryResult(DeliveryOutcome.AlreadySent);
         }
@@ -77,16 +95,34 @@ public sealed partial class NotificationLogDelivery(
         };
     }
 
+    private static NpgsqlBatchCommand InsertCommand(NotificationLog row, string onConflict = "") => new($"""
+        INSERT INTO notification_logs (notification_type, order_id, mechanic_id, telegram_id, message_hash, sent_at, success, error_message)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8){onConflict}
+        """)
+    {
+        Parameters =
+        {
+            new() { Value = row.NotificationType },
+            new() { Value = (object?)row.OrderId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer },
+            new() { Value = (object?)row.MechanicId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer },
+            new() { Value = row.TelegramId },
+            new() { Value = row.MessageHash },
+            new() { Value = row.SentAt },
+            new() { Value = row.Success },
+            new() { Value = (object?)row.ErrorMessage ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+        },
+    };
+
     /// <summary>Records an attempt that never reached Telegram (e.g. no chat id to send to).</summary>
     public async Task RecordSkippedAsync(LoggedNotification notification, string reason, CancellationToken cancellationToken)
     {
-        Add(notification, success: false, reason);
-        await db.SaveChangesAsync(cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { InsertCommand(NewRow(notification, success: false, reason)) } };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private NotificationLog Add(LoggedNotification n, bool success, string? error)
-    {
-        var row = new NotificationLog
+    private NotificationLog NewRow(LoggedNotification n, bool success, string? error) =>
+        new()
         {
             NotificationType = n.Type,
             OrderId = n.OrderId,
@@ -97,9 +133,6 @@ public sealed partial class NotificationLogDelivery(
             ErrorMessage = error,
             SentAt = time.GetUtcNow(),
         };
-        db.NotificationLogs.Add(row);
-        return row;
-    }
 
     /// <summary>
     /// Writes the success row of a message Telegram accepted after the transaction that should have
@@ -109,21 +142,10 @@ public sealed partial class NotificationLogDelivery(
     private async Task RecordSentAsync(NotificationLog row, Exception first, CancellationToken cancellationToken)
     {
         LogSentNotRecorded(logger, first, row.MessageHash, row.TelegramId);
-        db.ChangeTracker.Clear();
         var attempts = await WhenDatabaseIsBack.WriteAsync(dataSource, async connection =>
         {
-            await using var command = new NpgsqlCommand("""
-                INSERT INTO notification_logs (notification_type, order_id, mechanic_id, telegram_id, message_hash, sent_at, success, error_message)
-                VALUES (@type, @order, @mechanic, @chat, @hash, @sentAt, true, NULL)
-                ON CONFLICT (message_hash) WHERE success DO NOTHING
-                """, connection);
-            command.Parameters.AddWithValue("type", row.NotificationType);
-            command.Parameters.AddWithValue("order", (object?)row.OrderId ?? DBNull.Value);
-            command.Parameters.AddWithValue("mechanic", (object?)row.MechanicId ?? DBNull.Value);
-            command.Parameters.AddWithValue("chat", row.TelegramId);
-            command.Parameters.AddWithValue("hash", row.MessageHash);
-            command.Parameters.AddWithValue("sentAt", row.SentAt);
-            await command.ExecuteNonQueryAsync(CancellationToken.None);
+            await using var batch = new NpgsqlBatch(connection) { BatchCommands = { InsertCommand(row, " ON CONFLICT (message_hash) WHERE success DO NOTHING") } };
+            await batch.ExecuteNonQueryAsync(CancellationToken.None);
         }, TimeSpan.FromSeconds(options.CurrentValue.SentRecordRetrySeconds), time, cancellationToken);
         LogRecordedLate(logger, row.MessageHash, attempts);
     }

@@ -22,10 +22,36 @@ public sealed class DatabaseOptions
     [Range(0, 1000)]
     public int MaxAutoPrepare { get; set; } = 64;
 
-    /// <summary>Applies <see cref="MaxAutoPrepare"/> to a connection string that does not set it itself.</summary>
+    /// <summary>
+    /// Npgsql's <c>No Reset On Close</c>: a pooled connection goes back to the pool without its session
+    /// reset (RESET ALL, UNLISTEN *, pg_advisory_unlock_all(), ... sent with its next use). Nothing here
+    /// leaves session state on a pooled connection: LISTEN and session advisory locks live on dedicated,
+    /// unpooled connections, transactions and their advisory locks end before a connection is closed.
+    /// Hangfire and the app open and close pooled connections many times per job, so the reset is a
+    /// large share of PostgreSQL's work per job (docs/performance.md). Applies unless the connection
+    /// string sets it.
+    /// </summary>
+    public bool NoResetOnClose { get; set; } = true;
+
+    /// <summary>Applies <see cref="MaxAutoPrepare"/> and <see cref="NoResetOnClose"/> to a connection string that does not set them itself.</summary>
     public void ApplyTo(NpgsqlConnectionStringBuilder builder, string originalConnectionString)
     {
-        if (!new NpgsqlConnectionStringBuilder(originalConnectionString).ContainsKey("Max Auto Prepare"))
+        if (!Sets(originalConnectionString, "MaxAutoPrepare"))
             builder.MaxAutoPrepare = MaxAutoPrepare;
+        if (!Sets(originalConnectionString, "NoResetOnClose"))
+            builder.NoResetOnClose = NoResetOnClose;
+    }
+
+    /// <summary>
+    /// Whether the connection string itself sets one of <paramref name="keywords"/> (compared without
+    /// spaces or case). Not <see cref="NpgsqlConnectionStringBuilder.ContainsKey"/>: that answers
+    /// whether Npgsql knows the keyword, true for every setting, set or not.
+    /// </summary>
+    public static bool Sets(string connectionString, params string[] keywords)
+    {
+        var parsed = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        foreach (string key in parsed.Keys)
+            if (keywords.Contains(key.Replace(" ", "", StringComparison.Ordinal), StringComparer.OrdinalIgnoreCase)) return true;
+        return false;
     }
 }

@@ -25,7 +25,7 @@ public static class PersistenceServiceCollectionExtensions
         {
             var builder = new NpgsqlConnectionStringBuilder(connectionString);
             var dbOptions = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            if (!new NpgsqlConnectionStringBuilder(connectionString).ContainsKey("Maximum Pool Size"))
+            if (!DatabaseOptions.Sets(connectionString, "MaximumPoolSize", "MaxPoolSize"))
                 builder.MaxPoolSize = dbOptions.MaxPoolSize;
             if (string.IsNullOrEmpty(builder.ApplicationName))
                 builder.ApplicationName = "felixhub";

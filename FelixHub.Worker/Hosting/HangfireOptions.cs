@@ -10,11 +10,15 @@ public sealed class HangfireOptions
     [Range(1, 200)]
     public int WorkerCount { get; set; } = 10;
 
-    /// <summary>Fallback poll of the queue; new jobs normally wake workers at once (in-process signal, LISTEN/NOTIFY across replicas).</summary>
+    /// <summary>Fallback poll of the queue; new jobs normally wake workers at once (LISTEN/NOTIFY, see <see cref="EnableLongPolling"/>).</summary>
     [Range(0.05, 300)]
     public double QueuePollIntervalSeconds { get; set; } = 15;
 
-    /// <summary>LISTEN/NOTIFY, so a job enqueued by one replica wakes the workers of the others.</summary>
+    /// <summary>
+    /// LISTEN/NOTIFY: every enqueue sends <c>NOTIFY new_job</c> and one listener per process wakes its
+    /// waiting workers, so a job enqueued by any replica starts within milliseconds (HangfireJobQueue.cs;
+    /// not Hangfire.PostgreSql's own long polling, which stalled workers). Off: workers only poll.
+    /// </summary>
     public bool EnableLongPolling { get; set; } = true;
 
     /// <summary>How often scheduled jobs, retries and recurring jobs are looked at: also their precision.</summary>

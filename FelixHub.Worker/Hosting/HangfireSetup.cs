@@ -5,6 +5,7 @@ using Hangfire.AspNetCore;
 using Hangfire.Common;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
+using Hangfire.States;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -38,13 +39,19 @@ public static class HangfireSetup
                 SchemaName = o.SchemaName,
                 PrepareSchemaIfNecessary = true,
                 QueuePollInterval = TimeSpan.FromSeconds(o.QueuePollIntervalSeconds),
-                EnableLongPolling = o.EnableLongPolling,
+                // Workers are woken by HangfireJobQueueProvider's own LISTEN/NOTIFY instead (o.EnableLongPolling).
+                EnableLongPolling = false,
                 InvisibilityTimeout = TimeSpan.FromMinutes(o.InvisibilityTimeoutMinutes),
                 UseSlidingInvisibilityTimeout = true,
                 DistributedLockTimeout = TimeSpan.FromSeconds(o.DistributedLockTimeoutSeconds),
             };
-            return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions, null), storageOptions);
+            var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions, null), storageOptions);
+            storage.QueueProviders.Add(
+                new HangfireJobQueueProvider(storage, storageOptions, connectionString, sp.GetRequiredService<HangfireQueueSignal>(), o.EnableLongPolling),
+                [EnqueuedState.DefaultQueue]);
+            return storage;
         });
+        services.AddSingleton<HangfireQueueSignal>();
 
         // Hangfire.AspNetCore would otherwise hand out the process-wide JobActivator.Current: with two
         // hosts in one process, jobs could be activated from the other host's container.
@@ -64,6 +71,7 @@ public static class HangfireSetup
         if (serverEnabled)
         {
             services.AddHostedService<LeakedFetchWatchdog>();
+            services.AddHostedService<HangfireQueueListener>();
             services.AddHangfireServer((sp, server) =>
             {
                 var o = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;
