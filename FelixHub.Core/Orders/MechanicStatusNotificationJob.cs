@@ -1,9 +1,8 @@
 using System.ComponentModel;
 using FelixHub.Core.Common;
-using FelixHub.Core.Persistence;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace FelixHub.Core.Orders;
 
@@ -15,7 +14,7 @@ namespace FelixHub.Core.Orders;
 /// permanent ones are recorded and end the job.
 /// </summary>
 public sealed partial class MechanicStatusNotificationJob(
-    FelixHubDbContext db,
+    NpgsqlDataSource dataSource,
     NotificationLogDelivery delivery,
     IOptionsMonitor<NotificationsOptions> options,
     ILogger<MechanicStatusNotificationJob> logger)
@@ -33,10 +32,7 @@ public sealed partial class MechanicStatusNotificationJob(
             return;
         }
 
-        var change = await db.OrderStatusChanges.AsNoTracking()
-            .Include(c => c.Order!).ThenInclude(o => o.AssignedMechanic)
-            .FirstOrDefaultAsync(c => c.Id == statusChangeId && c.OrderId == orderId, cancellationToken);
-        if (change?.Order is not { } order)
+        if (await LoadAsync(orderId, statusChangeId, cancellationToken) is not var (change, order))
         {
             LogChangeMissing(logger, orderId, statusChangeId);
             return;
@@ -77,6 +73,39 @@ public sealed partial class MechanicStatusNotificationJob(
             default:
                 throw new NotificationDeliveryException($"Telegram send for order {orderId} failed: {result.Error}", chatId);
         }
+    }
+
+    /// <summary>The change, its order and the order's mechanic in one statement (plain Npgsql: every notification runs it).</summary>
+    private async Task<(OrderStatusChange Change, Order Order)?> LoadAsync(int orderId, long statusChangeId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT c.old_status, c.new_status, o.car_number, o.category, o.parts, o.status, m.id, m.name, m.telegram_id
+            FROM order_status_changes c
+            JOIN orders o ON o.id = c.order_id
+            LEFT JOIN mechanics m ON m.id = o.assigned_mechanic_id
+            WHERE c.id = $1 AND c.order_id = $2
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = statusChangeId });
+        command.Parameters.Add(new NpgsqlParameter { Value = orderId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        var order = new Order
+        {
+            Id = orderId,
+            CarNumber = reader.GetString(2),
+            Category = reader.GetString(3),
+            Parts = [.. reader.GetFieldValue<string[]>(4)],
+            Status = reader.GetString(5),
+            AssignedMechanic = reader.IsDBNull(6) ? null : new Mechanic
+            {
+                Id = reader.GetInt32(6),
+                Name = reader.GetString(7),
+                TelegramId = reader.IsDBNull(8) ? null : reader.GetString(8),
+            },
+        };
+        order.AssignedMechanicId = order.AssignedMechanic?.Id;
+        var change = new OrderStatusChange { Id = statusChangeId, OrderId = orderId, OldStatus = reader.GetString(0), NewStatus = reader.GetString(1), Order = order };
+        return (change, order);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mechanic notifications are off; order {OrderId} not notified")]
