@@ -31,7 +31,7 @@ public sealed class TelegramOptions
 
     /// <summary>The bot's budget shared by every replica (Telegram: about 30/s; up to 1000/s with paid broadcast). 0 switches it off.</summary>
     [Range(0, 1000)]
-    public double GlobalMessagesPerSecond { get; set; } = 29;
+    public double GlobalMessagesPerSecond { get; set; } = 28.5;
 
     /// <summary>Least time between two calls to one chat, shared by every replica (Telegram: 1 message/s per chat). 0 switches it off.</summary>
     [Range(0, 60_000)]
