@@ -46,6 +46,8 @@ public static class HangfireSetup
                 DistributedLockTimeout = TimeSpan.FromSeconds(o.DistributedLockTimeoutSeconds),
             };
             var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions, null), storageOptions);
+            // "default" is the only queue here (no job names another, the server's Queues are Hangfire's
+            // default); a queue added later must be listed too, or its jobs wait for the fallback poll.
             storage.QueueProviders.Add(
                 new HangfireJobQueueProvider(storage, storageOptions, connectionString, sp.GetRequiredService<HangfireQueueSignal>(), o.EnableLongPolling),
                 [EnqueuedState.DefaultQueue]);
