@@ -61,11 +61,7 @@ public sealed partial class BotPoller(
         if (o.IsWebhookMode) return; // updates arrive at POST /telegram/webhook instead
 
         await Task.Yield();
-        var connectionString = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(PersistenceServiceCollectionExtensions.ConnectionStringName))
-        {
-            Pooling = false,
-            ApplicationName = ApplicationName,
-        }.ConnectionString;
+        var connectionString = PersistenceServiceCollectionExtensions.DedicatedConnectionString(configuration, ApplicationName);
         var waitingLogged = false;
         while (!stoppingToken.IsCancellationRequested)
         {

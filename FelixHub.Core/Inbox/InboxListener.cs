@@ -4,7 +4,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace FelixHub.Core.Inbox;
 
@@ -58,11 +57,7 @@ public sealed partial class InboxListener(
 
     private Task ListenAsync(CancellationToken ct)
     {
-        var connectionString = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(PersistenceServiceCollectionExtensions.ConnectionStringName))
-        {
-            Pooling = false,
-            ApplicationName = ApplicationName,
-        }.ConnectionString;
+        var connectionString = PersistenceServiceCollectionExtensions.DedicatedConnectionString(configuration, ApplicationName);
         return PostgresChannelListener.ListenAsync(connectionString, InboxBackplane.Channel, this,
             () => TimeSpan.FromSeconds(options.CurrentValue.ListenKeepAliveSeconds),
             () => TimeSpan.FromSeconds(options.CurrentValue.ListenReconnectMaxDelaySeconds), time, ct);

@@ -41,6 +41,18 @@ public static class PersistenceServiceCollectionExtensions
     }
 
     /// <summary>The one way the app, the design-time factory and the tests configure EF Core for PostgreSQL.</summary>
+    /// <summary>
+    /// The connection string for a long-lived connection of its own (a LISTEN, a session advisory lock):
+    /// outside the pool, so it never takes a pooled connection for hours, and named
+    /// <paramref name="applicationName"/> so it can be told apart in <c>pg_stat_activity</c>.
+    /// </summary>
+    public static string DedicatedConnectionString(IConfiguration configuration, string applicationName) =>
+        new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(ConnectionStringName))
+        {
+            Pooling = false,
+            ApplicationName = applicationName,
+        }.ConnectionString;
+
     public static DbContextOptionsBuilder UseFelixHubNpgsql(this DbContextOptionsBuilder options, NpgsqlDataSource dataSource) =>
         options.UseNpgsql(dataSource, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable)).UseSnakeCaseNamingConvention();
 

@@ -127,11 +127,7 @@ internal sealed partial class HangfireQueueListener(
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.EnableLongPolling) return Task.CompletedTask;
-        var connectionString = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(PersistenceServiceCollectionExtensions.ConnectionStringName))
-        {
-            Pooling = false,
-            ApplicationName = ApplicationName,
-        }.ConnectionString;
+        var connectionString = PersistenceServiceCollectionExtensions.DedicatedConnectionString(configuration, ApplicationName);
         // The workers still poll every QueuePollInterval: a dropped listener slows them, never stops them.
         var keepAlive = TimeSpan.FromSeconds(Math.Max(30, options.Value.QueuePollIntervalSeconds));
         return PostgresChannelListener.ListenAsync(connectionString, HangfireJobQueueProvider.Channel, this,
