@@ -40,7 +40,6 @@ public static class PersistenceServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The one way the app, the design-time factory and the tests configure EF Core for PostgreSQL.</summary>
     /// <summary>
     /// The connection string for a long-lived connection of its own (a LISTEN, a session advisory lock):
     /// outside the pool, so it never takes a pooled connection for hours, and named
@@ -53,6 +52,7 @@ public static class PersistenceServiceCollectionExtensions
             ApplicationName = applicationName,
         }.ConnectionString;
 
+    /// <summary>The one way the app, the design-time factory and the tests configure EF Core for PostgreSQL.</summary>
     public static DbContextOptionsBuilder UseFelixHubNpgsql(this DbContextOptionsBuilder options, NpgsqlDataSource dataSource) =>
         options.UseNpgsql(dataSource, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable)).UseSnakeCaseNamingConvention();
 
