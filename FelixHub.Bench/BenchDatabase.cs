@@ -99,6 +99,23 @@ internal static class StatementCounter
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Puts the database in the same state before each measured drain, the way pgbench vacuums before
+    /// a run: <c>VACUUM ANALYZE</c> (the previous phase's dead rows and statistics) and a
+    /// <c>CHECKPOINT</c> (so the next timed checkpoint, and the full-page writes after it, fall at the
+    /// same point of every drain instead of wherever the previous phases left them).
+    /// </summary>
+    public static async Task SettleAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        foreach (var sql in new[] { "/*bench*/ VACUUM ANALYZE", "/*bench*/ CHECKPOINT" })
+        {
+            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 600 };
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
     /// <summary>Calls recorded for this database since the last reset, excluding the benchmark's own.</summary>
     public static async Task<long> CountAsync(string connectionString)
     {

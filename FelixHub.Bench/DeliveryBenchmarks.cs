@@ -116,7 +116,7 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
     /// threads, status changes through <c>PATCH /api/orders/{id}</c> from 16 connections), then a
     /// worker with its server on drains the queue: the rate is jobs done per second between the first
     /// job's Processing state and the last one's Succeeded state (Hangfire's own records, the same for
-    /// both). Statements count both phases; the drain phases' statements, most expensive first, are
+    /// both). Before each drain the database is vacuumed and checkpointed, so both start alike. Statements count both phases; the drain phases' statements, most expensive first, are
     /// written to <c>bench-results/pipeline-{empty,patch,job}-statements.txt</c>.
     /// </summary>
     public async Task<List<Figure>> PipelineAsync()
@@ -141,6 +141,7 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             })));
         }
         var emptyEnqueueStatements = await StatementCounter.CountAsync(cs);
+        await StatementCounter.SettleAsync(cs);
         await StatementCounter.ResetAsync(cs);
         double emptyRate, emptyStatements, emptyPeak, emptyPause;
         CpuSplit emptyCpu;
@@ -167,6 +168,7 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         }
         var patchStatements = await StatementCounter.CountAsync(cs);
         await StatementCounter.WriteProfileAsync(cs, "bench-results/pipeline-patch-statements.txt", count);
+        await StatementCounter.SettleAsync(cs);
         await StatementCounter.ResetAsync(cs);
         double rate, statements, peak, pause;
         CpuSplit jobCpu;
@@ -191,12 +193,14 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             new("pipeline", "empty Hangfire job: peak RSS", emptyPeak, "MB"),
             new("pipeline", "empty Hangfire job: longest pause between two Succeeded", emptyPause, "s"),
             new("pipeline", "empty job CPU ms/job: worker / postgres / bench", emptyCpu.Worker / count, $"/ {emptyCpu.Postgres / count:0.00} / {emptyCpu.Bench / count:0.00}"),
+            new("pipeline", "empty job drain: machine CPU busy", emptyCpu.BusyPercent, "%"),
             new("pipeline", "mechanic notification: msgs/s", rate, "/s"),
             new("pipeline", "msgs/s as % of empty job", ratio, "%", "≥ 80", ratio >= 80),
             new("pipeline", "statements/message (PATCH + job)", statements, ""),
             new("pipeline", "peak RSS", peak, "MB"),
             new("pipeline", "notification: longest pause between two Succeeded", pause, "s"),
             new("pipeline", "notification CPU ms/msg: worker / postgres / bench", jobCpu.Worker / count, $"/ {jobCpu.Postgres / count:0.00} / {jobCpu.Bench / count:0.00}"),
+            new("pipeline", "notification drain: machine CPU busy", jobCpu.BusyPercent, "%"),
             new("pipeline", "PATCH /api/orders/{id} per second (16 clients)", patchRate, "/s"),
             new("pipeline", "duplicates", duplicates, "", "0", duplicates == 0),
         ];
@@ -537,8 +541,11 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
 }
 
 /// <summary>CPU milliseconds used so far by the worker, by all PostgreSQL processes, and by this process (fake Bot API).</summary>
-internal readonly record struct CpuSplit(double Worker, double Postgres, double Bench)
+internal readonly record struct CpuSplit(double Worker, double Postgres, double Bench, double Busy = 0, double Total = 0)
 {
+    /// <summary>Share of the machine's CPU time (all cores) that was not idle or waiting for I/O, in %: whether a phase was CPU-bound.</summary>
+    public double BusyPercent => Total > 0 ? Busy / Total * 100 : 0;
+
     public static CpuSplit Now(BenchWorker worker)
     {
         double postgres = 0;
@@ -554,10 +561,16 @@ internal readonly record struct CpuSplit(double Worker, double Postgres, double 
                 // The process ended meanwhile.
             }
         }
-        return new(worker.CpuTime().TotalMilliseconds, postgres * 10, Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds);
+        // The first line of /proc/stat: cpu user nice system idle iowait irq softirq steal ... (ticks, all cores).
+        var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8)
+            .Select(t => double.Parse(t, CultureInfo.InvariantCulture)).ToArray();
+        var total = ticks.Sum();
+        return new(worker.CpuTime().TotalMilliseconds, postgres * 10, Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds,
+            total - ticks[3] - ticks[4], total);
     }
 
-    public static CpuSplit operator -(CpuSplit a, CpuSplit b) => new(a.Worker - b.Worker, a.Postgres - b.Postgres, a.Bench - b.Bench);
+    public static CpuSplit operator -(CpuSplit a, CpuSplit b) =>
+        new(a.Worker - b.Worker, a.Postgres - b.Postgres, a.Bench - b.Bench, a.Busy - b.Busy, a.Total - b.Total);
 }
 
 /// <summary>Command-line options of the benchmark.</summary>
