@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
+using FelixHub.Core.Orders;
 using FelixHub.Tests.Infrastructure;
 using Hangfire;
 using Hangfire.PostgreSql;
@@ -112,12 +113,19 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
 
     /// <summary>
     /// Empty Hangfire jobs against mechanic notifications, side by side on one database. Each kind is
-    /// enqueued first by a worker whose Hangfire server is off (empty jobs by a Hangfire client from 16
-    /// threads, status changes through <c>PATCH /api/orders/{id}</c> from 16 connections), then a
-    /// worker with its server on drains the queue: the rate is jobs done per second between the first
-    /// job's Processing state and the last one's Succeeded state (Hangfire's own records, the same for
-    /// both). Before each drain the database is vacuumed and checkpointed, so both start alike. Statements count both phases; the drain phases' statements, most expensive first, are
-    /// written to <c>bench-results/pipeline-{empty,patch,job}-statements.txt</c>.
+    /// enqueued first with no Hangfire server running (empty jobs by a Hangfire client from 16 threads,
+    /// status changes through <c>PATCH /api/orders/{id}</c> from 16 connections), then a worker with its
+    /// server on drains the queue: the rate is jobs done per second between the first job's Processing
+    /// state and the last one's Succeeded state (Hangfire's own records, the same for all kinds). Before
+    /// each drain the database is vacuumed and checkpointed, so every drain starts alike.
+    /// <para>
+    /// A third drain separates Hangfire's cost from the job's own work: the same notification job
+    /// (same type, arguments, activation from DI, async execution) with the feature flag off, so it
+    /// returns after logging one line. Its jobs are enqueued by a Hangfire client like the empty ones.
+    /// </para>
+    /// Statements count enqueue and drain; the drains' statements, most expensive first, are written to
+    /// <c>bench-results/pipeline-{empty,flag-off,notification}-statements.txt</c> (the enqueue phases'
+    /// to <c>…-enqueue-statements.txt</c>).
     /// </summary>
     public async Task<List<Figure>> PipelineAsync()
     {
@@ -128,36 +136,24 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
 
         // a) Empty jobs.
         List<SeededOrder> orders;
-        await StatementCounter.ResetAsync(cs);
         await using (var enqueuer = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram, serverOff)))
         {
             orders = await SeedOrdersAsync(cs, count, mechanics: count, chatBase: 3_000_000);
-            await StatementCounter.ResetAsync(cs);
-            var client = new BackgroundJobClient(Storage(cs));
-            var next = -1;
-            await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() =>
-            {
-                while (Interlocked.Increment(ref next) < count) client.Enqueue(() => GC.KeepAlive(null));
-            })));
         }
-        var emptyEnqueueStatements = await StatementCounter.CountAsync(cs);
-        await StatementCounter.SettleAsync(cs);
         await StatementCounter.ResetAsync(cs);
-        double emptyRate, emptyStatements, emptyPeak, emptyPause;
-        CpuSplit emptyCpu;
-        await using (var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram, Unlimited)))
-        {
-            var cpu = CpuSplit.Now(worker);
-            await WaitForAsync(async () => await SucceededAsync(cs, EmptyJobFilter) >= count, TimeSpan.FromMinutes(30), "empty jobs did not finish", poll: 250);
-            emptyCpu = CpuSplit.Now(worker) - cpu;
-            emptyRate = count / (await DrainSecondsAsync(cs, EmptyJobFilter));
-            emptyPause = await LongestPauseSecondsAsync(cs, EmptyJobFilter);
-            emptyStatements = (emptyEnqueueStatements + await StatementCounter.CountAsync(cs)) / (double)count;
-            await StatementCounter.WriteProfileAsync(cs, "bench-results/pipeline-empty-statements.txt", count);
-            emptyPeak = worker.Memory().PeakRssMb;
-        }
+        var client = new BackgroundJobClient(Storage(cs));
+        await EnqueueAsync(count, _ => client.Enqueue(() => GC.KeepAlive(null)));
+        var empty = await DrainAsync(cs, Settings(cs, telegram, Unlimited), EmptyJobFilter, "empty", count);
 
-        // b) Status changes through the API, each notifying its mechanic (one Hangfire job each).
+        // b) The notification job with the flag off: Hangfire's whole cost of this job, none of its work.
+        await StatementCounter.ResetAsync(cs);
+        await EnqueueAsync(count, i => client.Enqueue<MechanicStatusNotificationJob>(job => job.ExecuteAsync(orders[i].Id, 0, CancellationToken.None)));
+        var flagOffFilter = $"{MechanicJobFilter} AND j.id <= {await ScalarAsync(cs, "/*bench*/ SELECT max(id) FROM hangfire.job")}";
+        var flagOff = await DrainAsync(cs, Settings(cs, telegram, new Dictionary<string, string?>(Unlimited) { ["Notifications:MechanicStatusEnabled"] = "false" }),
+            flagOffFilter, "flag-off", count);
+
+        // c) Status changes through the API, each notifying its mechanic (one Hangfire job each).
+        var notificationFilter = $"{MechanicJobFilter} AND NOT ({flagOffFilter})";
         double patchRate;
         await StatementCounter.ResetAsync(cs);
         await using (var enqueuer = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram, serverOff)))
@@ -166,44 +162,68 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             await PatchAllAsync(enqueuer, orders, "в работе", 16);
             patchRate = count / clock.Elapsed.TotalSeconds;
         }
-        var patchStatements = await StatementCounter.CountAsync(cs);
-        await StatementCounter.WriteProfileAsync(cs, "bench-results/pipeline-patch-statements.txt", count);
-        await StatementCounter.SettleAsync(cs);
-        await StatementCounter.ResetAsync(cs);
-        double rate, statements, peak, pause;
-        CpuSplit jobCpu;
-        await using (var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram, Unlimited)))
-        {
-            var cpu = CpuSplit.Now(worker);
-            await WaitForAsync(() => telegram.Delivered.Count >= count, TimeSpan.FromMinutes(30), "pipeline: not every message arrived", poll: 250);
-            jobCpu = CpuSplit.Now(worker) - cpu;
-            await WaitForAsync(async () => await SucceededAsync(cs, MechanicJobFilter) >= count, TimeSpan.FromMinutes(2), "pipeline: not every job finished");
-            rate = count / (await DrainSecondsAsync(cs, MechanicJobFilter));
-            pause = await LongestPauseSecondsAsync(cs, MechanicJobFilter);
-            statements = (patchStatements + await StatementCounter.CountAsync(cs)) / (double)count;
-            await StatementCounter.WriteProfileAsync(cs, "bench-results/pipeline-job-statements.txt", count);
-            peak = worker.Memory().PeakRssMb;
-        }
+        var notification = await DrainAsync(cs, Settings(cs, telegram, Unlimited), notificationFilter, "notification", count,
+            () => WaitForAsync(() => telegram.Delivered.Count >= count, TimeSpan.FromMinutes(30), "pipeline: not every message arrived", poll: 250));
         var duplicates = telegram.Delivered.GroupBy(d => d.ChatId).Sum(g => g.Count() - 1);
-        var ratio = rate / emptyRate * 100;
+        var ratio = notification.Rate / empty.Rate * 100;
         return
         [
-            new("pipeline", "empty Hangfire job: jobs/s", emptyRate, "/s"),
-            new("pipeline", "empty Hangfire job: statements/job", emptyStatements, ""),
-            new("pipeline", "empty Hangfire job: peak RSS", emptyPeak, "MB"),
-            new("pipeline", "empty Hangfire job: longest pause between two Succeeded", emptyPause, "s"),
-            new("pipeline", "empty job CPU ms/job: worker / postgres / bench", emptyCpu.Worker / count, $"/ {emptyCpu.Postgres / count:0.00} / {emptyCpu.Bench / count:0.00}"),
-            new("pipeline", "empty job drain: machine CPU busy", emptyCpu.BusyPercent, "%"),
-            new("pipeline", "mechanic notification: msgs/s", rate, "/s"),
+            .. empty.Figures("empty Hangfire job", "jobs", count),
+            .. flagOff.Figures("notification job, flag off", "jobs", count),
+            new("pipeline", "flag-off job/s as % of empty job", flagOff.Rate / empty.Rate * 100, "%"),
+            .. notification.Figures("mechanic notification", "msgs", count),
             new("pipeline", "msgs/s as % of empty job", ratio, "%", "≥ 80", ratio >= 80),
-            new("pipeline", "statements/message (PATCH + job)", statements, ""),
-            new("pipeline", "peak RSS", peak, "MB"),
-            new("pipeline", "notification: longest pause between two Succeeded", pause, "s"),
-            new("pipeline", "notification CPU ms/msg: worker / postgres / bench", jobCpu.Worker / count, $"/ {jobCpu.Postgres / count:0.00} / {jobCpu.Bench / count:0.00}"),
-            new("pipeline", "notification drain: machine CPU busy", jobCpu.BusyPercent, "%"),
+            new("pipeline", "msgs/s as % of flag-off job", notification.Rate / flagOff.Rate * 100, "%"),
             new("pipeline", "PATCH /api/orders/{id} per second (16 clients)", patchRate, "/s"),
             new("pipeline", "duplicates", duplicates, "", "0", duplicates == 0),
         ];
+    }
+
+    /// <summary>Runs <paramref name="enqueue"/> for 0..count-1 from 16 threads.</summary>
+    private static Task EnqueueAsync(int count, Action<int> enqueue)
+    {
+        var next = -1;
+        return Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count) enqueue(i);
+        })));
+    }
+
+    /// <summary>What one drain measured; the enqueue statements counted since the last reset are included in <see cref="Statements"/>.</summary>
+    private sealed record Drain(double Rate, double Statements, double PeakRssMb, double LongestPause, CpuSplit Cpu)
+    {
+        public IEnumerable<Figure> Figures(string kind, string unit, int count) =>
+        [
+            new("pipeline", $"{kind}: {unit}/s", Rate, "/s"),
+            new("pipeline", $"{kind}: statements/{unit.TrimEnd('s')} (enqueue + job)", Statements, ""),
+            new("pipeline", $"{kind}: peak RSS", PeakRssMb, "MB"),
+            new("pipeline", $"{kind}: longest pause between two Succeeded", LongestPause, "s"),
+            new("pipeline", $"{kind}: CPU ms/{unit.TrimEnd('s')}: worker / postgres / bench", Cpu.Worker / count, $"/ {Cpu.Postgres / count:0.00} / {Cpu.Bench / count:0.00}"),
+            new("pipeline", $"{kind}: machine CPU busy during the drain", Cpu.BusyPercent, "%"),
+        ];
+    }
+
+    /// <summary>
+    /// Settles the database, then starts a worker with its Hangfire server on and waits until the jobs
+    /// <paramref name="jobFilter"/> selects have all succeeded (and whatever <paramref name="alsoWait"/> waits for).
+    /// </summary>
+    private async Task<Drain> DrainAsync(string cs, Dictionary<string, string?> settings, string jobFilter, string name, int count, Func<Task>? alsoWait = null)
+    {
+        var enqueueStatements = await StatementCounter.CountAsync(cs);
+        await StatementCounter.WriteProfileAsync(cs, $"bench-results/pipeline-{name}-enqueue-statements.txt", count);
+        await StatementCounter.SettleAsync(cs);
+        await StatementCounter.ResetAsync(cs);
+        await using var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, settings);
+        var before = CpuSplit.Now(worker);
+        if (alsoWait is not null) await alsoWait();
+        await WaitForAsync(async () => await SucceededAsync(cs, jobFilter) >= count, TimeSpan.FromMinutes(30), $"pipeline: the {name} jobs did not finish", poll: 250);
+        var cpu = CpuSplit.Now(worker) - before;
+        var rate = count / await DrainSecondsAsync(cs, jobFilter);
+        var pause = await LongestPauseSecondsAsync(cs, jobFilter);
+        var statements = (enqueueStatements + await StatementCounter.CountAsync(cs)) / (double)count;
+        await StatementCounter.WriteProfileAsync(cs, $"bench-results/pipeline-{name}-statements.txt", count);
+        return new Drain(rate, statements, worker.Memory().PeakRssMb, pause, cpu);
     }
 
     private const string EmptyJobFilter = "j.invocationdata ->> 'Type' LIKE 'System.GC%'";
