@@ -117,7 +117,8 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
     /// status changes through <c>PATCH /api/orders/{id}</c> from 16 connections), then a worker with its
     /// server on drains the queue: the rate is jobs done per second between the first job's Processing
     /// state and the last one's Succeeded state (Hangfire's own records, the same for all kinds). Before
-    /// each drain the database is vacuumed and checkpointed, so every drain starts alike.
+    /// each drain the jobs earlier drains finished are expired and the database is vacuumed and
+    /// checkpointed (<see cref="StatementCounter.SettleAsync"/>), so every drain starts alike.
     /// <para>
     /// A third drain separates Hangfire's cost from the job's own work: the same notification job
     /// (same type, arguments, activation from DI, async execution) with the feature flag off, so it
