@@ -561,8 +561,11 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
     }
 }
 
-/// <summary>CPU milliseconds used so far by the worker, by all PostgreSQL processes, and by this process (fake Bot API).</summary>
-internal readonly record struct CpuSplit(double Worker, double Postgres, double Bench, double Busy = 0, double Total = 0)
+/// <summary>
+/// CPU milliseconds used so far by the worker, by all PostgreSQL processes, and by this process (fake
+/// Bot API); and the machine's busy and total CPU ticks (all cores, <c>/proc/stat</c>).
+/// </summary>
+internal readonly record struct CpuSplit(double Worker, double Postgres, double Bench, double Busy, double Total)
 {
     /// <summary>Share of the machine's CPU time (all cores) that was not idle or waiting for I/O, in %: whether a phase was CPU-bound.</summary>
     public double BusyPercent => Total > 0 ? Busy / Total * 100 : 0;
