@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using FelixHub.Core.Orders;
+using FelixHub.Core.Telegram;
 using FelixHub.Tests.Infrastructure;
 using Hangfire;
 using Hangfire.PostgreSql;
@@ -124,9 +125,17 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
     /// (same type, arguments, activation from DI, async execution) with the feature flag off, so it
     /// returns after logging one line. Its jobs are enqueued by a Hangfire client like the empty ones.
     /// </para>
+    /// <para>
+    /// Two more drains measure the notification's Telegram call on its own: jobs that call the worker's
+    /// <see cref="ITelegramSender"/> with a message like the notification's, once without per-chat pacing
+    /// (the HTTP call alone, no database work) and once with it (the pacing's claim and release around
+    /// the call). Together they tell how much of the gap to the empty job the call itself costs, before
+    /// any deduplication or logging.
+    /// </para>
     /// Statements count enqueue and drain; the drains' statements, most expensive first, are written to
-    /// <c>bench-results/pipeline-{empty,flag-off,notification}-statements.txt</c> (the enqueue phases'
-    /// to <c>…-enqueue-statements.txt</c>).
+    /// <c>bench-results/pipeline-{empty,flag-off,send-paced,send-unpaced,notification}-statements.txt</c>
+    /// (the enqueue phases' to <c>…-enqueue-statements.txt</c>). PostgreSQL's CPU is also split by the
+    /// connections that asked for it (<see cref="PostgresCpuByClient"/>).
     /// </summary>
     public async Task<List<Figure>> PipelineAsync()
     {
@@ -153,7 +162,26 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         var flagOff = await DrainAsync(cs, Settings(cs, telegram, new Dictionary<string, string?>(Unlimited) { ["Notifications:MechanicStatusEnabled"] = "false" }),
             flagOffFilter, "flag-off", count);
 
-        // c) Status changes through the API, each notifying its mechanic (one Hangfire job each).
+        // c) The notification's Telegram call alone, as a job of its own (the worker's ITelegramSender from
+        //    DI, a message like the notification's, chats of its own): with the per-chat pacing (claim,
+        //    call, release: two statements) and without it (the call alone, no database work at all).
+        var text = MechanicStatusMessage.Format(
+            new Order { Id = orders[0].Id, CarNumber = "А001ВС77", Category = "ТО", Parts = ["масляный фильтр", "масло 5W-30"], Status = "в работе" },
+            "новый", "в работе", "http://localhost:3000");
+        async Task<Drain> SendOnlyAsync(string name, long chatOffset, Dictionary<string, string?> settings)
+        {
+            await StatementCounter.ResetAsync(cs);
+            var after = await ScalarAsync(cs, "/*bench*/ SELECT max(id) FROM hangfire.job");
+            await EnqueueAsync(count, i => client.Enqueue<ITelegramSender>(sender => sender.SendHtmlAsync(
+                (long.Parse(orders[i].ChatId, CultureInfo.InvariantCulture) + chatOffset).ToString(CultureInfo.InvariantCulture), text, CancellationToken.None)));
+            return await DrainAsync(cs, settings, $"{SenderJobFilter} AND j.id > {after}", name, count);
+        }
+        var sendPaced = await SendOnlyAsync("send-paced", 10_000_000, Settings(cs, telegram, Unlimited));
+        var sendUnpaced = await SendOnlyAsync("send-unpaced", 20_000_000,
+            Settings(cs, telegram, new Dictionary<string, string?>(Unlimited) { ["Telegram:PerChatIntervalMilliseconds"] = "0" }));
+        var deliveredBefore = telegram.Delivered.Count;
+
+        // d) Status changes through the API, each notifying its mechanic (one Hangfire job each).
         var notificationFilter = $"{MechanicJobFilter} AND NOT ({flagOffFilter})";
         double patchRate;
         await StatementCounter.ResetAsync(cs);
@@ -164,7 +192,7 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             patchRate = count / clock.Elapsed.TotalSeconds;
         }
         var notification = await DrainAsync(cs, Settings(cs, telegram, Unlimited), notificationFilter, "notification", count,
-            () => WaitForAsync(() => telegram.Delivered.Count >= count, TimeSpan.FromMinutes(30), "pipeline: not every message arrived", poll: 250));
+            () => WaitForAsync(() => telegram.Delivered.Count >= deliveredBefore + count, TimeSpan.FromMinutes(30), "pipeline: not every message arrived", poll: 250));
         var duplicates = telegram.Delivered.GroupBy(d => d.ChatId).Sum(g => g.Count() - 1);
         var ratio = notification.Rate / empty.Rate * 100;
         return
@@ -172,6 +200,10 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             .. empty.Figures("empty Hangfire job", "jobs", count),
             .. flagOff.Figures("notification job, flag off", "jobs", count),
             new("pipeline", "flag-off job/s as % of empty job", flagOff.Rate / empty.Rate * 100, "%"),
+            .. sendUnpaced.Figures("Telegram call alone", "jobs", count),
+            new("pipeline", "Telegram call alone: job/s as % of empty job", sendUnpaced.Rate / empty.Rate * 100, "%"),
+            .. sendPaced.Figures("Telegram call with per-chat pacing", "jobs", count),
+            new("pipeline", "Telegram call with per-chat pacing: job/s as % of empty job", sendPaced.Rate / empty.Rate * 100, "%"),
             .. notification.Figures("mechanic notification", "msgs", count),
             new("pipeline", "msgs/s as % of empty job", ratio, "%", "≥ 80", ratio >= 80),
             new("pipeline", "msgs/s as % of flag-off job", notification.Rate / flagOff.Rate * 100, "%"),
@@ -192,7 +224,7 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
     }
 
     /// <summary>What one drain measured; the enqueue statements counted since the last reset are included in <see cref="Statements"/>.</summary>
-    private sealed record Drain(double Rate, double Statements, double PeakRssMb, double LongestPause, CpuSplit Cpu)
+    private sealed record Drain(double Rate, double Statements, double PeakRssMb, double LongestPause, CpuSplit Cpu, PostgresCpuByClient PostgresByClient)
     {
         public IEnumerable<Figure> Figures(string kind, string unit, int count) =>
         [
@@ -202,6 +234,8 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             new("pipeline", $"{kind}: longest pause between two Succeeded", LongestPause, "s"),
             new("pipeline", $"{kind}: CPU ms/{unit.TrimEnd('s')}: worker / postgres / bench", Cpu.Worker / count, $"/ {Cpu.Postgres / count:0.00} / {Cpu.Bench / count:0.00}"),
             new("pipeline", $"{kind}: machine CPU busy during the drain", Cpu.BusyPercent, "%"),
+            new("pipeline", $"{kind}: PostgreSQL CPU ms/{unit.TrimEnd('s')}: Hangfire's connections / the app's / other", PostgresByClient.Hangfire / count,
+                $"/ {PostgresByClient.App / count:0.00} / {PostgresByClient.Other / count:0.00}"),
         ];
     }
 
@@ -217,17 +251,20 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         await StatementCounter.ResetAsync(cs);
         await using var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, settings);
         var before = CpuSplit.Now(worker);
+        var backendsBefore = PostgresCpuByClient.Ticks();
         if (alsoWait is not null) await alsoWait();
         await WaitForAsync(async () => await SucceededAsync(cs, jobFilter) >= count, TimeSpan.FromMinutes(30), $"pipeline: the {name} jobs did not finish", poll: 250);
         var cpu = CpuSplit.Now(worker) - before;
+        var byClient = await PostgresCpuByClient.SinceAsync(cs, backendsBefore);
         var rate = count / await DrainSecondsAsync(cs, jobFilter);
         var pause = await LongestPauseSecondsAsync(cs, jobFilter);
         var statements = (enqueueStatements + await StatementCounter.CountAsync(cs)) / (double)count;
         await StatementCounter.WriteProfileAsync(cs, $"bench-results/pipeline-{name}-statements.txt", count);
-        return new Drain(rate, statements, worker.Memory().PeakRssMb, pause, cpu);
+        return new Drain(rate, statements, worker.Memory().PeakRssMb, pause, cpu, byClient);
     }
 
     private const string EmptyJobFilter = "j.invocationdata ->> 'Type' LIKE 'System.GC%'";
+    private const string SenderJobFilter = "j.invocationdata ->> 'Type' LIKE '%ITelegramSender%'";
     private const string MechanicJobFilter = "j.invocationdata ->> 'Type' LIKE '%MechanicStatusNotificationJob%'";
 
     /// <summary>The longest time, in seconds, between two consecutive Succeeded states of the jobs the filter selects (a stall in the drain).</summary>
@@ -595,6 +632,58 @@ internal readonly record struct CpuSplit(double Worker, double Postgres, double 
 
     public static CpuSplit operator -(CpuSplit a, CpuSplit b) =>
         new(a.Worker - b.Worker, a.Postgres - b.Postgres, a.Bench - b.Bench, a.Busy - b.Busy, a.Total - b.Total);
+}
+
+/// <summary>
+/// PostgreSQL's CPU milliseconds during a phase, split by who asked for the work: the backends of the
+/// worker's Hangfire connections (<c>felixhub-hangfire …</c>), of its application connections
+/// (<c>felixhub</c>), and everything else (background processes, the bench's own queries, backends
+/// that ended during the phase and so are counted only up to their last sample — or not at all).
+/// </summary>
+internal readonly record struct PostgresCpuByClient(double Hangfire, double App, double Other)
+{
+    /// <summary>CPU ticks so far of every PostgreSQL process, by pid.</summary>
+    public static Dictionary<int, long> Ticks()
+    {
+        var ticks = new Dictionary<int, long>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out var pid) || File.ReadAllText(Path.Combine(dir, "comm")).Trim() != "postgres") continue;
+                ticks[pid] = BenchWorker.StatTicks(File.ReadAllText(Path.Combine(dir, "stat")));
+            }
+            catch (IOException)
+            {
+                // The process ended meanwhile.
+            }
+        }
+        return ticks;
+    }
+
+    /// <summary>The split of the CPU used since <paramref name="before"/>, by the application name each backend has now.</summary>
+    public static async Task<PostgresCpuByClient> SinceAsync(string cs, Dictionary<int, long> before)
+    {
+        var now = Ticks();
+        var names = new Dictionary<int, string>();
+        await using (var connection = new NpgsqlConnection(cs))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("/*bench*/ SELECT pid, COALESCE(application_name, '') FROM pg_stat_activity WHERE backend_type = 'client backend'", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) names[reader.GetInt32(0)] = reader.GetString(1);
+        }
+        double hangfire = 0, app = 0, other = 0;
+        foreach (var (pid, ticks) in now)
+        {
+            var ms = (ticks - before.GetValueOrDefault(pid)) * 10.0;
+            var name = names.GetValueOrDefault(pid, "");
+            if (name.StartsWith("felixhub-hangfire", StringComparison.Ordinal)) hangfire += ms;
+            else if (name == "felixhub") app += ms;
+            else other += ms;
+        }
+        return new(hangfire, app, other);
+    }
 }
 
 /// <summary>Command-line options of the benchmark.</summary>
