@@ -224,7 +224,7 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
     }
 
     /// <summary>What one drain measured; the enqueue statements counted since the last reset are included in <see cref="Statements"/>.</summary>
-    private sealed record Drain(double Rate, double Statements, double PeakRssMb, double LongestPause, CpuSplit Cpu, PostgresCpuByClient PostgresByClient)
+    private sealed record Drain(double Rate, double Statements, double PeakRssMb, double LongestPause, CpuSplit Cpu)
     {
         public IEnumerable<Figure> Figures(string kind, string unit, int count) =>
         [
@@ -232,10 +232,10 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             new("pipeline", $"{kind}: statements/{unit.TrimEnd('s')} (enqueue + job)", Statements, ""),
             new("pipeline", $"{kind}: peak RSS", PeakRssMb, "MB"),
             new("pipeline", $"{kind}: longest pause between two Succeeded", LongestPause, "s"),
-            new("pipeline", $"{kind}: CPU ms/{unit.TrimEnd('s')}: worker / postgres / bench", Cpu.Worker / count, $"/ {Cpu.Postgres / count:0.00} / {Cpu.Bench / count:0.00}"),
+            new("pipeline", $"{kind}: CPU ms/{unit.TrimEnd('s')}: worker / postgres / bench", Cpu.Worker / count, $"/ {Cpu.Postgres.Total / count:0.00} / {Cpu.Bench / count:0.00}"),
             new("pipeline", $"{kind}: machine CPU busy during the drain", Cpu.BusyPercent, "%"),
-            new("pipeline", $"{kind}: PostgreSQL CPU ms/{unit.TrimEnd('s')}: Hangfire's connections / the app's / other", PostgresByClient.Hangfire / count,
-                $"/ {PostgresByClient.App / count:0.00} / {PostgresByClient.Other / count:0.00}"),
+            new("pipeline", $"{kind}: PostgreSQL CPU ms/{unit.TrimEnd('s')}: Hangfire's connections / the app's / other", Cpu.Postgres.Hangfire / count,
+                $"/ {Cpu.Postgres.App / count:0.00} / {Cpu.Postgres.Other / count:0.00}"),
         ];
     }
 
@@ -250,17 +250,17 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         await StatementCounter.SettleAsync(cs);
         await StatementCounter.ResetAsync(cs);
         await using var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, settings);
-        var before = CpuSplit.Now(worker);
-        var backendsBefore = PostgresCpuByClient.Ticks();
+        // From the worker's first /health answer: the jobs its Hangfire server finished before that (about
+        // a second's worth) are not in the CPU figures, which is why they mean little at --quick sizes.
+        var meter = CpuMeter.Start(worker);
         if (alsoWait is not null) await alsoWait();
         await WaitForAsync(async () => await SucceededAsync(cs, jobFilter) >= count, TimeSpan.FromMinutes(30), $"pipeline: the {name} jobs did not finish", poll: 250);
-        var cpu = CpuSplit.Now(worker) - before;
-        var byClient = await PostgresCpuByClient.SinceAsync(cs, backendsBefore);
+        var cpu = await meter.StopAsync(cs);
         var rate = count / await DrainSecondsAsync(cs, jobFilter);
         var pause = await LongestPauseSecondsAsync(cs, jobFilter);
         var statements = (enqueueStatements + await StatementCounter.CountAsync(cs)) / (double)count;
         await StatementCounter.WriteProfileAsync(cs, $"bench-results/pipeline-{name}-statements.txt", count);
-        return new Drain(rate, statements, worker.Memory().PeakRssMb, pause, cpu, byClient);
+        return new Drain(rate, statements, worker.Memory().PeakRssMb, pause, cpu);
     }
 
     private const string EmptyJobFilter = "j.invocationdata ->> 'Type' LIKE 'System.GC%'";
@@ -599,49 +599,65 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
 }
 
 /// <summary>
-/// CPU milliseconds used so far by the worker, by all PostgreSQL processes, and by this process (fake
-/// Bot API); and the machine's busy and total CPU ticks (all cores, <c>/proc/stat</c>).
+/// Counts the CPU a phase uses: the worker's, PostgreSQL's (process by process, see
+/// <see cref="PostgresCpuByClient"/>), this process's (the fake Bot API), and the machine's busy and
+/// total ticks (all cores, <c>/proc/stat</c>).
 /// </summary>
-internal readonly record struct CpuSplit(double Worker, double Postgres, double Bench, double Busy, double Total)
+internal sealed class CpuMeter
 {
-    /// <summary>Share of the machine's CPU time (all cores) that was not idle or waiting for I/O, in %: whether a phase was CPU-bound.</summary>
-    public double BusyPercent => Total > 0 ? Busy / Total * 100 : 0;
+    private readonly BenchWorker worker;
+    private readonly double worker0, bench0, busy0, total0;
+    private readonly Dictionary<int, long> postgres0;
 
-    public static CpuSplit Now(BenchWorker worker)
+    private CpuMeter(BenchWorker worker)
     {
-        double postgres = 0;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                if (!int.TryParse(Path.GetFileName(dir), out _) || File.ReadAllText(Path.Combine(dir, "comm")).Trim() != "postgres") continue;
-                postgres += BenchWorker.StatTicks(File.ReadAllText(Path.Combine(dir, "stat")));
-            }
-            catch (IOException)
-            {
-                // The process ended meanwhile.
-            }
-        }
-        // The first line of /proc/stat: cpu user nice system idle iowait irq softirq steal ... (ticks, all cores).
+        this.worker = worker;
+        postgres0 = PostgresCpuByClient.Ticks();
+        worker0 = worker.CpuTime().TotalMilliseconds;
+        bench0 = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+        (busy0, total0) = MachineTicks();
+    }
+
+    public static CpuMeter Start(BenchWorker worker) => new(worker);
+
+    /// <summary>What was used since <see cref="Start"/>.</summary>
+    public async Task<CpuSplit> StopAsync(string cs)
+    {
+        var workerMs = worker.CpuTime().TotalMilliseconds - worker0;
+        var benchMs = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds - bench0;
+        var (busy, total) = MachineTicks();
+        return new(workerMs, await PostgresCpuByClient.SinceAsync(cs, postgres0), benchMs, busy - busy0, total - total0);
+    }
+
+    /// <summary>The machine's busy (not idle, not iowait) and total ticks: the first line of /proc/stat, cpu user nice system idle iowait irq softirq steal.</summary>
+    private static (double Busy, double Total) MachineTicks()
+    {
         var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8)
             .Select(t => double.Parse(t, CultureInfo.InvariantCulture)).ToArray();
         var total = ticks.Sum();
-        return new(worker.CpuTime().TotalMilliseconds, postgres * 10, Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds,
-            total - ticks[3] - ticks[4], total);
+        return (total - ticks[3] - ticks[4], total);
     }
+}
 
-    public static CpuSplit operator -(CpuSplit a, CpuSplit b) =>
-        new(a.Worker - b.Worker, a.Postgres - b.Postgres, a.Bench - b.Bench, a.Busy - b.Busy, a.Total - b.Total);
+/// <summary>CPU milliseconds of one phase: the worker, PostgreSQL, this process; the machine's busy and total ticks.</summary>
+internal readonly record struct CpuSplit(double Worker, PostgresCpuByClient Postgres, double Bench, double Busy, double Total)
+{
+    /// <summary>Share of the machine's CPU time (all cores) that was not idle or waiting for I/O, in %: whether a phase was CPU-bound.</summary>
+    public double BusyPercent => Total > 0 ? Busy / Total * 100 : 0;
 }
 
 /// <summary>
 /// PostgreSQL's CPU milliseconds during a phase, split by who asked for the work: the backends of the
 /// worker's Hangfire connections (<c>felixhub-hangfire …</c>), of its application connections
-/// (<c>felixhub</c>), and everything else (background processes, the bench's own queries, backends
-/// that ended during the phase and so are counted only up to their last sample — or not at all).
+/// (<c>felixhub</c>), and everything else (background processes, the bench's own queries). Counted
+/// process by process, as the difference of each process's CPU time: a backend that ends during the
+/// phase (an idle pooled connection pruned) is left out rather than taking its whole earlier CPU
+/// time away from the sum, which is what summing all processes before and after did.
 /// </summary>
 internal readonly record struct PostgresCpuByClient(double Hangfire, double App, double Other)
 {
+    public double Total => Hangfire + App + Other;
+
     /// <summary>CPU ticks so far of every PostgreSQL process, by pid.</summary>
     public static Dictionary<int, long> Ticks()
     {
