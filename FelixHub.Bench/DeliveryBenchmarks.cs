@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
+using FelixHub.Core.Delivery;
+using FelixHub.Core.OrderNotifications;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Telegram;
 using FelixHub.Tests.Infrastructure;
@@ -155,17 +157,17 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         await EnqueueAsync(count, _ => client.Enqueue(() => GC.KeepAlive(null)));
         var empty = await DrainAsync(cs, Settings(cs, telegram, Unlimited), EmptyJobFilter, "empty", count);
 
-        // b) The notification job with the flag off: Hangfire's whole cost of this job, none of its work.
+        // b) The send job for a message that does not exist: Hangfire's whole cost of this job, and one
+        //    lookup of the ledger, none of the send's work.
         await StatementCounter.ResetAsync(cs);
-        await EnqueueAsync(count, i => client.Enqueue<MechanicStatusNotificationJob>(job => job.ExecuteAsync(orders[i].Id, 0, CancellationToken.None)));
+        await EnqueueAsync(count, i => client.Enqueue<DeliveryJob>(job => job.ExecuteAsync(-orders[i].Id, "mechanic_status_change", CancellationToken.None)));
         var flagOffFilter = $"{MechanicJobFilter} AND j.id <= {await ScalarAsync(cs, "/*bench*/ SELECT max(id) FROM hangfire.job")}";
-        var flagOff = await DrainAsync(cs, Settings(cs, telegram, new Dictionary<string, string?>(Unlimited) { ["Notifications:MechanicStatusEnabled"] = "false" }),
-            flagOffFilter, "flag-off", count);
+        var flagOff = await DrainAsync(cs, Settings(cs, telegram, Unlimited), flagOffFilter, "flag-off", count);
 
         // c) The notification's Telegram call alone, as a job of its own (the worker's ITelegramSender from
         //    DI, a message like the notification's, chats of its own): with the per-chat pacing (claim,
         //    call, release: two statements) and without it (the call alone, no database work at all).
-        var text = MechanicStatusMessage.Format(
+        var text = OrderMessages.MechanicStatusChange(
             new Order { Id = orders[0].Id, CarNumber = "А001ВС77", Category = "ТО", Parts = ["масляный фильтр", "масло 5W-30"], Status = "в работе" },
             "новый", "в работе", "http://localhost:3000");
         async Task<Drain> SendOnlyAsync(string name, long chatOffset, Dictionary<string, string?> settings)
@@ -198,7 +200,7 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         return
         [
             .. empty.Figures("empty Hangfire job", "jobs", count),
-            .. flagOff.Figures("notification job, flag off", "jobs", count),
+            .. flagOff.Figures("send job, no message", "jobs", count),
             new("pipeline", "flag-off job/s as % of empty job", flagOff.Rate / empty.Rate * 100, "%"),
             .. sendUnpaced.Figures("Telegram call alone", "jobs", count),
             new("pipeline", "Telegram call alone: job/s as % of empty job", sendUnpaced.Rate / empty.Rate * 100, "%"),
@@ -265,7 +267,7 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
 
     private const string EmptyJobFilter = "j.invocationdata ->> 'Type' LIKE 'System.GC%'";
     private const string SenderJobFilter = "j.invocationdata ->> 'Type' LIKE '%ITelegramSender%'";
-    private const string MechanicJobFilter = "j.invocationdata ->> 'Type' LIKE '%MechanicStatusNotificationJob%'";
+    private const string MechanicJobFilter = "j.invocationdata ->> 'Type' LIKE '%DeliveryJob%'";
 
     /// <summary>The longest time, in seconds, between two consecutive Succeeded states of the jobs the filter selects (a stall in the drain).</summary>
     private static async Task<double> LongestPauseSecondsAsync(string cs, string jobFilter)

@@ -1,3 +1,4 @@
+using FelixHub.Core.Delivery;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -7,7 +8,7 @@ namespace FelixHub.Core.Monitoring;
 
 /// <summary>
 /// The alert rules of seed 004: notification success rate in the last hour (warning / critical),
-/// a failure spike (critical), orders stuck in «новый» (warning), an open circuit breaker (warning).
+/// a failure spike (critical) — both counting messages that reached a final state, delivered or failed — orders stuck in «новый» (warning), an open circuit breaker (warning).
 /// </summary>
 public sealed class AlertEvaluator(FelixHubDbContext db, CircuitBreakers breakers, IOptionsMonitor<AlertOptions> options, TimeProvider time)
 {
@@ -18,9 +19,10 @@ public sealed class AlertEvaluator(FelixHubDbContext db, CircuitBreakers breaker
         var alerts = new List<Alert>();
 
         var hourAgo = now.AddHours(-1);
-        var lastHour = await db.NotificationLogs.Where(l => l.SentAt >= hourAgo)
+        // Messages, not attempts: one that failed once and was then delivered is a success.
+        var lastHour = await db.Set<DeliveryMessage>().Where(m => m.FinishedAt >= hourAgo && (m.State == DeliveryStates.Sent || m.State == DeliveryStates.Failed))
             .GroupBy(_ => 1)
-            .Select(g => new { Total = g.Count(), Failed = g.Count(l => !l.Success) })
+            .Select(g => new { Total = g.Count(), Failed = g.Count(m => m.State == DeliveryStates.Failed) })
             .FirstOrDefaultAsync(cancellationToken);
         var total = lastHour?.Total ?? 0;
         var failed = lastHour?.Failed ?? 0;

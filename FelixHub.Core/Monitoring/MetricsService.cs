@@ -1,4 +1,5 @@
 using FelixHub.Core.Common;
+using FelixHub.Core.Delivery;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
 using Hangfire;
@@ -52,9 +53,9 @@ public sealed class MetricsService(
     {
         CheckRange(hours, 1, 24 * 90, "hours");
         var from = time.GetUtcNow().AddHours(-hours);
-        var rows = await db.NotificationLogs.Where(l => l.SentAt >= from)
-            .GroupBy(l => l.NotificationType)
-            .Select(g => new { Type = g.Key, Total = g.LongCount(), Successful = g.LongCount(l => l.Success) })
+        var rows = await FinishedMessages(from)
+            .GroupBy(m => m.Kind)
+            .Select(g => new { Type = g.Key, Total = g.LongCount(), Successful = g.LongCount(m => m.State == DeliveryStates.Sent) })
             .ToListAsync(ct);
         var byType = rows.OrderBy(r => r.Type, StringComparer.Ordinal)
             .Select(r => new SuccessRateByType(r.Type, r.Total, r.Successful, r.Total - r.Successful, Rate(r.Successful, r.Total) ?? 0))
@@ -86,8 +87,8 @@ public sealed class MetricsService(
 
         var ordersCreated = await db.Orders.LongCountAsync(o => o.CreatedAt >= startOfDay, ct);
         var changes = await db.OrderStatusChanges.LongCountAsync(c => c.ChangedAt >= startOfDay, ct);
-        var notifications = await db.NotificationLogs.Where(l => l.SentAt >= startOfDay)
-            .GroupBy(_ => 1).Select(g => new { Total = g.LongCount(), Failed = g.LongCount(l => !l.Success) })
+        var notifications = await FinishedMessages(startOfDay)
+            .GroupBy(_ => 1).Select(g => new { Total = g.LongCount(), Failed = g.LongCount(m => m.State == DeliveryStates.Failed) })
             .FirstOrDefaultAsync(ct);
         var stuck = await db.Orders.LongCountAsync(o => o.Status == OrderStatus.New && o.StatusChangedAt < stuckBefore, ct);
         var active = await alerts.EvaluateAsync(ct);
@@ -108,6 +109,10 @@ public sealed class MetricsService(
     public Task<IReadOnlyList<Alert>> AlertsAsync(CancellationToken ct) => alerts.EvaluateAsync(ct);
 
     public IReadOnlyList<CircuitBreakerStatus> CircuitBreakers() => breakers.All();
+
+    /// <summary>Messages, not attempts: those delivered or failed for good since <paramref name="from"/>.</summary>
+    private IQueryable<DeliveryMessage> FinishedMessages(DateTimeOffset from) =>
+        db.Set<DeliveryMessage>().Where(m => m.FinishedAt >= from && (m.State == DeliveryStates.Sent || m.State == DeliveryStates.Failed));
 
     private JobCounts JobCountsNow()
     {

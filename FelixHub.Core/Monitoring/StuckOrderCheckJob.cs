@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text;
+using FelixHub.Core.Delivery;
+using FelixHub.Core.OrderNotifications;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
@@ -13,12 +15,12 @@ namespace FelixHub.Core.Monitoring;
 
 /// <summary>
 /// Hourly: orders in «новый» for longer than <see cref="AlertOptions.StuckOrderHours"/> are reported to
-/// every admin chat, once per order per chat per day (a notification log hash that includes the date),
-/// so the hourly run does not repeat itself. Failed sends are simply tried again by the next run.
+/// every admin chat, once per order per chat per day (a dedup key that includes the date), so the
+/// hourly run does not repeat itself. The alerts go through the delivery pipeline like every message.
 /// </summary>
 public sealed partial class StuckOrderCheckJob(
     FelixHubDbContext db,
-    NotificationLogDelivery delivery,
+    DeliveryOutbox outbox,
     IOptionsMonitor<NotificationsOptions> notifications,
     IOptionsMonitor<AlertOptions> alerts,
     TimeProvider time,
@@ -32,7 +34,7 @@ public sealed partial class StuckOrderCheckJob(
     [AutomaticRetry(Attempts = 0)]
     public async Task ExecuteAsync(CancellationToken cancellationToken)
     {
-        var admins = notifications.CurrentValue.AdminChatIds.Where(c => !string.IsNullOrWhiteSpace(c)).Distinct(StringComparer.Ordinal).ToList();
+        var admins = notifications.CurrentValue.AdminChats;
         var hours = alerts.CurrentValue.StuckOrderHours;
         var now = time.GetUtcNow();
         var before = now.AddHours(-hours);
@@ -44,23 +46,18 @@ public sealed partial class StuckOrderCheckJob(
         if (stuck.Count == 0 || admins.Count == 0) return;
 
         var day = now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        int sent = 0, failed = 0;
-        foreach (var order in stuck)
+        var messages = stuck.SelectMany(order =>
         {
             var html = Format(order, now, notifications.CurrentValue.FrontendUrl);
-            foreach (var chatId in admins)
-            {
-                var hash = MessageHash.Compute(NotificationType, order.Id, chatId, day);
-                var result = await delivery.SendOnceAsync(new LoggedNotification(NotificationType, hash, chatId, order.Id), html, cancellationToken);
-                if (result.Outcome == DeliveryOutcome.Sent) sent++;
-                else if (result.Outcome is DeliveryOutcome.TransientFailure or DeliveryOutcome.PermanentFailure)
-                {
-                    failed++;
-                    LogSendFailed(logger, order.Id, chatId, result.Error);
-                }
-            }
+            return admins.Select(chatId => new OutgoingMessage(NotificationType, MessageHash.Compute(NotificationType, order.Id, chatId, day), chatId, html) { OrderId = order.Id });
+        }).ToList();
+        IReadOnlyList<long> written;
+        using (var scope = DeliveryTransaction.Begin())
+        {
+            written = await outbox.WriteAsync(messages, cancellationToken);
+            scope.Complete();
         }
-        LogDone(logger, sent, failed);
+        LogDone(logger, written.Count, messages.Count - written.Count);
     }
 
     public static string Format(Order order, DateTimeOffset now, string frontendUrl)
@@ -77,9 +74,6 @@ public sealed partial class StuckOrderCheckJob(
     [LoggerMessage(Level = LogLevel.Information, Message = "Stuck-order check: {Count} order(s) in «новый» for more than {Hours} h; {Admins} admin chat(s)")]
     private static partial void LogFound(ILogger logger, int count, int hours, int admins);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stuck-order alert for order {OrderId} to admin chat {ChatId} failed: {Error}; the next run tries again")]
-    private static partial void LogSendFailed(ILogger logger, int orderId, string chatId, string? error);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stuck-order check sent {Sent} alert(s), {Failed} failed")]
-    private static partial void LogDone(ILogger logger, int sent, int failed);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stuck-order check queued {Queued} alert(s); {Already} were sent earlier today")]
+    private static partial void LogDone(ILogger logger, int queued, int already);
 }

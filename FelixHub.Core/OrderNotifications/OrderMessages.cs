@@ -5,9 +5,23 @@ using FelixHub.Core.Telegram;
 
 namespace FelixHub.Core.OrderNotifications;
 
-/// <summary>The related notifications' texts, in Telegram HTML with every user value escaped.</summary>
+/// <summary>The order messages' texts, in Telegram HTML with every user value escaped.</summary>
 public static class OrderMessages
 {
+    /// <summary>What the assigned mechanic receives when an order's status changes (seed 000).</summary>
+    public static string MechanicStatusChange(Order order, string oldStatus, string newStatus, string frontendUrl)
+    {
+        var head = new StringBuilder()
+            .Append("🆕 Статус заказа изменён\n\n")
+            .Append(CultureInfo.InvariantCulture, $"📋 Заказ #{order.Id}\n")
+            .Append("🚗 Номер авто: ").Append(TelegramHtml.Escape(order.CarNumber)).Append('\n')
+            .Append("📂 Категория: ").Append(TelegramHtml.Escape(order.Category)).Append("\n\n")
+            .Append("Было: ").Append(TelegramHtml.Escape(oldStatus)).Append('\n')
+            .Append("Стало: ").Append(TelegramHtml.Escape(newStatus)).Append("\n\n")
+            .ToString();
+        return WithParts(head, order.Parts, Link(frontendUrl, "mechanic/orders", order.Id));
+    }
+
     public static string AdminNewOrder(Order order, string? mechanicName, string frontendUrl)
     {
         var head = new StringBuilder()
@@ -52,7 +66,7 @@ public static class OrderMessages
         return $"\n🔗 <a href=\"{TelegramHtml.Escape(url)}\">Открыть заказ</a>";
     }
 
-    /// <summary>The parts as a list, cut to Telegram's limit with «… и ещё N» like the mechanic's status message.</summary>
+    /// <summary>The parts as a list, cut to Telegram's limit: as many as fit, then «… и ещё N».</summary>
     private static string WithParts(string head, IReadOnlyList<string> parts, string tail)
     {
         if (parts.Count == 0) return head + "Запчасти: не указаны\n" + tail;

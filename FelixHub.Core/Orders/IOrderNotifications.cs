@@ -1,32 +1,30 @@
+using FelixHub.Core.Delivery;
+
 namespace FelixHub.Core.Orders;
 
 /// <summary>
-/// What <see cref="OrderService"/> tells the related notifications (seed 000's "Related Features")
-/// after a change has committed. Implementations enqueue and return at once, and never throw: a
-/// notification that cannot be enqueued must not fail the order's update.
+/// The messages an order's changes cause (seed 000's mechanic status message and its related
+/// notifications). <see cref="OrderService"/> asks inside the change's transaction and hands the answer
+/// to the delivery pipeline, so the change and its messages commit together.
 /// </summary>
 public interface IOrderNotifications
 {
-    void OrderCreated(Order order);
+    Task<IReadOnlyList<OutgoingMessage>> OrderCreatedAsync(Order order, CancellationToken cancellationToken);
 
-    /// <summary><paramref name="assignmentId"/> names this one assignment, so a job run twice sends once.</summary>
-    void MechanicAssigned(Order order, Guid assignmentId);
+    /// <summary><paramref name="assignmentId"/> names this one assignment: a later reassignment back to the same mechanic is announced again.</summary>
+    Task<IReadOnlyList<OutgoingMessage>> MechanicAssignedAsync(Order order, Guid assignmentId, CancellationToken cancellationToken);
 
-    void StatusChanged(Order order, OrderStatusChange change);
+    Task<IReadOnlyList<OutgoingMessage>> StatusChangedAsync(Order order, OrderStatusChange change, CancellationToken cancellationToken);
 }
 
 /// <summary>Used when no notifications feature is registered.</summary>
 internal sealed class NoOrderNotifications : IOrderNotifications
 {
-    public void OrderCreated(Order order)
-    {
-    }
+    public Task<IReadOnlyList<OutgoingMessage>> OrderCreatedAsync(Order order, CancellationToken cancellationToken) => None;
 
-    public void MechanicAssigned(Order order, Guid assignmentId)
-    {
-    }
+    public Task<IReadOnlyList<OutgoingMessage>> MechanicAssignedAsync(Order order, Guid assignmentId, CancellationToken cancellationToken) => None;
 
-    public void StatusChanged(Order order, OrderStatusChange change)
-    {
-    }
+    public Task<IReadOnlyList<OutgoingMessage>> StatusChangedAsync(Order order, OrderStatusChange change, CancellationToken cancellationToken) => None;
+
+    private static Task<IReadOnlyList<OutgoingMessage>> None => Task.FromResult<IReadOnlyList<OutgoingMessage>>([]);
 }

@@ -1,18 +1,21 @@
+using System.Data.Common;
 using FelixHub.Core.Common;
+using FelixHub.Core.Delivery;
 using FelixHub.Core.Persistence;
-using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace FelixHub.Core.Orders;
 
-/// <summary>Mechanics and orders as the admin panel edits them. A status change commits first, then enqueues the mechanic's notification.</summary>
+/// <summary>
+/// Mechanics and orders as the admin panel edits them. A change and the messages it causes (the
+/// mechanic's status message and the related notifications) commit in one transaction, so a crash
+/// between the change and its messages cannot lose one.
+/// </summary>
 public sealed partial class OrderService(
     FelixHubDbContext db,
-    IBackgroundJobClient jobs,
-    IOptionsMonitor<NotificationsOptions> notifications,
-    IOrderNotifications related,
+    DeliveryOutbox outbox,
+    IOrderNotifications notifications,
     TimeProvider time,
     ILogger<OrderService> logger)
 {
@@ -74,14 +77,18 @@ public sealed partial class OrderService(
             UpdatedAt = now,
             StatusChangedAt = now,
         };
-        db.Orders.Add(order);
-        await db.SaveChangesAsync(ct);
-        using (Correlation.Push("orderId", order.Id))
+        using (var scope = DeliveryTransaction.Begin())
         {
-            LogOrderCreated(logger, order.Id);
-            related.OrderCreated(order);
-            if (order.AssignedMechanicId is not null) related.MechanicAssigned(order, Guid.NewGuid());
+            db.Orders.Add(order);
+            await db.SaveChangesAsync(ct);
+            using var orderScope = Correlation.Push("orderId", order.Id);
+            var messages = new List<OutgoingMessage>();
+            await PlanAsync(messages, () => notifications.OrderCreatedAsync(order, ct));
+            if (order.AssignedMechanicId is not null) await PlanAsync(messages, () => notifications.MechanicAssignedAsync(order, Guid.NewGuid(), ct));
+            await outbox.WriteAsync(messages, ct);
+            scope.Complete();
         }
+        LogOrderCreated(logger, order.Id);
         return OrderResponse.From(order);
     }
 
@@ -93,7 +100,8 @@ public sealed partial class OrderService(
 
     /// <summary>
     /// Applies a PATCH. The row is locked for the transaction, so two concurrent PATCHes to the same
-    /// status record one change; a PATCH to the status the order already has records none.
+    /// status record one change; a PATCH to the status the order already has records none. The messages
+    /// the change causes are written, and their sends enqueued, in the same transaction.
     /// </summary>
     public async Task<OrderResponse> UpdateOrderAsync(int id, UpdateOrderRequest request, CancellationToken ct)
     {
@@ -106,13 +114,13 @@ public sealed partial class OrderService(
         await EnsureMechanicExistsAsync(request.AssignedMechanicId, ct);
 
         OrderStatusChange? change = null;
-        var reassigned = false;
         Order order;
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        using (var scope = DeliveryTransaction.Begin())
         {
             order = await db.Orders.FromSql($"SELECT * FROM orders WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct)
                 ?? throw new NotFoundException("Order", id);
             var now = time.GetUtcNow();
+            var reassigned = false;
             if (request.AssignedMechanicId is int mechanicId && mechanicId != order.AssignedMechanicId)
             {
                 order.AssignedMechanicId = mechanicId;
@@ -129,7 +137,6 @@ public sealed partial class OrderService(
                     NewStatus = request.Status,
                     ChangedAt = now,
                     RequestId = Correlation.RequestId,
-                    NotificationPending = notifications.CurrentValue.IsMechanicStatusEnabled && order.AssignedMechanicId is not null,
                 };
                 db.OrderStatusChanges.Add(change);
                 order.Status = request.Status;
@@ -137,17 +144,14 @@ public sealed partial class OrderService(
             }
             order.UpdatedAt = now;
             await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-        }
 
-        if (reassigned) related.MechanicAssigned(order, Guid.NewGuid());
-        if (change is not null)
-        {
-            LogStatusChanged(logger, order.Id, change.OldStatus, change.NewStatus);
-            if (EnqueueMechanicNotification(order, change))
-                await ClearPendingAsync(change);
-            related.StatusChanged(order, change);
+            var messages = new List<OutgoingMessage>();
+            if (reassigned) await PlanAsync(messages, () => notifications.MechanicAssignedAsync(order, Guid.NewGuid(), ct));
+            if (change is not null) await PlanAsync(messages, () => notifications.StatusChangedAsync(order, change, ct));
+            await outbox.WriteAsync(messages, ct);
+            scope.Complete();
         }
+        if (change is not null) LogStatusChanged(logger, order.Id, change.OldStatus, change.NewStatus);
         return OrderResponse.From(order);
     }
 
@@ -168,41 +172,19 @@ public sealed partial class OrderService(
     }
 
     /// <summary>
-    /// Never fails the status update: a notification that cannot be enqueued is logged, and stays pending
-    /// in <c>order_status_changes</c> for <see cref="MechanicNotificationRecoveryJob"/>. True when enqueued.
+    /// Adds what a change causes to <paramref name="messages"/>. A fault in working out a message (not in
+    /// the database, which fails the whole change) is logged and the change goes on without it: a status
+    /// update never fails because a notification did.
     /// </summary>
-    private bool EnqueueMechanicNotification(Order order, OrderStatusChange change)
-    {
-        if (!change.NotificationPending)
-        {
-            if (!notifications.CurrentValue.IsMechanicStatusEnabled) LogFlagOff(logger, order.Id);
-            else LogNoMechanic(logger, order.Id);
-            return false;
-        }
-        try
-        {
-            var jobId = jobs.Enqueue<MechanicStatusNotificationJob>(j => j.ExecuteAsync(order.Id, change.Id, CancellationToken.None));
-            LogEnqueued(logger, order.Id, jobId);
-            return true;
-        }
-        catch (Exception ex)
-        {
-            LogEnqueueFailed(logger, ex, order.Id, change.Id);
-            return false;
-        }
-    }
-
-    /// <summary>Best effort: if this fails too, the recovery job enqueues the notification again, and the delivery's dedup sends it once.</summary>
-    private async Task ClearPendingAsync(OrderStatusChange change)
+    private async Task PlanAsync(List<OutgoingMessage> messages, Func<Task<IReadOnlyList<OutgoingMessage>>> plan)
     {
         try
         {
-            await db.OrderStatusChanges.Where(c => c.Id == change.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.NotificationPending, false), CancellationToken.None);
+            messages.AddRange(await plan());
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not DbException and not OperationCanceledException)
         {
-            LogClearPendingFailed(logger, ex, change.OrderId, change.Id);
+            LogPlanFailed(logger, ex);
         }
     }
 
@@ -219,18 +201,6 @@ public sealed partial class OrderService(
     [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId} status changed: {OldStatus} → {NewStatus}")]
     private static partial void LogStatusChanged(ILogger logger, int orderId, string oldStatus, string newStatus);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Mechanic notifications are off (ENABLE_TG_MECH_NOTIFS); order {OrderId} not notified")]
-    private static partial void LogFlagOff(ILogger logger, int orderId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId} has no assigned mechanic; notification skipped")]
-    private static partial void LogNoMechanic(ILogger logger, int orderId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Mechanic notification for order {OrderId} enqueued as job {JobId}")]
-    private static partial void LogEnqueued(ILogger logger, int orderId, string jobId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not enqueue the mechanic notification for order {OrderId} (status change {StatusChangeId}); the status update stands and the recovery job will enqueue it")]
-    private static partial void LogEnqueueFailed(ILogger logger, Exception ex, int orderId, long statusChangeId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not mark the notification of status change {StatusChangeId} (order {OrderId}) as enqueued; the recovery job will enqueue it again (sent once all the same)")]
-    private static partial void LogClearPendingFailed(ILogger logger, Exception ex, int orderId, long statusChangeId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not work out the messages of an order change; the change stands without them")]
+    private static partial void LogPlanFailed(ILogger logger, Exception ex);
 }

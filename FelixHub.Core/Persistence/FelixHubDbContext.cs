@@ -1,3 +1,4 @@
+using FelixHub.Core.Delivery;
 using FelixHub.Core.Orders;
 using Microsoft.EntityFrameworkCore;
 

@@ -14,19 +14,46 @@ public sealed class AlertRuleTests(WorkerFixture fixture) : IClassFixture<Worker
 
     private Task ResetAsync() => worker.DbAsync(async db =>
     {
-        await db.Database.ExecuteSqlRawAsync("DELETE FROM notification_logs; DELETE FROM order_status_changes; DELETE FROM orders;");
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM delivery_messages; DELETE FROM notification_logs; DELETE FROM order_status_changes; DELETE FROM orders;");
         return 0;
     });
 
+    /// <summary>Messages that finished five minutes ago: delivered or failed for good.</summary>
     private Task SeedLogsAsync(int successes, int failures) => worker.DbAsync(async db =>
     {
         await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO notification_logs (notification_type, telegram_id, message_hash, success, error_message, sent_at)
-            SELECT 'mechanic_status_change', '1', md5(random()::text || g), g > {failures}, CASE WHEN g > {failures} THEN NULL ELSE 'Failed to send' END, now() - interval '5 minutes'
+            INSERT INTO delivery_messages (kind, dedup_key, chat_id, text, state, attempts, last_error, due_at, created_at, finished_at)
+            SELECT 'mechanic_status_change', md5(random()::text || g), '1', 'text', CASE WHEN g > {failures} THEN 'sent' ELSE 'failed' END, 1,
+                   CASE WHEN g > {failures} THEN NULL ELSE 'Failed to send' END, now() - interval '6 minutes', now() - interval '6 minutes', now() - interval '5 minutes'
             FROM generate_series(1, {successes + failures}) g
             """);
         return 0;
     });
+
+    [Fact]
+    public async Task A_message_that_failed_once_and_was_then_delivered_counts_as_a_success()
+    {
+        await ResetAsync();
+        // 30 messages, each with a failed attempt and then a delivered one: every attempt is logged,
+        // but the rate counts messages.
+        await worker.DbAsync(async db =>
+        {
+            await db.Database.ExecuteSqlRawAsync("""
+                INSERT INTO delivery_messages (kind, dedup_key, chat_id, text, state, attempts, due_at, created_at, finished_at)
+                SELECT 'mechanic_status_change', 'retry-' || g, '1', 'text', 'sent', 2, now(), now(), now() FROM generate_series(1, 30) g;
+                INSERT INTO notification_logs (notification_type, telegram_id, message_hash, success, error_message, sent_at)
+                SELECT 'mechanic_status_change', '1', 'retry-' || g, s, CASE WHEN s THEN NULL ELSE 'Failed to send (500)' END, now()
+                FROM generate_series(1, 30) g, unnest(ARRAY[false, true]) s;
+                """);
+            return 0;
+        });
+
+        (await AlertsAsync()).Should().NotContain(a => a.Rule == "notification_success_rate" || a.Rule == "notification_failure_spike");
+        var rate = (await worker.Http.GetFromJsonAsync<JsonObject>("/api/metrics/notifications/success-rate?hours=1"))!;
+        rate["total"]!.GetValue<long>().Should().Be(30);
+        rate["successRate"]!.GetValue<double>().Should().Be(100);
+        (await worker.Http.GetAsync("/health")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
 
     private async Task<List<(string Rule, string Severity)>> AlertsAsync()
     {

@@ -39,8 +39,8 @@ public sealed class RelatedNotificationFlagsOffTests(RelatedNotificationsOffFixt
         telegram.MessagesTo(fixture.Admin).Should().BeEmpty();
         telegram.MessagesTo(customer).Should().BeEmpty();
         telegram.MessagesTo(mechanicChat).Should().OnlyContain(m => m.Text!.StartsWith("🆕 Статус заказа изменён", StringComparison.Ordinal));
-        (await worker.NotificationLogsAsync(order.Id)).Should().OnlyContain(l => l.NotificationType == MechanicStatusNotificationJob.NotificationType);
-        worker.Logs.Containing("enqueued as job").Should().NotContain(e => e.RenderMessage().Contains(OrderNotificationTypes.AdminNewOrder)
+        (await worker.NotificationLogsAsync(order.Id)).Should().OnlyContain(l => l.NotificationType == OrderNotificationTypes.MechanicStatusChange);
+        worker.Logs.Containing("queued").Should().NotContain(e => e.RenderMessage().Contains(OrderNotificationTypes.AdminNewOrder)
             || e.RenderMessage().Contains(OrderNotificationTypes.MechanicAssignment) || e.RenderMessage().Contains("customer_"));
     }
 }

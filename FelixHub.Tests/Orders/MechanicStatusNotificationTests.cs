@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using FelixHub.Core.Delivery;
 using FelixHub.Core.Orders;
 using FelixHub.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -55,7 +56,7 @@ public sealed class MechanicStatusNotificationTests(WorkerFixture fixture) : ICl
 
         await Task.Delay(500);
         CallsTo(chatId).Should().HaveCount(1, "one status change makes exactly one sendMessage");
-        (await worker.JobsOfTypeAsync("MechanicStatusNotificationJob")).Should().BeGreaterThanOrEqualTo(1, "the job counter the flag-off test relies on sees jobs");
+        (await worker.JobsOfTypeAsync("DeliveryJob")).Should().BeGreaterThanOrEqualTo(1, "the job counter the flag-off test relies on sees jobs");
     }
 
     [Fact]
@@ -117,17 +118,17 @@ public sealed class MechanicStatusNotificationTests(WorkerFixture fixture) : ICl
         var order = await worker.CreateOrderAsync(mechanic.Id);
         await worker.ChangeStatusAsync(order.Id, OrderStatus.InProgress);
         await Eventually.Until(() => DeliveredTo(chatId).Count == 1, "the first delivery");
-        var changeId = await worker.DbAsync(db => Task.FromResult(db.OrderStatusChanges.Single(c => c.OrderId == order.Id).Id));
+        var messageId = await worker.DbAsync(db => Task.FromResult(db.Set<DeliveryMessage>().Single(m => m.OrderId == order.Id).Id));
 
         // Hangfire is at-least-once: run the same job again, twice in parallel, as a redelivery would.
         await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => worker.InScopeAsync(async sp =>
         {
-            await sp.GetRequiredService<MechanicStatusNotificationJob>().ExecuteAsync(order.Id, changeId, CancellationToken.None);
+            await sp.GetRequiredService<DeliveryJob>().ExecuteAsync(messageId, "mechanic_status_change", CancellationToken.None);
             return 0;
         })));
 
         DeliveredTo(chatId).Should().HaveCount(1);
-        worker.Logs.Containing("was already sent").Should().HaveCountGreaterThanOrEqualTo(2);
+        worker.Logs.Containing("is already sent").Should().HaveCountGreaterThanOrEqualTo(2);
     }
 
     [Fact]
@@ -175,7 +176,10 @@ public sealed class MechanicStatusNotificationTests(WorkerFixture fixture) : ICl
         log.Success.Should().BeFalse();
         log.ErrorMessage.Should().Be("Mechanic has no telegram_id");
         worker.Logs.Events.Should().Contain(e => e.Level == LogEventLevel.Warning
-            && e.RenderMessage().Contains($"Mechanic {mechanic.Id} has no telegram_id, notification skipped"));
+            && e.RenderMessage().Contains("(mechanic_status_change) skipped: Mechanic has no telegram_id") && e.Property("orderId") == order.Id.ToString());
+        var message = await worker.DbAsync(db => Task.FromResult(db.Set<DeliveryMessage>().Single(m => m.OrderId == order.Id)));
+        message.State.Should().Be("skipped");
+        message.MechanicId.Should().Be(mechanic.Id);
     }
 
     [Theory]
@@ -196,9 +200,12 @@ public sealed class MechanicStatusNotificationTests(WorkerFixture fixture) : ICl
         var log = (await worker.NotificationLogsAsync(order.Id)).Single();
         log.Success.Should().BeFalse();
         log.ErrorMessage.Should().StartWith("Failed to send").And.Contain(description).And.Contain($"({code})");
-        worker.Logs.Events.Should().Contain(e => e.Level == LogEventLevel.Error
-            && e.RenderMessage().Contains(chatId) && e.RenderMessage().Contains("refused"));
-        worker.HangfireStatistics().Failed.Should().Be(0);
+        worker.Logs.Containing("DEAD_LETTER").Should().ContainSingle(e => e.Property("chatId") == chatId)
+            .Which.Level.Should().Be(LogEventLevel.Fatal);
+        var message = await worker.DbAsync(db => Task.FromResult(db.Set<DeliveryMessage>().Single(m => m.OrderId == order.Id)));
+        message.State.Should().Be("failed");
+        message.LastError.Should().Contain(description);
+        worker.HangfireStatistics().Failed.Should().Be(0, "a message refused for good ends its job; it is not retried");
     }
 
     [Fact]
@@ -261,6 +268,9 @@ public sealed class MechanicStatusNotificationTests(WorkerFixture fixture) : ICl
         var logs = await worker.NotificationLogsAsync(order.Id);
         logs.Should().HaveCount(4).And.OnlyContain(l => !l.Success && l.ErrorMessage!.Contains("(500)"));
         await Eventually.Until(() => worker.HangfireStatistics().Failed >= 1, "the job in Failed");
+        var message = await worker.DbAsync(db => Task.FromResult(db.Set<DeliveryMessage>().Single(m => m.OrderId == order.Id)));
+        message.State.Should().Be("failed");
+        message.Attempts.Should().Be(4);
     }
 
     [Fact]
@@ -291,8 +301,8 @@ public sealed class MechanicStatusNotificationTests(WorkerFixture fixture) : ICl
         var response = await worker.PatchOrderAsync(order.Id, new { status = OrderStatus.InProgress }, "req-42");
 
         response.Headers.GetValues("X-Request-Id").Should().Equal("req-42");
-        await Eventually.Until(() => worker.Logs.Containing("Mechanic notified about order").Any(e => e.Property("orderId") == order.Id.ToString()), "the job's log line");
-        var sent = worker.Logs.Containing("Mechanic notified about order").Single(e => e.Property("orderId") == order.Id.ToString());
+        await Eventually.Until(() => worker.Logs.Containing("delivered to chat").Any(e => e.Property("orderId") == order.Id.ToString()), "the job's log line");
+        var sent = worker.Logs.Containing("delivered to chat").Single(e => e.Property("orderId") == order.Id.ToString());
         sent.Property("requestId").Should().Be("req-42");
         sent.Property("jobId").Should().NotBeNullOrEmpty();
         worker.Logs.Containing("status changed").Should().Contain(e => e.Property("requestId") == "req-42" && e.Property("orderId") == order.Id.ToString());

@@ -41,8 +41,6 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
             ["Hangfire:RetryDelaysSeconds:2"] = "30",
             ["Hangfire:InvisibilityTimeoutMinutes"] = "0.5",
             ["Hangfire:ShutdownTimeoutSeconds"] = "5",
-            ["Notifications:RecoveryCron"] = "*/2 * * * * *",
-            ["Notifications:RecoveryGraceSeconds"] = "3",
         });
         var stopped = false;
         try
@@ -160,8 +158,6 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         {
             ["Hangfire:WorkerCount"] = "6",
             ["Hangfire:ShutdownTimeoutSeconds"] = "5",
-            ["Notifications:RecoveryCron"] = "*/1 * * * * *",
-            ["Notifications:RecoveryGraceSeconds"] = "3",
         };
         var worker = await TestWorker.StartAsync(viaProxy, telegram, settings);
         foreach (var id in orders) (await worker.PatchOrderAsync(id, new { status = OrderStatus.InProgress })).EnsureSuccessStatusCode();

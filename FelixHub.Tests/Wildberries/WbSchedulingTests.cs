@@ -1,6 +1,5 @@
 using FelixHub.Core.Bookings;
 using FelixHub.Core.Common;
-using FelixHub.Core.Orders;
 using FelixHub.Core.Wildberries;
 using FelixHub.Core.Wildberries.Api;
 using FelixHub.Core.Wildberries.Data;
@@ -43,7 +42,7 @@ public sealed class WbSchedulingTests(WbFixture fixture) : IClassFixture<WbFixtu
 
         probes.Select(p => p.RecurringJobId).Should().OnlyHaveUniqueItems().And.BeSubsetOf(registered)
             .And.Contain([WbSyncFanOutJob.RecurringJobId, WbNotificationDispatchJob.RecurringJobId,
-                BookingReminderDispatchJob.RecurringJobId, MechanicNotificationRecoveryJob.RecurringJobId]);
+                BookingReminderDispatchJob.RecurringJobId]);
         foreach (var probe in probes) probe.Invoking(p => p.HasWork()).Should().NotThrow(probe.RecurringJobId);
         worker.Logs.Containing("could not check for work").Should().BeEmpty();
     }

@@ -1,5 +1,6 @@
 using FelixHub.Core.Bookings;
 using FelixHub.Core.Bot;
+using FelixHub.Core.Delivery;
 using FelixHub.Core.Inbox;
 using FelixHub.Core.Monitoring;
 using FelixHub.Core.OrderNotifications;
@@ -28,6 +29,7 @@ public static class FelixHubApp
         builder.Services.AddPersistence(builder.Configuration);
         builder.AddFelixHubHangfire();
         builder.Services.AddTelegram();
+        builder.Services.AddDelivery();
         builder.Services.AddOrders();
         builder.Services.AddOrderNotifications();
         builder.Services.AddBot();

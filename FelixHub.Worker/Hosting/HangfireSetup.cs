@@ -1,3 +1,4 @@
+using FelixHub.Core.Delivery;
 using FelixHub.Core.Persistence;
 using FelixHub.Worker.Jobs;
 using Hangfire;
@@ -55,6 +56,28 @@ public static class HangfireSetup
         });
         services.AddSingleton<HangfireQueueSignal>();
 
+        // The client the delivery pipeline enqueues with: a storage over the application's own connection
+        // pool with TransactionScope enlistment, so a message's send job is created in the transaction
+        // that writes the message (Hangfire.PostgreSql's own support for the caller's transaction).
+        services.AddKeyedSingleton<IBackgroundJobClient>(DeliveryOutbox.JobClientKey, (sp, _) =>
+        {
+            var o = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;
+            var storageOptions = new PostgreSqlStorageOptions
+            {
+                SchemaName = o.SchemaName,
+                PrepareSchemaIfNecessary = false,
+                EnableTransactionScopeEnlistment = true,
+                QueuePollInterval = TimeSpan.FromSeconds(o.QueuePollIntervalSeconds),
+                InvisibilityTimeout = TimeSpan.FromMinutes(o.InvisibilityTimeoutMinutes),
+                DistributedLockTimeout = TimeSpan.FromSeconds(o.DistributedLockTimeoutSeconds),
+            };
+            var server = (PostgreSqlStorage)sp.GetRequiredService<JobStorage>();
+            var storage = new PostgreSqlStorage(new DataSourceConnectionFactory(sp.GetRequiredService<NpgsqlDataSource>()), storageOptions);
+            foreach (var queue in new[] { EnqueuedState.DefaultQueue })
+                storage.QueueProviders.Add(server.QueueProviders.GetProvider(queue), [queue]);
+            return new BackgroundJobClient(storage, sp.GetRequiredService<IJobFilterProvider>());
+        });
+
         // Hangfire.AspNetCore would otherwise hand out the process-wide JobActivator.Current: with two
         // hosts in one process, jobs could be activated from the other host's container.
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
@@ -86,6 +109,12 @@ public static class HangfireSetup
         }
         return builder;
     }
+}
+
+/// <summary>Connections from the application's pool (the one EF Core uses), for a storage whose work joins the ambient transaction.</summary>
+internal sealed class DataSourceConnectionFactory(NpgsqlDataSource dataSource) : IConnectionFactory
+{
+    public NpgsqlConnection GetOrCreateConnection() => dataSource.CreateConnection();
 }
 
 /// <summary>Identifies one host (replica) in server names and connection application names.</summary>

@@ -1,15 +1,17 @@
-using System.Collections;
+using System.Globalization;
 using FelixHub.Core.Common;
+using FelixHub.Core.Delivery;
 using Hangfire.States;
 
 namespace FelixHub.Worker.Jobs;
 
 /// <summary>
-/// Hangfire's Failed state is the dead-letter queue. When a job lands there (its retries exhausted),
-/// this writes one critical <c>DEAD_LETTER</c> line carrying requestId, orderId and the chat id.
-/// Runs after <c>AutomaticRetry</c>, so it only sees failures that are final.
+/// Hangfire's Failed state is the dead-letter queue. Runs after <c>AutomaticRetry</c>, so it sees only
+/// failures that are final. A message's send job that lands there fails its message, with one critical
+/// <c>DEAD_LETTER</c> line per message (<see cref="DeliveryDeadLetter"/>); any other job (a sync, a
+/// dispatch run) is logged as a failed job under its own name.
 /// </summary>
-internal sealed partial class DeadLetterFilter(ILogger<DeadLetterFilter> logger) : IElectStateFilter
+internal sealed partial class DeadLetterFilter(DeliveryDeadLetter deadLetters, ILogger<DeadLetterFilter> logger) : IElectStateFilter
 {
     public const int FilterOrder = 1000;
 
@@ -19,24 +21,16 @@ internal sealed partial class DeadLetterFilter(ILogger<DeadLetterFilter> logger)
 
         var properties = context.GetJobParameter<Dictionary<string, string>>(CorrelationJobFilter.ParameterName) ?? [];
         properties["jobId"] = context.BackgroundJob.Id;
-        for (var e = failed.Exception; e is not null; e = e.InnerException)
+        using var scope = Correlation.PushAll(properties);
+        var job = context.BackgroundJob.Job;
+        if (job?.Type == typeof(DeliveryJob) && job.Args.Count > 0 && job.Args[0] is not null)
         {
-            foreach (DictionaryEntry entry in e.Data)
-                if (entry.Key is string key && entry.Value is not null)
-                    properties.TryAdd(key, entry.Value.ToString() ?? "");
+            deadLetters.RetriesExhausted(Convert.ToInt64(job.Args[0], CultureInfo.InvariantCulture), failed.Exception.Message);
+            return;
         }
-
-        using (Correlation.PushAll(properties))
-        {
-            var job = context.BackgroundJob.Job;
-            LogDeadLetter(logger, failed.Exception, context.BackgroundJob.Id,
-                job is null ? "(unknown job)" : $"{job.Type.Name}.{job.Method.Name}",
-                properties.GetValueOrDefault("requestId"), properties.GetValueOrDefault("orderId"), properties.GetValueOrDefault("chatId"),
-                failed.Exception.Message);
-        }
+        LogJobFailed(logger, failed.Exception, context.BackgroundJob.Id, job is null ? "(unknown job)" : $"{job.Type.Name}.{job.Method.Name}", failed.Exception.Message);
     }
 
-    [LoggerMessage(Level = LogLevel.Critical,
-        Message = "DEAD_LETTER: job {JobId} ({Job}) failed after all retries and is in the Failed state (requestId={RequestId}, orderId={OrderId}, chatId={ChatId}): {Reason}")]
-    private static partial void LogDeadLetter(ILogger logger, Exception exception, string jobId, string job, string? requestId, string? orderId, string? chatId, string reason);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} ({Job}) failed after all retries and is in the Failed state: {Reason}")]
+    private static partial void LogJobFailed(ILogger logger, Exception exception, string jobId, string job, string reason);
 }

@@ -13,8 +13,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace FelixHub.Core.Persistence.Migrations
 {
     [DbContext(typeof(FelixHubDbContext))]
-    [Migration("20261123125350_Seller")]
-    partial class Seller
+    [Migration("20261206092032_Baseline")]
+    partial class Baseline
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -367,6 +367,210 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.ToTable("telegram_sellers", (string)null);
                 });
 
+            modelBuilder.Entity("FelixHub.Core.Delivery.DeliveryMessage", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<int?>("BookingId")
+                        .HasColumnType("integer")
+                        .HasColumnName("booking_id");
+
+                    b.Property<long?>("CabinetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cabinet_id");
+
+                    b.Property<string>("ChatId")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("chat_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DedupKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("dedup_key");
+
+                    b.Property<DateTimeOffset>("DueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_at");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("JobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("job_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("text")
+                        .HasColumnName("last_error");
+
+                    b.Property<int?>("MechanicId")
+                        .HasColumnType("integer")
+                        .HasColumnName("mechanic_id");
+
+                    b.Property<int?>("OrderId")
+                        .HasColumnType("integer")
+                        .HasColumnName("order_id");
+
+                    b.Property<string>("ParseMode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("parse_mode");
+
+                    b.Property<string>("PhotoUrl")
+                        .HasColumnType("text")
+                        .HasColumnName("photo_url");
+
+                    b.Property<string>("ReplyMarkup")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("reply_markup");
+
+                    b.Property<string>("RequestId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("request_id");
+
+                    b.Property<DateTimeOffset?>("SentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sent_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.Property<int?>("TelegramMessageId")
+                        .HasColumnType("integer")
+                        .HasColumnName("telegram_message_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("text");
+
+                    b.HasKey("Id")
+                        .HasName("pk_delivery_messages");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_delivery_messages_created_at");
+
+                    b.HasIndex("DedupKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_delivery_messages_dedup_key");
+
+                    b.HasIndex("FinishedAt")
+                        .HasDatabaseName("ix_delivery_messages_finished_at")
+                        .HasFilter("finished_at IS NOT NULL");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("FinishedAt"), new[] { "Kind", "State" });
+
+                    b.HasIndex("OrderId")
+                        .HasDatabaseName("ix_delivery_messages_order_id");
+
+                    b.ToTable("delivery_messages", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_delivery_messages_state", "state IN ('pending', 'sending', 'sent', 'failed', 'skipped', 'cancelled')");
+                        });
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Delivery.NotificationLog", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("ErrorMessage")
+                        .HasColumnType("text")
+                        .HasColumnName("error_message");
+
+                    b.Property<int?>("MechanicId")
+                        .HasColumnType("integer")
+                        .HasColumnName("mechanic_id");
+
+                    b.Property<string>("MessageHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("message_hash")
+                        .IsFixedLength(false);
+
+                    b.Property<string>("NotificationType")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("notification_type");
+
+                    b.Property<int?>("OrderId")
+                        .HasColumnType("integer")
+                        .HasColumnName("order_id");
+
+                    b.Property<DateTimeOffset>("SentAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sent_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<bool>("Success")
+                        .HasColumnType("boolean")
+                        .HasColumnName("success");
+
+                    b.Property<string>("TelegramId")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("telegram_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_notification_logs");
+
+                    b.HasIndex("MechanicId")
+                        .HasDatabaseName("ix_notification_logs_mechanic_id");
+
+                    b.HasIndex("MessageHash")
+                        .IsUnique()
+                        .HasDatabaseName("ux_notification_logs_message_hash_sent")
+                        .HasFilter("success");
+
+                    b.HasIndex("OrderId")
+                        .HasDatabaseName("ix_notification_logs_order_id");
+
+                    b.HasIndex("NotificationType", "SentAt")
+                        .HasDatabaseName("ix_notification_logs_notification_type_sent_at");
+
+                    b.HasIndex(new[] { "SentAt" }, "FailuresBySentAt")
+                        .HasDatabaseName("ix_notification_logs_failures_sent_at")
+                        .HasFilter("NOT success");
+
+                    b.ToTable("notification_logs", (string)null);
+                });
+
             modelBuilder.Entity("FelixHub.Core.Inbox.InboxNotification", b =>
                 {
                     b.Property<Guid>("Id")
@@ -482,85 +686,6 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.ToTable("mechanics", (string)null);
                 });
 
-            modelBuilder.Entity("FelixHub.Core.Orders.NotificationLog", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<string>("ErrorMessage")
-                        .HasColumnType("text")
-                        .HasColumnName("error_message");
-
-                    b.Property<int?>("MechanicId")
-                        .HasColumnType("integer")
-                        .HasColumnName("mechanic_id");
-
-                    b.Property<string>("MessageHash")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("message_hash")
-                        .IsFixedLength(false);
-
-                    b.Property<string>("NotificationType")
-                        .IsRequired()
-                        .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
-                        .HasColumnName("notification_type");
-
-                    b.Property<int?>("OrderId")
-                        .HasColumnType("integer")
-                        .HasColumnName("order_id");
-
-                    b.Property<DateTimeOffset>("SentAt")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("sent_at")
-                        .HasDefaultValueSql("now()");
-
-                    b.Property<bool>("Success")
-                        .HasColumnType("boolean")
-                        .HasColumnName("success");
-
-                    b.Property<string>("TelegramId")
-                        .IsRequired()
-                        .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
-                        .HasColumnName("telegram_id");
-
-                    b.HasKey("Id")
-                        .HasName("pk_notification_logs");
-
-                    b.HasIndex("MechanicId")
-                        .HasDatabaseName("ix_notification_logs_mechanic_id");
-
-                    b.HasIndex("MessageHash")
-                        .IsUnique()
-                        .HasDatabaseName("ux_notification_logs_message_hash_sent")
-                        .HasFilter("success");
-
-                    b.HasIndex("OrderId")
-                        .HasDatabaseName("ix_notification_logs_order_id");
-
-                    b.HasIndex("NotificationType", "SentAt")
-                        .HasDatabaseName("ix_notification_logs_notification_type_sent_at");
-
-                    b.HasIndex(new[] { "SentAt" }, "BySentAt")
-                        .HasDatabaseName("ix_notification_logs_sent_at");
-
-                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex(new[] { "SentAt" }, "BySentAt"), new[] { "NotificationType", "Success" });
-
-                    b.HasIndex(new[] { "SentAt" }, "FailuresBySentAt")
-                        .HasDatabaseName("ix_notification_logs_failures_sent_at")
-                        .HasFilter("NOT success");
-
-                    b.ToTable("notification_logs", (string)null);
-                });
-
             modelBuilder.Entity("FelixHub.Core.Orders.Order", b =>
                 {
                     b.Property<int>("Id")
@@ -648,10 +773,6 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasColumnType("character varying(20)")
                         .HasColumnName("new_status");
 
-                    b.Property<bool>("NotificationPending")
-                        .HasColumnType("boolean")
-                        .HasColumnName("notification_pending");
-
                     b.Property<string>("OldStatus")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -675,10 +796,6 @@ namespace FelixHub.Core.Persistence.Migrations
 
                     b.HasIndex("OrderId")
                         .HasDatabaseName("ix_order_status_changes_order_id");
-
-                    b.HasIndex(new[] { "Id" }, "NotificationPending")
-                        .HasDatabaseName("ix_order_status_changes_notification_pending")
-                        .HasFilter("notification_pending");
 
                     b.ToTable("order_status_changes", (string)null);
                 });
@@ -1593,6 +1710,21 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasConstraintName("fk_mechanic_link_tokens_mechanics_mechanic_id");
                 });
 
+            modelBuilder.Entity("FelixHub.Core.Delivery.NotificationLog", b =>
+                {
+                    b.HasOne("FelixHub.Core.Orders.Mechanic", null)
+                        .WithMany()
+                        .HasForeignKey("MechanicId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_notification_logs_mechanics_mechanic_id");
+
+                    b.HasOne("FelixHub.Core.Orders.Order", null)
+                        .WithMany()
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_notification_logs_orders_order_id");
+                });
+
             modelBuilder.Entity("FelixHub.Core.Inbox.InboxNotification", b =>
                 {
                     b.HasOne("FelixHub.Core.Orders.Order", null)
@@ -1612,21 +1744,6 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasConstraintName("fk_inbox_recipients_inbox_notifications_notification_id");
 
                     b.Navigation("Notification");
-                });
-
-            modelBuilder.Entity("FelixHub.Core.Orders.NotificationLog", b =>
-                {
-                    b.HasOne("FelixHub.Core.Orders.Mechanic", null)
-                        .WithMany()
-                        .HasForeignKey("MechanicId")
-                        .OnDelete(DeleteBehavior.SetNull)
-                        .HasConstraintName("fk_notification_logs_mechanics_mechanic_id");
-
-                    b.HasOne("FelixHub.Core.Orders.Order", null)
-                        .WithMany()
-                        .HasForeignKey("OrderId")
-                        .OnDelete(DeleteBehavior.SetNull)
-                        .HasConstraintName("fk_notification_logs_orders_order_id");
                 });
 
             modelBuilder.Entity("FelixHub.Core.Orders.Order", b =>

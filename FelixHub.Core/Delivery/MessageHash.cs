@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace FelixHub.Core.Orders;
+namespace FelixHub.Core.Delivery;
 
 /// <summary>The deduplication key of a notification: the same event to the same recipient always hashes alike.</summary>
 public static class MessageHash

@@ -1,4 +1,4 @@
-namespace FelixHub.Core.Orders;
+namespace FelixHub.Core.Delivery;
 
 /// <summary>
 /// One delivery attempt, as seed 000's <c>notification_logs</c>. A unique index on

@@ -1,0 +1,252 @@
+using System.Text.Json;
+using FelixHub.Core.Common;
+using FelixHub.Core.Persistence;
+using FelixHub.Core.Telegram;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using Telegram.Bot;
+using Telegram.Bot.Types.ReplyMarkups;
+
+namespace FelixHub.Core.Delivery;
+
+/// <summary>What became of one send of a ledger message.</summary>
+public enum DeliveryOutcome
+{
+    Sent,
+
+    /// <summary>The message was already sent, skipped or cancelled: nothing to do.</summary>
+    AlreadyDone,
+
+    /// <summary>The message does not exist (any more).</summary>
+    Missing,
+
+    /// <summary>Telegram refused it for good (blocked, chat not found, bad request): <c>failed</c>, not retried.</summary>
+    PermanentFailure,
+
+    /// <summary>Telegram or the network failed: the message stays <c>pending</c> for a retry.</summary>
+    TransientFailure,
+
+    /// <summary>No bot token: nothing was attempted, the message is <c>skipped</c>.</summary>
+    NotConfigured,
+}
+
+public sealed record DeliveryResult(DeliveryOutcome Outcome, string? Error = null, int? TelegramMessageId = null);
+
+/// <summary>
+/// Sends one message of the ledger at most once and records the attempt: the message's row is locked
+/// (<c>FOR UPDATE</c>) from the check of its state until its new state commits, so two executions of the
+/// same send (a job run twice, two replicas) send once; the attempt goes to <c>notification_logs</c>,
+/// whose unique index over successful rows backs that up. Two round trips to PostgreSQL around the send,
+/// on one pooled connection: this is every message's hot path.
+/// </summary>
+public sealed partial class DeliverySender(
+    ITelegramSender telegram,
+    NpgsqlDataSource dataSource,
+    IOptionsMonitor<DeliveryOptions> options,
+    TimeProvider time,
+    ILogger<DeliverySender> logger)
+{
+    private sealed record Loaded(long Id, string Kind, string DedupKey, string? ChatId, string Text, string? ReplyMarkup, string? PhotoUrl,
+        string State, int? OrderId, int? MechanicId);
+
+    public async Task<DeliveryResult> SendAsync(long messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var message = await LockAsync(connection, messageId, cancellationToken);
+        if (message is null)
+        {
+            LogMissing(logger, messageId);
+            return new DeliveryResult(DeliveryOutcome.Missing); // closing the connection rolls back
+        }
+        using var scope = Correlation.PushAll(Properties(message));
+        if (!DeliveryStates.MaySend(message.State) || message.ChatId is null)
+        {
+            LogAlreadyDone(logger, messageId, message.Kind, message.State);
+            return new DeliveryResult(DeliveryOutcome.AlreadyDone);
+        }
+        if (!telegram.IsConfigured)
+        {
+            await FinishAsync(connection, message, DeliveryStates.Skipped, "Bot token missing", null, logAttempt: false, CancellationToken.None);
+            LogNoToken(logger, messageId, message.Kind);
+            return new DeliveryResult(DeliveryOutcome.NotConfigured, "Bot token missing");
+        }
+
+        TelegramSendResult result;
+        using (var inFlight = new InFlightGrace(cancellationToken))
+            result = await SendToTelegramAsync(message, inFlight.Token);
+
+        var (state, outcome) = result.Status switch
+        {
+            TelegramSendStatus.Sent => (DeliveryStates.Sent, DeliveryOutcome.Sent),
+            TelegramSendStatus.PermanentFailure => (DeliveryStates.Failed, DeliveryOutcome.PermanentFailure),
+            TelegramSendStatus.NotConfigured => (DeliveryStates.Skipped, DeliveryOutcome.NotConfigured),
+            _ => (DeliveryStates.Pending, DeliveryOutcome.TransientFailure),
+        };
+        // Once Telegram has the message, a stop request must not cancel its record (a few milliseconds):
+        // the job would be handed back and send it again.
+        var recordToken = result.IsSent ? CancellationToken.None : cancellationToken;
+        try
+        {
+            await FinishAsync(connection, message, state, result.Error, result.MessageId, logAttempt: outcome != DeliveryOutcome.NotConfigured, recordToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return new DeliveryResult(DeliveryOutcome.AlreadyDone);
+        }
+        catch (Exception ex) when (result.IsSent && DatabaseErrors.IsUnavailable(ex))
+        {
+            // Telegram has the message. Failing now would make the job's retry send it a second time:
+            // keep writing its state (on a fresh connection) until the database is back.
+            await RecordSentLateAsync(message, result.MessageId, ex, cancellationToken);
+        }
+
+        switch (outcome)
+        {
+            case DeliveryOutcome.Sent:
+                LogSent(logger, messageId, message.Kind, message.ChatId, result.MessageId);
+                break;
+            case DeliveryOutcome.PermanentFailure:
+                DeliveryDeadLetter.Log(logger, messageId, message.Kind, message.OrderId, message.ChatId, result.Error ?? "refused by Telegram");
+                break;
+            case DeliveryOutcome.NotConfigured:
+                LogNoToken(logger, messageId, message.Kind);
+                break;
+            default:
+                LogTransient(logger, messageId, message.Kind, message.ChatId, result.Error);
+                break;
+        }
+        return new DeliveryResult(outcome, result.Error, result.MessageId);
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> Properties(Loaded m)
+    {
+        yield return new("messageId", m.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (m.OrderId is { } orderId) yield return new("orderId", orderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (m.ChatId is { } chatId) yield return new("chatId", chatId);
+    }
+
+    private Task<TelegramSendResult> SendToTelegramAsync(Loaded m, CancellationToken token)
+    {
+        if (m.PhotoUrl is not null) return telegram.SendPhotoAsync(m.ChatId!, m.PhotoUrl, m.Text, token);
+        if (m.ReplyMarkup is null) return telegram.SendHtmlAsync(m.ChatId!, m.Text, token);
+        var markup = JsonSerializer.Deserialize<InlineKeyboardMarkup>(m.ReplyMarkup, JsonBotAPI.Options);
+        return telegram.SendHtmlAsync(m.ChatId!, m.Text, markup, token);
+    }
+
+    /// <summary>Opens the transaction and locks the message's row (one round trip).</summary>
+    private static async Task<Loaded?> LockAsync(NpgsqlConnection connection, long messageId, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("BEGIN"),
+                new NpgsqlBatchCommand("""
+                    SELECT kind, dedup_key, chat_id, text, reply_markup::text, photo_url, state, order_id, mechanic_id
+                    FROM delivery_messages WHERE id = $1 FOR UPDATE
+                    """) { Parameters = { new() { Value = messageId } } },
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        return new Loaded(messageId, reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3),
+            reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6),
+            reader.IsDBNull(7) ? null : reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetInt32(8));
+    }
+
+    /// <summary>The attempt's log row, the message's new state and the commit (one round trip).</summary>
+    private async Task FinishAsync(NpgsqlConnection connection, Loaded m, string state, string? error, int? telegramMessageId, bool logAttempt,
+        CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection);
+        var now = time.GetUtcNow();
+        if (logAttempt) batch.BatchCommands.Add(LogCommand(m, state == DeliveryStates.Sent, error, now));
+        batch.BatchCommands.Add(StateCommand(m.Id, state, error, telegramMessageId, now, attempted: logAttempt));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static NpgsqlBatchCommand LogCommand(Loaded m, bool success, string? error, DateTimeOffset now, string onConflict = "") => new($"""
+        INSERT INTO notification_logs (notification_type, order_id, mechanic_id, telegram_id, message_hash, sent_at, success, error_message)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8){onConflict}
+        """)
+    {
+        Parameters =
+        {
+            new() { Value = m.Kind },
+            new() { Value = (object?)m.OrderId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer },
+            new() { Value = (object?)m.MechanicId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer },
+            new() { Value = m.ChatId ?? "" },
+            new() { Value = m.DedupKey },
+            new() { Value = now },
+            new() { Value = success },
+            new() { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+        },
+    };
+
+    private static NpgsqlBatchCommand StateCommand(long id, string state, string? error, int? telegramMessageId, DateTimeOffset now, bool attempted) => new("""
+        UPDATE delivery_messages SET state = $2, attempts = attempts + $3, last_error = $4, telegram_message_id = coalesce($5, telegram_message_id),
+            sent_at = CASE WHEN $2 = 'sent' THEN $6 ELSE sent_at END,
+            finished_at = CASE WHEN $2 IN ('pending', 'sending') THEN NULL ELSE $6 END
+        WHERE id = $1
+        """)
+    {
+        Parameters =
+        {
+            new() { Value = id },
+            new() { Value = state },
+            new() { Value = attempted ? 1 : 0 },
+            new() { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+            new() { Value = (object?)telegramMessageId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer },
+            new() { Value = now },
+        },
+    };
+
+    /// <summary>
+    /// Writes the state of a message Telegram accepted after the transaction that should have written it
+    /// lost its connection, retrying for <see cref="DeliveryOptions.SentRecordRetrySeconds"/>. Idempotent:
+    /// the commit may have gone through before the connection dropped.
+    /// </summary>
+    private async Task RecordSentLateAsync(Loaded m, int? telegramMessageId, Exception first, CancellationToken cancellationToken)
+    {
+        LogSentNotRecorded(logger, first, m.Id, m.ChatId!);
+        var attempts = await WhenDatabaseIsBack.WriteAsync(dataSource, async connection =>
+        {
+            var now = time.GetUtcNow();
+            await using var batch = new NpgsqlBatch(connection)
+            {
+                BatchCommands =
+                {
+                    LogCommand(m, success: true, error: null, now, " ON CONFLICT (message_hash) WHERE success DO NOTHING"),
+                    StateCommand(m.Id, DeliveryStates.Sent, null, telegramMessageId, now, attempted: true),
+                },
+            };
+            await batch.ExecuteNonQueryAsync(CancellationToken.None);
+        }, TimeSpan.FromSeconds(options.CurrentValue.SentRecordRetrySeconds), time, cancellationToken);
+        LogRecordedLate(logger, m.Id, attempts);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} no longer exists; nothing to send")]
+    private static partial void LogMissing(ILogger logger, long messageId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} ({Kind}) is already {State}; not sending again")]
+    private static partial void LogAlreadyDone(ILogger logger, long messageId, string kind, string state);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Telegram bot token missing; message {MessageId} ({Kind}) skipped")]
+    private static partial void LogNoToken(ILogger logger, long messageId, string kind);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} ({Kind}) delivered to chat {ChatId} (Telegram message {TelegramMessageId})")]
+    private static partial void LogSent(ILogger logger, long messageId, string kind, string chatId, int? telegramMessageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} ({Kind}) to chat {ChatId} failed transiently: {Error}; it will be retried")]
+    private static partial void LogTransient(ILogger logger, long messageId, string kind, string chatId, string? error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram accepted message {MessageId} to chat {ChatId}, but the database went away before it was recorded; recording it as soon as the database answers")]
+    private static partial void LogSentNotRecorded(ILogger logger, Exception ex, long messageId, string chatId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recorded message {MessageId} as sent after {Attempts} attempt(s)")]
+    private static partial void LogRecordedLate(ILogger logger, long messageId, int attempts);
+}

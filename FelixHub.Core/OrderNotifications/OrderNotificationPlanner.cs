@@ -1,0 +1,92 @@
+using FelixHub.Core.Delivery;
+using FelixHub.Core.Orders;
+using FelixHub.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FelixHub.Core.OrderNotifications;
+
+/// <summary>
+/// Decides which messages an order's change causes, to whom, with what text — every rule of the order
+/// notifications in one place (the flags of <see cref="NotificationsOptions"/>, who the recipient is,
+/// what a recipient without a chat gets). Runs inside the change's transaction; the messages are then
+/// written to the delivery ledger with it.
+/// </summary>
+public sealed partial class OrderNotificationPlanner(
+    FelixHubDbContext db,
+    IOptionsMonitor<NotificationsOptions> options,
+    ILogger<OrderNotificationPlanner> logger) : IOrderNotifications
+{
+    public const string NoMechanicChat = "Mechanic has no telegram_id";
+
+    public Task<IReadOnlyList<OutgoingMessage>> OrderCreatedAsync(Order order, CancellationToken cancellationToken)
+    {
+        var o = options.CurrentValue;
+        var admins = o.AdminChats;
+        if (!o.IsAdminNewOrderEnabled || admins.Count == 0) return None;
+        return LoadMechanicThen(order, cancellationToken, mechanic =>
+        {
+            var text = OrderMessages.AdminNewOrder(order, mechanic?.Name, o.FrontendUrl);
+            return admins.Select(chat => new OutgoingMessage(OrderNotificationTypes.AdminNewOrder,
+                MessageHash.Compute(OrderNotificationTypes.AdminNewOrder, order.Id, chat), chat, text) { OrderId = order.Id }).ToList();
+        });
+    }
+
+    public Task<IReadOnlyList<OutgoingMessage>> MechanicAssignedAsync(Order order, Guid assignmentId, CancellationToken cancellationToken)
+    {
+        var o = options.CurrentValue;
+        if (!o.IsMechanicAssignmentEnabled || order.AssignedMechanicId is null) return None;
+        return LoadMechanicThen(order, cancellationToken, mechanic => mechanic is null ? [] :
+        [
+            ToMechanic(OrderNotificationTypes.MechanicAssignment, mechanic, order.Id,
+                MessageHash.Compute(OrderNotificationTypes.MechanicAssignment, assignmentId, mechanic.Id, mechanic.TelegramId),
+                OrderMessages.MechanicAssignment(order, o.FrontendUrl)),
+        ]);
+    }
+
+    public async Task<IReadOnlyList<OutgoingMessage>> StatusChangedAsync(Order order, OrderStatusChange change, CancellationToken cancellationToken)
+    {
+        var o = options.CurrentValue;
+        var messages = new List<OutgoingMessage>();
+        if (!o.IsMechanicStatusEnabled) LogFlagOff(logger, order.Id);
+        else if (order.AssignedMechanicId is null) LogNoMechanic(logger, order.Id);
+        else if (await LoadMechanicAsync(order, cancellationToken) is { } mechanic)
+            messages.Add(ToMechanic(OrderNotificationTypes.MechanicStatusChange, mechanic, order.Id,
+                MessageHash.Compute(OrderNotificationTypes.MechanicStatusChange, change.Id, mechanic.Id, mechanic.TelegramId),
+                OrderMessages.MechanicStatusChange(order, change.OldStatus, change.NewStatus, o.FrontendUrl)));
+
+        if (!string.IsNullOrWhiteSpace(order.CustomerTelegramId) && o.CustomerNotificationTypeFor(change.NewStatus) is { } type)
+        {
+            var text = type == OrderNotificationTypes.CustomerOrderReady
+                ? OrderMessages.CustomerReady(order)
+                : OrderMessages.CustomerStatus(order, change.OldStatus, change.NewStatus);
+            messages.Add(new OutgoingMessage(type, MessageHash.Compute(type, change.Id, order.CustomerTelegramId), order.CustomerTelegramId, text) { OrderId = order.Id });
+        }
+        return messages;
+    }
+
+    /// <summary>A message to a mechanic; one without a chat is recorded as skipped, as seed 000 logs it.</summary>
+    private static OutgoingMessage ToMechanic(string kind, Mechanic mechanic, int orderId, string dedupKey, string text) =>
+        new(kind, dedupKey, string.IsNullOrWhiteSpace(mechanic.TelegramId) ? null : mechanic.TelegramId, text)
+        {
+            OrderId = orderId,
+            MechanicId = mechanic.Id,
+            SkipReason = NoMechanicChat,
+        };
+
+    private async Task<IReadOnlyList<OutgoingMessage>> LoadMechanicThen(Order order, CancellationToken cancellationToken, Func<Mechanic?, IReadOnlyList<OutgoingMessage>> plan) =>
+        plan(await LoadMechanicAsync(order, cancellationToken));
+
+    private Task<Mechanic?> LoadMechanicAsync(Order order, CancellationToken cancellationToken) =>
+        order.AssignedMechanicId is not int id ? Task.FromResult<Mechanic?>(null)
+        : db.Mechanics.AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, cancellationToken);
+
+    private static Task<IReadOnlyList<OutgoingMessage>> None => Task.FromResult<IReadOnlyList<OutgoingMessage>>([]);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Mechanic notifications are off (ENABLE_TG_MECH_NOTIFS); order {OrderId} not notified")]
+    private static partial void LogFlagOff(ILogger logger, int orderId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId} has no assigned mechanic; notification skipped")]
+    private static partial void LogNoMechanic(ILogger logger, int orderId);
+}
