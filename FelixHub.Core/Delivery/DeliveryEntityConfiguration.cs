@@ -12,9 +12,10 @@ internal sealed class DeliveryMessageConfiguration : IEntityTypeConfiguration<De
         b.Property(m => m.Kind).HasMaxLength(50);
         b.Property(m => m.DedupKey).HasMaxLength(64);
         b.Property(m => m.ChatId).HasMaxLength(50);
-        b.Property(m => m.ParseMode).HasMaxLength(16);
+        b.Property(m => m.ParseMode).HasMaxLength(16).HasDefaultValue("HTML");
         b.Property(m => m.ReplyMarkup).HasColumnType("jsonb");
-        b.Property(m => m.State).HasMaxLength(16);
+        b.Property(m => m.State).HasMaxLength(16).HasDefaultValue(DeliveryStates.Pending);
+        b.Property(m => m.Attempts).HasDefaultValue(0);
         b.Property(m => m.JobId).HasMaxLength(64);
         b.Property(m => m.RequestId).HasMaxLength(64);
         // One message per cause and recipient, whatever writes it and however often.

@@ -149,8 +149,8 @@ public sealed partial class DeliverySender(
                     """) { Parameters = { new() { Value = messageId } } },
             },
         };
+        // BEGIN returns no result set: the reader starts at the SELECT's.
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
         return new Loaded(messageId, reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3),
             reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6),

@@ -82,7 +82,7 @@ public sealed class MetricsApiTests(WorkerFixture fixture) : IClassFixture<Worke
         await Eventually.Until(async () =>
         {
             text = await worker.Http.GetStringAsync("/metrics");
-            return text.Contains("felixhub_jobs_total{job=\"MechanicStatusNotificationJob\",outcome=\"succeeded\"}") && text.Contains("felixhub_telegram_sends_total{outcome=\"sent\"}");
+            return text.Contains("felixhub_jobs_total{job=\"DeliveryJob\",outcome=\"succeeded\"}") && text.Contains("felixhub_telegram_sends_total{outcome=\"sent\"}");
         }, "FelixHub's instruments in /metrics");
         text.Should().Contain("# TYPE felixhub_telegram_sends_total counter").And.Contain("felixhub_telegram_send_duration_seconds_bucket")
             .And.Contain("felixhub_circuit_breaker_state{breaker=\"telegram\"}").And.Contain("process_cpu_seconds_total")

@@ -50,6 +50,8 @@ public sealed class StuckOrderCheckTests(StuckOrderFixture fixture) : IClassFixt
         fixture.Time.Advance(TimeSpan.FromHours(1));
         await RunCheckAsync();
 
+        await Eventually.Until(() => telegram.Delivered.Count(c => c.Text!.Contains("завис")) >= 2, "the alerts");
+        await Task.Delay(500);
         var alerts = telegram.Delivered.Where(c => c.Text!.Contains("завис")).ToList();
         alerts.Select(a => a.ChatId).Should().BeEquivalentTo([StuckOrderFixture.AdminA, StuckOrderFixture.AdminB]);
         alerts.Should().OnlyContain(a => a.Text!.Contains($"Заказ #{stuck.Id}") && a.Text.Contains("STUCK1"));
@@ -57,6 +59,8 @@ public sealed class StuckOrderCheckTests(StuckOrderFixture fixture) : IClassFixt
 
         fixture.Time.Advance(TimeSpan.FromDays(1));
         await RunCheckAsync();
+        await Eventually.Until(() => telegram.Delivered.Count(c => c.Text!.Contains($"Заказ #{stuck.Id} завис")) >= 4, "the next day's alerts");
+        await Task.Delay(500);
         telegram.Delivered.Count(c => c.Text!.Contains($"Заказ #{stuck.Id} завис")).Should().Be(4, "the next day each admin is reminded again");
         var logs = await worker.DbAsync(db => db.NotificationLogs.Where(l => l.NotificationType == StuckOrderCheckJob.NotificationType && l.OrderId == stuck.Id).ToListAsync());
         logs.Should().HaveCount(4).And.OnlyContain(l => l.Success);

@@ -128,7 +128,7 @@ public sealed class MechanicStatusNotificationTests(WorkerFixture fixture) : ICl
         })));
 
         DeliveredTo(chatId).Should().HaveCount(1);
-        worker.Logs.Containing("is already sent").Should().HaveCountGreaterThanOrEqualTo(2);
+        worker.Logs.Containing("not sending again").Should().HaveCountGreaterThanOrEqualTo(2);
     }
 
     [Fact]
@@ -176,7 +176,7 @@ public sealed class MechanicStatusNotificationTests(WorkerFixture fixture) : ICl
         log.Success.Should().BeFalse();
         log.ErrorMessage.Should().Be("Mechanic has no telegram_id");
         worker.Logs.Events.Should().Contain(e => e.Level == LogEventLevel.Warning
-            && e.RenderMessage().Contains("(mechanic_status_change) skipped: Mechanic has no telegram_id") && e.Property("orderId") == order.Id.ToString());
+            && e.RenderMessage().Contains("skipped: \"Mechanic has no telegram_id\"") && e.Property("orderId") == order.Id.ToString());
         var message = await worker.DbAsync(db => Task.FromResult(db.Set<DeliveryMessage>().Single(m => m.OrderId == order.Id)));
         message.State.Should().Be("skipped");
         message.MechanicId.Should().Be(mechanic.Id);

@@ -374,7 +374,9 @@ namespace FelixHub.Core.Persistence.Migrations
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<int>("Attempts")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("integer")
+                        .HasDefaultValue(0)
                         .HasColumnName("attempts");
 
                     b.Property<int?>("BookingId")
@@ -433,8 +435,10 @@ namespace FelixHub.Core.Persistence.Migrations
 
                     b.Property<string>("ParseMode")
                         .IsRequired()
+                        .ValueGeneratedOnAdd()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
+                        .HasDefaultValue("HTML")
                         .HasColumnName("parse_mode");
 
                     b.Property<string>("PhotoUrl")
@@ -456,8 +460,10 @@ namespace FelixHub.Core.Persistence.Migrations
 
                     b.Property<string>("State")
                         .IsRequired()
+                        .ValueGeneratedOnAdd()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
+                        .HasDefaultValue("pending")
                         .HasColumnName("state");
 
                     b.Property<int?>("TelegramMessageId")

@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace FelixHub.Core.Persistence.Migrations
 {
     [DbContext(typeof(FelixHubDbContext))]
-    [Migration("20261206092032_Baseline")]
+    [Migration("20261206092936_Baseline")]
     partial class Baseline
     {
         /// <inheritdoc />
@@ -377,7 +377,9 @@ namespace FelixHub.Core.Persistence.Migrations
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<int>("Attempts")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("integer")
+                        .HasDefaultValue(0)
                         .HasColumnName("attempts");
 
                     b.Property<int?>("BookingId")
@@ -436,8 +438,10 @@ namespace FelixHub.Core.Persistence.Migrations
 
                     b.Property<string>("ParseMode")
                         .IsRequired()
+                        .ValueGeneratedOnAdd()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
+                        .HasDefaultValue("HTML")
                         .HasColumnName("parse_mode");
 
                     b.Property<string>("PhotoUrl")
@@ -459,8 +463,10 @@ namespace FelixHub.Core.Persistence.Migrations
 
                     b.Property<string>("State")
                         .IsRequired()
+                        .ValueGeneratedOnAdd()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
+                        .HasDefaultValue("pending")
                         .HasColumnName("state");
 
                     b.Property<int?>("TelegramMessageId")
