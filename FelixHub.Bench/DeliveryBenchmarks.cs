@@ -571,17 +571,18 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
 
     private static double Median(List<double> values) => values.Count == 0 ? double.NaN : Percentile(values.Order().ToArray(), 50);
 
-    /// <summary>Each mechanic job's order id, creation time and the time its Processing state was written.</summary>
+    /// <summary>Each order message's send job: the order id, the job's creation time and the time its Processing state was written.</summary>
     private static async Task<List<(int OrderId, DateTimeOffset Created, DateTimeOffset Processing)>> JobStagesAsync(string cs)
     {
         var result = new List<(int, DateTimeOffset, DateTimeOffset)>();
         await using var connection = new NpgsqlConnection(cs);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("""
-            /*bench*/ SELECT (j.arguments ->> 0)::text, j.createdat, min(s.createdat)
+            /*bench*/ SELECT m.order_id::text, j.createdat, min(s.createdat)
             FROM hangfire.job j JOIN hangfire.state s ON s.jobid = j.id AND s.name = 'Processing'
-            WHERE j.invocationdata ->> 'Type' LIKE '%MechanicStatusNotificationJob%'
-            GROUP BY j.id
+            JOIN delivery_messages m ON m.id = trim(both '"' from j.arguments ->> 0)::bigint
+            WHERE j.invocationdata ->> 'Type' LIKE '%DeliveryJob%' AND m.order_id IS NOT NULL
+            GROUP BY j.id, m.order_id
             """, connection);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using FelixHub.Core.Orders;
 using FelixHub.Core.Common;
 using FelixHub.Core.Persistence;
 using Microsoft.EntityFrameworkCore;

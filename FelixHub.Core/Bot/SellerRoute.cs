@@ -1,5 +1,7 @@
+using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
+using FelixHub.Core.Wildberries;
 using FelixHub.Core.Wildberries.Cabinets;
 using FelixHub.Core.Wildberries.Data;
 using Microsoft.EntityFrameworkCore;

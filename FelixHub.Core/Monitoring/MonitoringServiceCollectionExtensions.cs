@@ -1,7 +1,4 @@
-using FelixHub.Core.Common;
-using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FelixHub.Core.Monitoring;
@@ -17,10 +14,6 @@ public static class MonitoringServiceCollectionExtensions
         services.TryAddSingleton<CircuitBreakers>();
         services.AddScoped<AlertEvaluator>();
         services.AddScoped<MetricsService>();
-        services.AddScoped<StuckOrderCheckJob>();
-        services.AddRecurringJob(StuckOrderCheckJob.RecurringJobId, (jobs, sp) => jobs.AddOrUpdate<StuckOrderCheckJob>(
-            StuckOrderCheckJob.RecurringJobId, job => job.ExecuteAsync(CancellationToken.None),
-            sp.GetRequiredService<IOptions<AlertOptions>>().Value.StuckOrderCheckCron));
         return services;
     }
 

@@ -1,17 +1,13 @@
-using FelixHub.Core.Delivery;
-using FelixHub.Core.Orders;
 using Microsoft.EntityFrameworkCore;
 
 namespace FelixHub.Core.Persistence;
 
-/// <summary>The application schema. Each feature keeps its entity configurations beside its code.</summary>
+/// <summary>
+/// The application schema. Each feature keeps its entity configurations, and the sets it reads
+/// (<c>db.Orders</c>, ...), beside its code, so persistence depends on no feature.
+/// </summary>
 public sealed class FelixHubDbContext(DbContextOptions<FelixHubDbContext> options) : DbContext(options)
 {
-    public DbSet<Mechanic> Mechanics => Set<Mechanic>();
-    public DbSet<Order> Orders => Set<Order>();
-    public DbSet<OrderStatusChange> OrderStatusChanges => Set<OrderStatusChange>();
-    public DbSet<NotificationLog> NotificationLogs => Set<NotificationLog>();
-
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(FelixHubDbContext).Assembly);
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using FelixHub.Core.Bot;
+using FelixHub.Core.Orders;
 using FelixHub.Core.Wildberries;
 using FelixHub.Core.Wildberries.Cabinets;
 using FelixHub.Core.Wildberries.Data;

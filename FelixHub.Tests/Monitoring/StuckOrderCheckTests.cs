@@ -1,4 +1,5 @@
-using FelixHub.Core.Monitoring;
+using FelixHub.Core.Delivery;
+using FelixHub.Core.OrderNotifications;
 using FelixHub.Tests.Infrastructure;
 using FelixHub.Tests.Orders;
 using Hangfire;

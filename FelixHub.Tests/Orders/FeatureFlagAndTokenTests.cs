@@ -31,7 +31,7 @@ public sealed class FeatureFlagOffTests(FlagOffFixture fixture) : IClassFixture<
         await Task.Delay(1500);
         fixture.Telegram.Calls.Should().BeEmpty();
         (await worker.NotificationLogsAsync(order.Id)).Should().BeEmpty();
-        (await worker.JobsOfTypeAsync("MechanicStatusNotificationJob")).Should().Be(0, "no job is even enqueued");
+        (await worker.JobsOfTypeAsync("DeliveryJob")).Should().Be(0, "no job is even enqueued");
     }
 }
 

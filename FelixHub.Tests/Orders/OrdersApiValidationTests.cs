@@ -50,7 +50,7 @@ public sealed class OrdersApiValidationTests(WorkerFixture fixture) : IClassFixt
     {
         var mechanic = await worker.CreateMechanicAsync(TestWorker.NewChatId());
         var order = await worker.CreateOrderAsync(mechanic.Id);
-        var jobsBefore = await worker.JobsOfTypeAsync("MechanicStatusNotificationJob");
+        var jobsBefore = await worker.JobsOfTypeAsync("DeliveryJob");
 
         var response = await SendRawAsync(HttpMethod.Patch, $"/api/orders/{order.Id}", body);
 
@@ -60,7 +60,7 @@ public sealed class OrdersApiValidationTests(WorkerFixture fixture) : IClassFixt
         stored.Status.Should().Be(OrderStatus.New);
         stored.AssignedMechanicId.Should().Be(mechanic.Id);
         (await worker.DbAsync(db => db.OrderStatusChanges.CountAsync(c => c.OrderId == order.Id))).Should().Be(0);
-        (await worker.JobsOfTypeAsync("MechanicStatusNotificationJob")).Should().Be(jobsBefore, "an invalid PATCH enqueues nothing");
+        (await worker.JobsOfTypeAsync("DeliveryJob")).Should().Be(jobsBefore, "an invalid PATCH enqueues nothing");
     }
 
     public static TheoryData<string, string> InvalidOrders => new()

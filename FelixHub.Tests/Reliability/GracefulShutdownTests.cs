@@ -84,7 +84,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         var enqueued = await JobsAsync(database, "Enqueued");
         var handedBack = await Scalar(database, """
             SELECT count(*) FROM hangfire.jobqueue q JOIN hangfire.job j ON j.id = q.jobid
-            WHERE q.fetchedat IS NULL AND j.invocationdata::text LIKE '%MechanicStatusNotificationJob%'
+            WHERE q.fetchedat IS NULL AND j.invocationdata::text LIKE '%DeliveryJob%'
             """);
         var servers = await ServersOfAsync(database, worker.Pid);
         output.WriteLine($"SIGTERM with 3 sends of 60 s in flight (budget 6 s: jobs cancelled at 4.2 s): exited {(exited ? worker.ExitCode.ToString(CultureInfo.InvariantCulture) : "no")} after {took.TotalSeconds:F1} s; "
@@ -113,7 +113,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
     }
 
     private static Task<long> JobsAsync(string database, string state) => Scalar(database,
-        $"SELECT count(*) FROM hangfire.job WHERE statename = '{state}' AND invocationdata::text LIKE '%MechanicStatusNotificationJob%'");
+        $"SELECT count(*) FROM hangfire.job WHERE statename = '{state}' AND invocationdata::text LIKE '%DeliveryJob%'");
 
     private static Task<long> ServersOfAsync(string database, int pid) => Scalar(database,
         $"SELECT count(*) FROM hangfire.server WHERE id LIKE '%:{pid.ToString(CultureInfo.InvariantCulture)}:%'");

@@ -122,21 +122,24 @@ public sealed class WorkerCrashTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Order ids of the notification jobs the database shows as Processing.</summary>
+    /// <summary>Order ids of the messages whose send jobs the database shows as Processing.</summary>
     private static async Task<HashSet<int>> ProcessingOrdersAsync(string database)
     {
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            "SELECT arguments->>0 FROM hangfire.job WHERE statename = 'Processing' AND invocationdata::text LIKE '%MechanicStatusNotificationJob%'", connection);
+            """
+            SELECT m.order_id FROM hangfire.job j JOIN delivery_messages m ON m.id = trim(both '"' from j.arguments->>0)::bigint
+            WHERE j.statename = 'Processing' AND j.invocationdata::text LIKE '%DeliveryJob%'
+            """, connection);
         await using var reader = await command.ExecuteReaderAsync();
         var ids = new HashSet<int>();
-        while (await reader.ReadAsync()) ids.Add(int.Parse(reader.GetString(0).Trim('"'), CultureInfo.InvariantCulture));
+        while (await reader.ReadAsync()) ids.Add(reader.GetInt32(0));
         return ids;
     }
 
     private static Task<long> NotificationJobsAsync(string database, string state) => MechanicMessages.ScalarAsync(database,
-        $"SELECT count(*) FROM hangfire.job WHERE statename = '{state}' AND invocationdata::text LIKE '%MechanicStatusNotificationJob%'");
+        $"SELECT count(*) FROM hangfire.job WHERE statename = '{state}' AND invocationdata::text LIKE '%DeliveryJob%'");
 
     private static async Task<string> ChatOfAsync(string database, int orderId)
     {

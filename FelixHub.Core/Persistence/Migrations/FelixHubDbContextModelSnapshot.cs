@@ -1710,7 +1710,7 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasForeignKey("MechanicId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_mechanic_link_tokens_mechanics_mechanic_id");
+                        .HasConstraintName("fk_mechanic_link_tokens_mechanic_mechanic_id");
                 });
 
             modelBuilder.Entity("FelixHub.Core.Delivery.NotificationLog", b =>
@@ -1734,7 +1734,7 @@ namespace FelixHub.Core.Persistence.Migrations
                         .WithMany()
                         .HasForeignKey("WorkOrderId")
                         .OnDelete(DeleteBehavior.SetNull)
-                        .HasConstraintName("fk_inbox_notifications_orders_work_order_id");
+                        .HasConstraintName("fk_inbox_notifications_order_work_order_id");
                 });
 
             modelBuilder.Entity("FelixHub.Core.Inbox.InboxRecipient", b =>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using FelixHub.Core.Bot;
 using FelixHub.Core.Common;
 using FelixHub.Core.Telegram;
 using FelixHub.Core.Wildberries.Data;

@@ -233,7 +233,7 @@ namespace FelixHub.Core.Persistence.Migrations
                 {
                     table.PrimaryKey("pk_mechanic_link_tokens", x => x.id);
                     table.ForeignKey(
-                        name: "fk_mechanic_link_tokens_mechanics_mechanic_id",
+                        name: "fk_mechanic_link_tokens_mechanic_mechanic_id",
                         column: x => x.mechanic_id,
                         principalTable: "mechanics",
                         principalColumn: "id",
@@ -597,7 +597,7 @@ namespace FelixHub.Core.Persistence.Migrations
                     table.PrimaryKey("pk_inbox_notifications", x => x.id);
                     table.CheckConstraint("ck_inbox_notifications_type", "type IN ('issue_detected', 'office_alert', 'status_update', 'equipment_alert', 'inventory_alert', 'work_order_update')");
                     table.ForeignKey(
-                        name: "fk_inbox_notifications_orders_work_order_id",
+                        name: "fk_inbox_notifications_order_work_order_id",
                         column: x => x.work_order_id,
                         principalTable: "orders",
                         principalColumn: "id",

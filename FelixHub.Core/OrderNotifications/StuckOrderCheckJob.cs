@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 using FelixHub.Core.Delivery;
-using FelixHub.Core.OrderNotifications;
+using FelixHub.Core.Monitoring;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace FelixHub.Core.Monitoring;
+namespace FelixHub.Core.OrderNotifications;
 
 /// <summary>
 /// Hourly: orders in «новый» for longer than <see cref="AlertOptions.StuckOrderHours"/> are reported to

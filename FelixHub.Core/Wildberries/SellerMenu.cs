@@ -2,7 +2,7 @@ using System.Globalization;
 using FelixHub.Core.Wildberries.Cabinets;
 using Telegram.Bot.Types.ReplyMarkups;
 
-namespace FelixHub.Core.Bot;
+namespace FelixHub.Core.Wildberries;
 
 /// <summary>One switch of the «Уведомления» keyboard: seed 003's setting name (also the callback data), its label, and how it reads and sets the API's settings.</summary>
 public sealed record SettingSwitch(
