@@ -19,5 +19,6 @@ ENV ASPNETCORE_URLS=http://+:8080 \
 EXPOSE 8080
 # The image's built-in unprivileged user (uid 1654).
 USER $APP_UID
-# Orchestrators probe GET /health (200 healthy, 503 unhealthy).
+# Orchestrators probe GET /health for readiness: 200 healthy or degraded, 503 on a critical alert or when
+# the database (or Hangfire's storage) does not answer (docs/operations.md).
 ENTRYPOINT ["dotnet", "FelixHub.Worker.dll"]

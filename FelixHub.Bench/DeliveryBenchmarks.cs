@@ -397,7 +397,7 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
     /// <remarks>
     /// Like the pipeline scenario, the status changes are made first with the worker's Hangfire server
     /// off and then drained, so the figure is the delivery path under the limits, not the 2 cores shared
-    /// with a flood of PATCH requests (measured that way too: see docs/performance.md).
+    /// with a flood of PATCH requests (PATCHes arriving during delivery slowed it more than the limits did).
     /// </remarks>
     public async Task<List<Figure>> LimitsAsync()
     {

@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace FelixHub.Tests.Wildberries;
 
-/// <summary>POST /api/cabinets, GET /api/cabinets/{id} and the notification settings, as design.md's contract has them.</summary>
+/// <summary>POST /api/cabinets, GET /api/cabinets/{id} and the notification settings, as the HTTP API (v1) defines them.</summary>
 public sealed class WbRegistrationApiTests(WbFixture fixture) : IClassFixture<WbFixture>
 {
     private readonly TestWorker worker = fixture.Worker;

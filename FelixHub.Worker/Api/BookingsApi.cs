@@ -2,7 +2,7 @@ using FelixHub.Core.Bookings;
 
 namespace FelixHub.Worker.Api;
 
-/// <summary>Users, bookings and their reminders (design.md, HTTP contract v1; seed 001).</summary>
+/// <summary>Users, bookings and their reminders (HTTP API v1, listed in docs/http-api.md).</summary>
 public static class BookingsApi
 {
     public static WebApplication MapBookingsApi(this WebApplication app)

@@ -3,7 +3,7 @@ using FelixHub.Worker.Inbox;
 
 namespace FelixHub.Worker.Api;
 
-/// <summary>In-app notifications (seed 002): the <c>/ws</c> socket and the inbox API (design.md, HTTP contract v1).</summary>
+/// <summary>In-app notifications: the <c>/ws</c> socket and the inbox API (HTTP API v1, listed in docs/http-api.md).</summary>
 public static class InboxApi
 {
     public static WebApplication MapInboxApi(this WebApplication app)

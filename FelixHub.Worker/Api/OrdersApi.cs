@@ -2,7 +2,7 @@ using FelixHub.Core.Orders;
 
 namespace FelixHub.Worker.Api;
 
-/// <summary>Mechanics, orders and notification logs (design.md, HTTP contract v1).</summary>
+/// <summary>Mechanics, orders and notification logs (HTTP API v1, listed in docs/http-api.md).</summary>
 public static class OrdersApi
 {
     public static WebApplication MapOrdersApi(this WebApplication app)

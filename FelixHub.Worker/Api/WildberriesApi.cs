@@ -2,7 +2,7 @@ using FelixHub.Core.Wildberries.Cabinets;
 
 namespace FelixHub.Worker.Api;
 
-/// <summary>WB cabinets and users' notification settings (design.md, HTTP contract v1; seed 003).</summary>
+/// <summary>WB cabinets and users' notification settings (HTTP API v1, listed in docs/http-api.md).</summary>
 public static class WildberriesApi
 {
     public static WebApplication MapWildberriesApi(this WebApplication app)

@@ -32,7 +32,7 @@ public sealed record CabinetUserResponse(long TelegramId, DateTimeOffset JoinedA
 /// <summary>A cabinet as the API shows it: never the key.</summary>
 public sealed record CabinetResponse(long Id, string State, DateTimeOffset? LastSyncAt, IReadOnlyList<CabinetUserResponse> Users);
 
-/// <summary>design.md's field names; on PUT every field is required.</summary>
+/// <summary>A user's WB notification switches, named as the HTTP API (v1) names them; on PUT every field is required.</summary>
 public sealed record NotificationSettingsDto(
     bool? NotificationsEnabled,
     bool? NewOrdersEnabled,

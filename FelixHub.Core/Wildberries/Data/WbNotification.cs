@@ -1,7 +1,7 @@
 namespace FelixHub.Core.Wildberries.Data;
 
 /// <summary>
-/// The outbox of WB notifications (the bulk path of design.md): written in the sync's transaction, one
+/// The outbox of WB notifications, sent in batches by its own dispatcher: written in the sync's transaction, one
 /// row per user and event (unique), claimed in batches by the dispatch job with FOR UPDATE SKIP LOCKED.
 /// </summary>
 public sealed class WbNotification

@@ -10,7 +10,7 @@ using Npgsql;
 namespace FelixHub.Core.Wildberries.Notifications;
 
 /// <summary>
-/// Delivers the WB outbox (design.md's bulk path). A batch is claimed with <c>FOR UPDATE SKIP LOCKED</c>
+/// Delivers the WB outbox (its own batch dispatcher, not the delivery ledger). A batch is claimed with <c>FOR UPDATE SKIP LOCKED</c>
 /// and its rows are made invisible for <c>DispatchClaimSeconds</c> in one short transaction; each row
 /// is then sent through the one Telegram sender and its outcome committed on its own, so replicas
 /// share the work, a crash re-sends at most the rows in flight, and nothing waits on a held lock.
