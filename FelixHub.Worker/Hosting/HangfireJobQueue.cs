@@ -10,13 +10,15 @@ namespace FelixHub.Worker.Hosting;
 /// <summary>
 /// Hangfire.PostgreSql's job queue with one change: how idle workers learn of a new job. Its own long
 /// polling (<c>EnableLongPolling</c>, 1.21.1) opens a LISTEN connection for every fetch and, once the
-/// fetch is done, cancels that connection's wait and blocks the worker until the wait ends. Measured in
-/// the pipeline benchmark (docs/performance.md): now and then that wait never ends, the worker stays
-/// blocked holding a job it fetched but never starts (the job's fetch kept fresh by the sliding
-/// invisibility heartbeat), and the drain pauses for minutes; and every fetch pays for a LISTEN and a
-/// cancel request. Here one listener per process (<see cref="HangfireQueueListener"/>) wakes every
-/// waiting worker of the process, and enqueuing sends the same <c>NOTIFY new_job</c> Hangfire.PostgreSql
-/// sends (so its clients wake these workers, and these clients wake its workers).
+/// fetch is done, cancels that connection's wait and blocks the worker until the wait ends. Now and then
+/// the cancelled wait ends only when the next <c>NOTIFY</c> reaches it: the worker stays blocked holding
+/// a job it fetched but has not started (the fetch kept fresh by the sliding invisibility heartbeat), and
+/// a drain pauses for minutes (docs/performance.md). HangfireLongPollingTests reproduces that, about once
+/// in 10,000 fetches, and checks this queue under the production workload (hangfire-dashboard.md). Every
+/// fetch there also pays for a LISTEN on a connection of its own. Here one listener per process
+/// (<see cref="HangfireQueueListener"/>) wakes every waiting worker of the process, and enqueuing sends
+/// the same <c>NOTIFY new_job</c> Hangfire.PostgreSql sends (so its clients wake these workers, and
+/// these clients wake its workers).
 /// The fetch itself, the fetched job (<see cref="PostgreSqlFetchedJob"/>: removal, requeue, sliding
 /// invisibility) and the monitoring API are Hangfire.PostgreSql's own.
 /// </summary>
