@@ -3,7 +3,7 @@ using System.Text;
 
 namespace FelixHub.Core.Delivery;
 
-/// <summary>The deduplication key of a notification: the same event to the same recipient always hashes alike.</summary>
+/// <summary>The dedup key of a message (<see cref="DeliveryMessage.DedupKey"/>): the same event to the same recipient always hashes alike.</summary>
 public static class MessageHash
 {
     public static string Compute(params object?[] parts)
@@ -11,7 +11,4 @@ public static class MessageHash
         var text = string.Join('|', parts.Select(p => Convert.ToString(p, System.Globalization.CultureInfo.InvariantCulture)));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
-
-    /// <summary>A 64-bit key for <c>pg_advisory_xact_lock</c> derived from a hash.</summary>
-    public static long LockKey(string hash) => BitConverter.ToInt64(Convert.FromHexString(hash.AsSpan(0, 16)));
 }
