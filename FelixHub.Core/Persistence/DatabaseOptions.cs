@@ -5,7 +5,10 @@ namespace FelixHub.Core.Persistence;
 
 public sealed class DatabaseOptions
 {
-    /// <summary>Applies pending EF Core migrations when the worker starts (safe with several replicas: EF takes a lock).</summary>
+    /// <summary>
+    /// Applies pending EF Core migrations when the worker starts. Replicas starting together take turns
+    /// under the start-up lock (<see cref="DatabaseStartup"/>): one migrates, the others then find nothing to do.
+    /// </summary>
     public bool MigrateOnStartup { get; set; } = true;
 
     /// <summary>Most connections one worker opens for the application schema (Hangfire has its own pool).</summary>

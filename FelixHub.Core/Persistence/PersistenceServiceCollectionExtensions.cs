@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -60,14 +59,4 @@ public static class PersistenceServiceCollectionExtensions
         options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable)).UseSnakeCaseNamingConvention();
 
     public const string MigrationsHistoryTable = "__ef_migrations_history";
-
-    /// <summary>Applies migrations when <see cref="DatabaseOptions.MigrateOnStartup"/> is on.</summary>
-    public static async Task MigrateDatabaseAsync(this IHost host, CancellationToken cancellationToken = default)
-    {
-        using var scope = host.Services.CreateScope();
-        var options = scope.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        if (!options.MigrateOnStartup) return;
-        var db = scope.ServiceProvider.GetRequiredService<FelixHubDbContext>();
-        await db.Database.MigrateAsync(cancellationToken);
-    }
 }

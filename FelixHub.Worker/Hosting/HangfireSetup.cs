@@ -37,7 +37,10 @@ public static class HangfireSetup
             var storageOptions = new PostgreSqlStorageOptions
             {
                 SchemaName = o.SchemaName,
-                PrepareSchemaIfNecessary = true,
+                // Installed at start-up under the start-up lock instead (HangfireSchemaStep): the storage is
+                // first resolved while the app is built (the dashboard), before that lock is taken, and
+                // replicas installing at the same moment collide.
+                PrepareSchemaIfNecessary = false,
                 QueuePollInterval = TimeSpan.FromSeconds(o.QueuePollIntervalSeconds),
                 // Workers are woken by HangfireJobQueueProvider's own LISTEN/NOTIFY instead (o.EnableLongPolling).
                 EnableLongPolling = false,
@@ -54,6 +57,7 @@ public static class HangfireSetup
             return storage;
         });
         services.AddSingleton<HangfireQueueSignal>();
+        services.AddSingleton<IStartupSchemaStep, HangfireSchemaStep>();
 
         // Hangfire.AspNetCore would otherwise hand out the process-wide JobActivator.Current: with two
         // hosts in one process, jobs could be activated from the other host's container.
@@ -92,4 +96,16 @@ public static class HangfireSetup
 internal sealed class HostInstanceId
 {
     public string Id { get; } = Guid.NewGuid().ToString("N")[..8];
+}
+
+/// <summary>Installs or upgrades Hangfire's schema (Hangfire.PostgreSql's own scripts) inside the start-up lock.</summary>
+internal sealed class HangfireSchemaStep(IOptions<HangfireOptions> options) : IStartupSchemaStep
+{
+    public string Name => $"Hangfire schema \"{options.Value.SchemaName}\"";
+
+    public Task RunAsync(NpgsqlConnection lockedConnection, CancellationToken cancellationToken)
+    {
+        PostgreSqlObjectsInstaller.Install(lockedConnection, options.Value.SchemaName);
+        return Task.CompletedTask;
+    }
 }
