@@ -24,8 +24,7 @@ public static class PersistenceServiceCollectionExtensions
         {
             var builder = new NpgsqlConnectionStringBuilder(connectionString);
             var dbOptions = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            if (!DatabaseOptions.Sets(connectionString, "MaximumPoolSize", "MaxPoolSize"))
-                builder.MaxPoolSize = dbOptions.MaxPoolSize;
+            builder.MaxPoolSize = DatabaseOptions.PoolSizeIn(connectionString) ?? dbOptions.MaxPoolSize;
             if (string.IsNullOrEmpty(builder.ApplicationName))
                 builder.ApplicationName = "felixhub";
             dbOptions.ApplyTo(builder, connectionString);

@@ -13,6 +13,9 @@ namespace FelixHub.Worker.Hosting;
 
 public static class HangfireSetup
 {
+    /// <summary>Hangfire's pool is named this plus the replica's id in <c>pg_stat_activity</c>.</summary>
+    public const string PoolApplicationNamePrefix = "felixhub-hangfire ";
+
     /// <summary>
     /// Hangfire on PostgreSQL. The storage and the job filters are this host's own DI singletons rather
     /// than Hangfire's process-wide statics, so several hosts (replicas in tests) can share one process.
@@ -21,15 +24,20 @@ public static class HangfireSetup
     {
         var services = builder.Services;
         var hostInstance = new HostInstanceId();
+        services.AddSingleton(hostInstance);
         services.AddOptions<HangfireOptions>().BindConfiguration(HangfireOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<JobStorage>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;
             // Hangfire's own pool, named per host: in pg_stat_activity it reads felixhub-hangfire, and two
-            // hosts in one process (tests) never share, and exhaust, one pool.
+            // hosts in one process (tests) never share, and exhaust, one pool. Its size is the budget's.
             var configured = sp.GetRequiredService<IConfiguration>().GetConnectionString(PersistenceServiceCollectionExtensions.ConnectionStringName)!;
-            var builder = new NpgsqlConnectionStringBuilder(configured) { ApplicationName = "felixhub-hangfire " + hostInstance.Id };
+            var builder = new NpgsqlConnectionStringBuilder(configured)
+            {
+                ApplicationName = PoolApplicationNamePrefix + hostInstance.Id,
+                MaxPoolSize = sp.GetRequiredService<ConnectionBudget>().HangfirePool,
+            };
             // Hangfire runs ~57 small statements per job; prepared once per connection they cost
             // PostgreSQL far less (measured in docs/performance.md).
             sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ApplyTo(builder, configured);
