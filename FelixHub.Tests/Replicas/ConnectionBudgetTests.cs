@@ -3,7 +3,9 @@ using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
 using FelixHub.Tests.Infrastructure;
 using FelixHub.Worker.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using Serilog.Events;
 
 namespace FelixHub.Tests.Replicas;
@@ -58,6 +60,23 @@ public sealed class ConnectionBudgetTests
         ConnectionBudget.DedicatedFor(new HangfireOptions(), new BotOptions { WebhookUrl = "https://bot.example/telegram/webhook" }, WithToken).Should().Be(2, "webhook: no polling");
         ConnectionBudget.DedicatedFor(new HangfireOptions { EnableLongPolling = false }, new BotOptions(), WithToken).Should().Be(2, "workers only poll");
         ConnectionBudget.DedicatedFor(new HangfireOptions { ServerEnabled = false }, new BotOptions(), WithToken).Should().Be(2, "no server, no queue listener");
+    }
+
+    [Fact]
+    public void Dedicated_connections_go_to_the_session_connection_string_when_it_is_set()
+    {
+        static NpgsqlConnectionStringBuilder Dedicated(Dictionary<string, string?> settings) => new(
+            PersistenceServiceCollectionExtensions.DedicatedConnectionString(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), "felixhub-test"));
+
+        var direct = Dedicated(new() { ["ConnectionStrings:FelixHub"] = "Host=pgbouncer;Port=6432;Database=felixhub", ["ConnectionStrings:FelixHubSession"] = "Host=pg;Port=5432;Database=felixhub" });
+        direct.Host.Should().Be("pg");
+        direct.Port.Should().Be(5432);
+        direct.Pooling.Should().BeFalse();
+        direct.ApplicationName.Should().Be("felixhub-test");
+
+        var unset = Dedicated(new() { ["ConnectionStrings:FelixHub"] = "Host=pg;Database=felixhub", ["ConnectionStrings:FelixHubSession"] = "" });
+        unset.Host.Should().Be("pg", "an empty session connection string means the main one");
+        unset.Pooling.Should().BeFalse();
     }
 
     [Fact]
