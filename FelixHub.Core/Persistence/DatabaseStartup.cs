@@ -46,10 +46,10 @@ public static partial class DatabaseStartup
 
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseStartup).FullName!);
         await using var scope = services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<FelixHubDbContext>();
+        var db = options.MigrateOnStartup ? scope.ServiceProvider.GetRequiredService<FelixHubDbContext>() : null;
         // The model and the list of migrations are built before the lock (seconds of CPU on a cold
         // process), so the replicas waiting for it are not kept waiting for that too.
-        if (options.MigrateOnStartup) _ = db.Database.GetMigrations().Count();
+        _ = db?.Database.GetMigrations().Count();
 
         var connectionString = PersistenceServiceCollectionExtensions.DedicatedConnectionString(services.GetRequiredService<IConfiguration>(), ApplicationName);
         await using var connection = new NpgsqlConnection(connectionString);
@@ -57,7 +57,7 @@ public static partial class DatabaseStartup
         await AcquireAsync(connection, logger, cancellationToken);
         try
         {
-            if (options.MigrateOnStartup) await MigrateAsync(db, logger, cancellationToken);
+            if (db is not null) await MigrateAsync(db, logger, cancellationToken);
             foreach (var step in steps)
             {
                 await step.RunAsync(connection, cancellationToken);
