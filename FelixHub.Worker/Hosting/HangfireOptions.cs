@@ -12,8 +12,9 @@ public sealed class HangfireOptions
 
     /// <summary>
     /// Most connections in Hangfire's own pool (storage, fetches, enqueues, dashboard). 0: sized from the
-    /// workers, WorkerCount + <see cref="ConnectionBudget.HangfireServerConnections"/> (12 with 10 workers). A pool size in the
-    /// connection string wins. docs/database-connections.md sums up every connection of a replica.
+    /// workers, WorkerCount + <see cref="ConnectionBudget.HangfireServerConnections"/> (12 with 10
+    /// workers). A pool size in the connection string wins. docs/database-connections.md sums up every
+    /// connection of a replica.
     /// </summary>
     [Range(0, 500)]
     public int MaxPoolSize { get; set; }

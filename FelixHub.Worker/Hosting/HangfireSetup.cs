@@ -31,12 +31,13 @@ public static class HangfireSetup
         {
             var o = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;
             // Hangfire's own pool, named per host: in pg_stat_activity it reads felixhub-hangfire, and two
-            // hosts in one process (tests) never share, and exhaust, one pool. Its size is the budget's.
+            // hosts in one process (tests) never share, and exhaust, one pool. Its size: Hangfire:MaxPoolSize
+            // (or the workers + 2), unless the connection string sets one (ConnectionBudget counts the same).
             var configured = sp.GetRequiredService<IConfiguration>().GetConnectionString(PersistenceServiceCollectionExtensions.ConnectionStringName)!;
             var builder = new NpgsqlConnectionStringBuilder(configured)
             {
                 ApplicationName = PoolApplicationNamePrefix + hostInstance.Id,
-                MaxPoolSize = sp.GetRequiredService<ConnectionBudget>().HangfirePool,
+                MaxPoolSize = DatabaseOptions.PoolSizeIn(configured) ?? ConnectionBudget.HangfirePoolFor(o),
             };
             // Hangfire runs ~57 small statements per job; prepared once per connection they cost
             // PostgreSQL far less (measured in docs/performance.md).
@@ -45,9 +46,9 @@ public static class HangfireSetup
             var storageOptions = new PostgreSqlStorageOptions
             {
                 SchemaName = o.SchemaName,
-                // Installed at start-up under the start-up lock instead (HangfireSchemaStep): the storage is
-                // first resolved while the app is built (the dashboard), before that lock is taken, and
-                // replicas installing at the same moment collide.
+                // The schema is installed at start-up under the start-up lock (HangfireSchemaStep), not here:
+                // the storage is first resolved while the app is built (the dashboard), before that lock is
+                // taken, and replicas installing at the same moment collide.
                 PrepareSchemaIfNecessary = false,
                 QueuePollInterval = TimeSpan.FromSeconds(o.QueuePollIntervalSeconds),
                 // Workers are woken by HangfireJobQueueProvider's own LISTEN/NOTIFY instead (o.EnableLongPolling).
