@@ -5,12 +5,22 @@ namespace FelixHub.Core.Persistence;
 
 public sealed class DatabaseOptions
 {
-    /// <summary>Applies pending EF Core migrations when the worker starts (safe with several replicas: EF takes a lock).</summary>
+    /// <summary>
+    /// Applies pending EF Core migrations when the worker starts. Replicas starting together take turns
+    /// under the start-up lock (<see cref="DatabaseStartup"/>): one migrates, the others then find nothing to do.
+    /// </summary>
     public bool MigrateOnStartup { get; set; } = true;
 
-    /// <summary>Most connections one worker opens for the application schema (Hangfire has its own pool).</summary>
+    /// <summary>
+    /// Most connections in one worker's application pool (Hangfire has its own pool). A notification job
+    /// holds one while it sends and the Telegram rate limiter takes a second one for a moment, so the pool
+    /// must stay above <c>Hangfire:WorkerCount</c> (with no more than the workers, busy jobs wait for each
+    /// other's connections until the pool's timeout): 10 workers + 1 shared by the rate limiter, API
+    /// requests and health checks. A pool size in the connection string wins.
+    /// docs/database-connections.md sums up every connection of a replica.
+    /// </summary>
     [Range(2, 500)]
-    public int MaxPoolSize { get; set; } = 50;
+    public int MaxPoolSize { get; set; } = 11;
 
     /// <summary>
     /// Npgsql's automatic preparation: the statements a connection runs most (up to this many) are
@@ -41,6 +51,10 @@ public sealed class DatabaseOptions
         if (!Sets(originalConnectionString, "NoResetOnClose"))
             builder.NoResetOnClose = NoResetOnClose;
     }
+
+    /// <summary>The pool size the connection string itself sets (<c>Maximum Pool Size</c>), if it sets one.</summary>
+    public static int? PoolSizeIn(string connectionString) =>
+        Sets(connectionString, "MaximumPoolSize", "MaxPoolSize") ? new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize : null;
 
     /// <summary>
     /// Whether the connection string itself sets one of <paramref name="keywords"/> (compared without

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -25,8 +24,7 @@ public static class PersistenceServiceCollectionExtensions
         {
             var builder = new NpgsqlConnectionStringBuilder(connectionString);
             var dbOptions = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            if (!DatabaseOptions.Sets(connectionString, "MaximumPoolSize", "MaxPoolSize"))
-                builder.MaxPoolSize = dbOptions.MaxPoolSize;
+            builder.MaxPoolSize = DatabaseOptions.PoolSizeIn(connectionString) ?? dbOptions.MaxPoolSize;
             if (string.IsNullOrEmpty(builder.ApplicationName))
                 builder.ApplicationName = "felixhub";
             dbOptions.ApplyTo(builder, connectionString);
@@ -41,16 +39,31 @@ public static class PersistenceServiceCollectionExtensions
     }
 
     /// <summary>
+    /// Optional: where the dedicated connections (<see cref="DedicatedConnectionString"/>) go instead of
+    /// <see cref="ConnectionStringName"/>. They need a session of their own (LISTEN, session advisory
+    /// locks): when <c>ConnectionStrings:FelixHub</c> points at a transaction-pooling PgBouncer, point this
+    /// one at PostgreSQL itself or at a session-pooling PgBouncer database (docs/database-connections.md).
+    /// </summary>
+    public const string SessionConnectionStringName = "FelixHubSession";
+
+    /// <summary>
     /// The connection string for a long-lived connection of its own (a LISTEN, a session advisory lock):
     /// outside the pool, so it never takes a pooled connection for hours, and named
-    /// <paramref name="applicationName"/> so it can be told apart in <c>pg_stat_activity</c>.
+    /// <paramref name="applicationName"/> so it can be told apart in <c>pg_stat_activity</c>. From
+    /// <see cref="SessionConnectionStringName"/> when it is set.
     /// </summary>
     public static string DedicatedConnectionString(IConfiguration configuration, string applicationName) =>
-        new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(ConnectionStringName))
+        new NpgsqlConnectionStringBuilder(SessionConnectionString(configuration))
         {
             Pooling = false,
             ApplicationName = applicationName,
         }.ConnectionString;
+
+    private static string? SessionConnectionString(IConfiguration configuration)
+    {
+        var session = configuration.GetConnectionString(SessionConnectionStringName);
+        return string.IsNullOrWhiteSpace(session) ? configuration.GetConnectionString(ConnectionStringName) : session;
+    }
 
     /// <summary>The one way the app, the design-time factory and the tests configure EF Core for PostgreSQL.</summary>
     public static DbContextOptionsBuilder UseFelixHubNpgsql(this DbContextOptionsBuilder options, NpgsqlDataSource dataSource) =>
@@ -60,14 +73,4 @@ public static class PersistenceServiceCollectionExtensions
         options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable)).UseSnakeCaseNamingConvention();
 
     public const string MigrationsHistoryTable = "__ef_migrations_history";
-
-    /// <summary>Applies migrations when <see cref="DatabaseOptions.MigrateOnStartup"/> is on.</summary>
-    public static async Task MigrateDatabaseAsync(this IHost host, CancellationToken cancellationToken = default)
-    {
-        using var scope = host.Services.CreateScope();
-        var options = scope.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        if (!options.MigrateOnStartup) return;
-        var db = scope.ServiceProvider.GetRequiredService<FelixHubDbContext>();
-        await db.Database.MigrateAsync(cancellationToken);
-    }
 }

@@ -21,7 +21,7 @@ public sealed class DatabaseOptionsTests
 
         settings.MaxAutoPrepare.Should().Be(64);
         settings.NoResetOnClose.Should().BeTrue();
-        settings.MaxPoolSize.Should().Be(50);
+        settings.MaxPoolSize.Should().Be(11);
     }
 
     [Fact]

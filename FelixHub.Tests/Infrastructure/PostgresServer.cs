@@ -34,6 +34,23 @@ public static class PostgresServer
         return new NpgsqlConnectionStringBuilder(admin) { Database = name, Pooling = true }.ConnectionString;
     }
 
+    /// <summary>A database with nothing in it (no migrations, no Hangfire schema), as a first deployment meets it.</summary>
+    public static async Task<string> CreateEmptyDatabaseAsync()
+    {
+        var admin = await Server.Value;
+        var name = "e_" + Guid.NewGuid().ToString("N")[..16];
+        await CloneLock.WaitAsync();
+        try
+        {
+            await ExecuteAsync(admin, $"CREATE DATABASE {name}");
+        }
+        finally
+        {
+            CloneLock.Release();
+        }
+        return new NpgsqlConnectionStringBuilder(admin) { Database = name, Pooling = true }.ConnectionString;
+    }
+
     public static async Task DropDatabaseAsync(string connectionString)
     {
         var admin = await Server.Value;

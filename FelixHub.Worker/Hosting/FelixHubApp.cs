@@ -28,6 +28,7 @@ public static class FelixHubApp
         builder.Services.AddFelixHubHealth();
         builder.Services.AddPersistence(builder.Configuration);
         builder.AddFelixHubHangfire();
+        builder.Services.AddConnectionBudget();
         builder.Services.AddTelegram();
         builder.Services.AddDelivery();
         builder.Services.AddOrders();

@@ -10,6 +10,15 @@ public sealed class HangfireOptions
     [Range(1, 200)]
     public int WorkerCount { get; set; } = 10;
 
+    /// <summary>
+    /// Most connections in Hangfire's own pool (storage, fetches, enqueues, dashboard). 0: sized from the
+    /// workers, WorkerCount + <see cref="ConnectionBudget.HangfireServerConnections"/> (12 with 10
+    /// workers). A pool size in the connection string wins. docs/database-connections.md sums up every
+    /// connection of a replica.
+    /// </summary>
+    [Range(0, 500)]
+    public int MaxPoolSize { get; set; }
+
     /// <summary>Fallback poll of the queue; new jobs normally wake workers at once (LISTEN/NOTIFY, see <see cref="EnableLongPolling"/>).</summary>
     [Range(0.05, 300)]
     public double QueuePollIntervalSeconds { get; set; } = 15;

@@ -14,6 +14,9 @@ namespace FelixHub.Worker.Hosting;
 
 public static class HangfireSetup
 {
+    /// <summary>Hangfire's pool is named this plus the replica's id in <c>pg_stat_activity</c>.</summary>
+    public const string PoolApplicationNamePrefix = "felixhub-hangfire ";
+
     /// <summary>
     /// Hangfire on PostgreSQL. The storage and the job filters are this host's own DI singletons rather
     /// than Hangfire's process-wide statics, so several hosts (replicas in tests) can share one process.
@@ -22,15 +25,21 @@ public static class HangfireSetup
     {
         var services = builder.Services;
         var hostInstance = new HostInstanceId();
+        services.AddSingleton(hostInstance);
         services.AddOptions<HangfireOptions>().BindConfiguration(HangfireOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<JobStorage>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;
             // Hangfire's own pool, named per host: in pg_stat_activity it reads felixhub-hangfire, and two
-            // hosts in one process (tests) never share, and exhaust, one pool.
+            // hosts in one process (tests) never share, and exhaust, one pool. Its size: Hangfire:MaxPoolSize
+            // (or the workers + 2), unless the connection string sets one (ConnectionBudget counts the same).
             var configured = sp.GetRequiredService<IConfiguration>().GetConnectionString(PersistenceServiceCollectionExtensions.ConnectionStringName)!;
-            var builder = new NpgsqlConnectionStringBuilder(configured) { ApplicationName = "felixhub-hangfire " + hostInstance.Id };
+            var builder = new NpgsqlConnectionStringBuilder(configured)
+            {
+                ApplicationName = PoolApplicationNamePrefix + hostInstance.Id,
+                MaxPoolSize = DatabaseOptions.PoolSizeIn(configured) ?? ConnectionBudget.HangfirePoolFor(o),
+            };
             // Hangfire runs ~57 small statements per job; prepared once per connection they cost
             // PostgreSQL far less (measured in docs/performance.md).
             sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ApplyTo(builder, configured);
@@ -38,7 +47,10 @@ public static class HangfireSetup
             var storageOptions = new PostgreSqlStorageOptions
             {
                 SchemaName = o.SchemaName,
-                PrepareSchemaIfNecessary = true,
+                // The schema is installed at start-up under the start-up lock (HangfireSchemaStep), not here:
+                // the storage is first resolved while the app is built (the dashboard), before that lock is
+                // taken, and replicas installing at the same moment collide.
+                PrepareSchemaIfNecessary = false,
                 QueuePollInterval = TimeSpan.FromSeconds(o.QueuePollIntervalSeconds),
                 // Workers are woken by HangfireJobQueueProvider's own LISTEN/NOTIFY instead (o.EnableLongPolling).
                 EnableLongPolling = false,
@@ -55,6 +67,7 @@ public static class HangfireSetup
             return storage;
         });
         services.AddSingleton<HangfireQueueSignal>();
+        services.AddSingleton<IStartupSchemaStep, HangfireSchemaStep>();
 
         // The client the delivery pipeline enqueues with: a storage over the application's own connection
         // pool with TransactionScope enlistment, so a message's send job is created in the transaction
@@ -121,4 +134,16 @@ internal sealed class DataSourceConnectionFactory(NpgsqlDataSource dataSource) :
 internal sealed class HostInstanceId
 {
     public string Id { get; } = Guid.NewGuid().ToString("N")[..8];
+}
+
+/// <summary>Installs or upgrades Hangfire's schema (Hangfire.PostgreSql's own scripts) inside the start-up lock.</summary>
+internal sealed class HangfireSchemaStep(IOptions<HangfireOptions> options) : IStartupSchemaStep
+{
+    public string Name => $"Hangfire schema \"{options.Value.SchemaName}\"";
+
+    public Task RunAsync(NpgsqlConnection lockedConnection, CancellationToken cancellationToken)
+    {
+        PostgreSqlObjectsInstaller.Install(lockedConnection, options.Value.SchemaName);
+        return Task.CompletedTask;
+    }
 }
