@@ -313,7 +313,7 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         new RecurringJobManager(Storage(cs)).Trigger("booking-reminders-dispatch");
         await WaitForAsync(() => telegram.Delivered.Count >= count, TimeSpan.FromMinutes(20), $"{scenario}: not every reminder arrived", poll: 100);
         var elapsed = clock.Elapsed;
-        await WaitForAsync(async () => await ScalarAsync(cs, "/*bench*/ SELECT count(*) FROM notifications WHERE status = 'SENT'") >= count, TimeSpan.FromMinutes(2), $"{scenario}: not every send was recorded");
+        await WaitForAsync(async () => await ScalarAsync(cs, "/*bench*/ SELECT count(*) FROM booking_notifications WHERE status = 'SENT'") >= count, TimeSpan.FromMinutes(2), $"{scenario}: not every send was recorded");
         var statements = await StatementCounter.CountAsync(cs) / (double)count;
         var delivered = telegram.Delivered.ToList();
         var span = (delivered.Max(d => d.At) - delivered.Min(d => d.At)).TotalSeconds;
@@ -504,13 +504,13 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         await using var connection = new NpgsqlConnection(cs);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("""
-            /*bench*/ INSERT INTO users (telegram_id, name, created_at)
+            /*bench*/ INSERT INTO booking_users (telegram_id, name, created_at)
             SELECT (@base + i)::text, 'Клиент ' || i, now() FROM generate_series(1, @chats) AS i;
             INSERT INTO bookings (user_id, resource_name, start_time, end_time, status, created_at)
-            SELECT (SELECT min(id) FROM users) + (i - 1) % @chats, 'Подъёмник ' || (i % 7 + 1),
+            SELECT (SELECT min(id) FROM booking_users) + (i - 1) % @chats, 'Подъёмник ' || (i % 7 + 1),
                    now() + interval '50 minutes' + (i % 60) * interval '1 second', now() + interval '110 minutes', 'active', now()
             FROM generate_series(1, @count) AS i;
-            INSERT INTO notifications (booking_id, user_id, type, status, scheduled_at, next_attempt_at, attempts, created_at)
+            INSERT INTO booking_notifications (booking_id, user_id, type, status, scheduled_at, next_attempt_at, attempts, created_at)
             SELECT b.id, b.user_id, 'BOOKING_1H', 'PENDING', b.start_time - interval '1 hour', b.start_time - interval '1 hour', 0, now()
             FROM bookings b;
             ANALYZE users; ANALYZE bookings; ANALYZE notifications;

@@ -1,7 +1,7 @@
 namespace FelixHub.Core.Bookings;
 
 /// <summary>
-/// One reminder of a booking: a row of seed 001's <c>notifications</c> table. At most one per
+/// One reminder of a booking: a row of <c>booking_notifications</c> (seed 001's <c>notifications</c> table). At most one per
 /// booking and type (a unique index), so planning or cancelling twice cannot duplicate one.
 /// </summary>
 public sealed class BookingNotification

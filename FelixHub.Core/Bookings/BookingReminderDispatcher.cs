@@ -43,13 +43,13 @@ public sealed partial class BookingReminderDispatcher(
     // hand out more than LIMIT rows (seen in the batch-size test).
     private const string ClaimSql = """
         WITH due AS MATERIALIZED (
-            SELECT id FROM notifications
+            SELECT id FROM booking_notifications
             WHERE status IN ('PENDING', 'PROCESSING') AND next_attempt_at <= @now
             ORDER BY next_attempt_at, id
             LIMIT @limit
             FOR UPDATE SKIP LOCKED
         )
-        UPDATE notifications AS n
+        UPDATE booking_notifications AS n
         SET status = 'PROCESSING', claimed_at = @now, next_attempt_at = @lease_until, claim_token = @token, attempts = n.attempts + 1
         FROM due
         WHERE n.id = due.id
@@ -60,9 +60,9 @@ public sealed partial class BookingReminderDispatcher(
 
     private const string LockSql = """
         SELECT n.id, n.type, n.attempts, n.user_id, u.telegram_id, b.resource_name, b.start_time, b.end_time
-        FROM notifications AS n
+        FROM booking_notifications AS n
         JOIN bookings AS b ON b.id = n.booking_id
-        JOIN users AS u ON u.id = n.user_id
+        JOIN booking_users AS u ON u.id = n.user_id
         WHERE n.id = ANY(@ids) AND n.claim_token = @token AND n.status = 'PROCESSING'
         ORDER BY n.id
         FOR UPDATE OF n
@@ -70,7 +70,7 @@ public sealed partial class BookingReminderDispatcher(
 
     // A row handed back without an attempt (busy chat, stop) gets its attempt back.
     private const string RecordSql = """
-        UPDATE notifications AS n
+        UPDATE booking_notifications AS n
         SET status = v.status, next_attempt_at = v.next, error = COALESCE(v.error, CASE WHEN v.counted THEN NULL ELSE n.error END),
             sent_at = COALESCE(v.sent, n.sent_at), telegram_message_id = COALESCE(v.message_id, n.telegram_message_id),
             claim_token = NULL, attempts = CASE WHEN v.counted THEN n.attempts ELSE GREATEST(n.attempts - 1, 0) END
@@ -122,7 +122,7 @@ public sealed partial class BookingReminderDispatcher(
     private async Task<long> CountDueAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT count(*) FROM notifications WHERE status IN ('PENDING', 'PROCESSING') AND next_attempt_at <= @now");
+            "SELECT count(*) FROM booking_notifications WHERE status IN ('PENDING', 'PROCESSING') AND next_attempt_at <= @now");
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", time.GetUtcNow()));
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }

@@ -115,12 +115,12 @@ public sealed partial class BookingService(FelixHubDbContext db, TimeProvider ti
             // A reminder a dispatcher is sending right now (row locked) is waited for: it ends SENT or
             // FAILED and stays so. One only claimed is cancelled; its dispatcher then finds it gone.
             var cancelled = await db.Database.ExecuteSqlAsync($"""
-                UPDATE notifications
+                UPDATE booking_notifications
                 SET status = {BookingNotificationStatusCodes.Cancelled}, next_attempt_at = NULL, claim_token = NULL
                 WHERE booking_id = {id} AND status IN ({BookingNotificationStatusCodes.Pending}, {BookingNotificationStatusCodes.Processing}) AND type <> {BookingNotificationTypeCodes.BookingCancel}
                 """, ct);
             var queued = await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO notifications (booking_id, user_id, type, status, scheduled_at, next_attempt_at, attempts, created_at)
+                INSERT INTO booking_notifications (booking_id, user_id, type, status, scheduled_at, next_attempt_at, attempts, created_at)
                 VALUES ({id}, {booking.UserId}, {BookingNotificationTypeCodes.BookingCancel}, {BookingNotificationStatusCodes.Pending}, {now}, {now}, 0, {now})
                 ON CONFLICT (booking_id, type) DO NOTHING
                 """, ct);

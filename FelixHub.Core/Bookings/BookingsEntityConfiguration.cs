@@ -7,7 +7,7 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
 {
     public void Configure(EntityTypeBuilder<User> b)
     {
-        b.ToTable("users");
+        b.ToTable("booking_users");
         b.Property(u => u.TelegramId).HasMaxLength(50);
         b.Property(u => u.Name).HasMaxLength(200);
         b.HasIndex(u => u.TelegramId);
@@ -35,14 +35,14 @@ internal sealed class BookingNotificationConfiguration : IEntityTypeConfiguratio
 {
     public void Configure(EntityTypeBuilder<BookingNotification> b)
     {
-        b.ToTable("notifications", t =>
+        b.ToTable("booking_notifications", t =>
         {
-            t.HasCheckConstraint("ck_notifications_status",
+            t.HasCheckConstraint("ck_booking_notifications_status",
                 "status IN ('PENDING', 'PROCESSING', 'SENT', 'FAILED', 'CANCELLED')");
-            t.HasCheckConstraint("ck_notifications_type",
+            t.HasCheckConstraint("ck_booking_notifications_type",
                 "type IN ('BOOKING_24H', 'BOOKING_1H', 'BOOKING_START', 'BOOKING_END', 'BOOKING_CANCEL')");
             // The dispatcher only picks rows with a next attempt time; final rows have none.
-            t.HasCheckConstraint("ck_notifications_next_attempt",
+            t.HasCheckConstraint("ck_booking_notifications_next_attempt",
                 "(status IN ('PENDING', 'PROCESSING')) = (next_attempt_at IS NOT NULL)");
         });
         b.Property(n => n.Type).HasMaxLength(20).HasConversion(t => t.ToCode(), s => BookingNotificationTypeCodes.FromCode(s));
@@ -57,6 +57,6 @@ internal sealed class BookingNotificationConfiguration : IEntityTypeConfiguratio
         // The dispatcher's query: due PENDING rows and PROCESSING rows whose lease ran out, oldest first.
         b.HasIndex(n => new { n.NextAttemptAt, n.Id })
             .HasFilter("status IN ('PENDING', 'PROCESSING')")
-            .HasDatabaseName("ix_notifications_due");
+            .HasDatabaseName("ix_booking_notifications_due");
     }
 }

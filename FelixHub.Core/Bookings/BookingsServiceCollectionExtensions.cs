@@ -16,7 +16,7 @@ public static class BookingsServiceCollectionExtensions
         services.AddHostedService<BookingReminderSchedule>();
         // The dispatcher's own due condition (served by the partial index on next_attempt_at).
         services.AddRecurringWorkProbe(BookingReminderDispatchJob.RecurringJobId,
-            "SELECT 1 FROM notifications WHERE status IN ('PENDING', 'PROCESSING') AND next_attempt_at <= $1", passesNow: true);
+            "SELECT 1 FROM booking_notifications WHERE status IN ('PENDING', 'PROCESSING') AND next_attempt_at <= $1", passesNow: true);
         return services;
     }
 }

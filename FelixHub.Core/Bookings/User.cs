@@ -1,6 +1,6 @@
 namespace FelixHub.Core.Bookings;
 
-/// <summary>Someone who books resources (seed 001's <c>users</c>). Reminders go to <see cref="TelegramId"/>.</summary>
+/// <summary>Someone who books resources (<c>booking_users</c>; seed 001 calls the table <c>users</c>). Reminders go to <see cref="TelegramId"/>.</summary>
 public sealed class User
 {
     public int Id { get; set; }

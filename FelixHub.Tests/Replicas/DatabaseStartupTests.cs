@@ -28,12 +28,12 @@ public sealed class DatabaseStartupTests
             var startup = app.MigrateDatabaseAsync();
             await Task.Delay(TimeSpan.FromSeconds(2));
             startup.IsCompleted.Should().BeFalse("another session holds the start-up lock");
-            (await TableExistsAsync(database, "public", "users")).Should().BeFalse();
+            (await TableExistsAsync(database, "public", "booking_users")).Should().BeFalse();
 
             await ExecuteAsync(holder, $"SELECT pg_advisory_unlock({DatabaseStartup.LockKey})");
             await startup.WaitAsync(TimeSpan.FromSeconds(60));
 
-            (await TableExistsAsync(database, "public", "users")).Should().BeTrue("the migrations ran once the lock was free");
+            (await TableExistsAsync(database, "public", "booking_users")).Should().BeTrue("the migrations ran once the lock was free");
             (await TableExistsAsync(database, "hangfire", "job")).Should().BeTrue("Hangfire's schema was installed under the lock");
             (await MechanicMessages.ScalarAsync(database, $"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = {DatabaseStartup.LockKey & 0xFFFFFFFF} AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
                 .Should().Be(0, "the lock is released");
@@ -54,7 +54,7 @@ public sealed class DatabaseStartupTests
                 await app.MigrateDatabaseAsync();
 
             (await TableExistsAsync(database, "public", PersistenceServiceCollectionExtensions.MigrationsHistoryTable)).Should().BeFalse();
-            (await TableExistsAsync(database, "public", "users")).Should().BeFalse();
+            (await TableExistsAsync(database, "public", "booking_users")).Should().BeFalse();
             (await TableExistsAsync(database, "hangfire", "job")).Should().BeTrue();
         }
         finally

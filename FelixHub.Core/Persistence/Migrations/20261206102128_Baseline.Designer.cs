@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace FelixHub.Core.Persistence.Migrations
 {
     [DbContext(typeof(FelixHubDbContext))]
-    [Migration("20261206095739_Baseline")]
+    [Migration("20261206102128_Baseline")]
     partial class Baseline
     {
         /// <inheritdoc />
@@ -151,26 +151,26 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasColumnName("user_id");
 
                     b.HasKey("Id")
-                        .HasName("pk_notifications");
+                        .HasName("pk_booking_notifications");
 
                     b.HasIndex("UserId")
-                        .HasDatabaseName("ix_notifications_user_id");
+                        .HasDatabaseName("ix_booking_notifications_user_id");
 
                     b.HasIndex("BookingId", "Type")
                         .IsUnique()
-                        .HasDatabaseName("ix_notifications_booking_id_type");
+                        .HasDatabaseName("ix_booking_notifications_booking_id_type");
 
                     b.HasIndex("NextAttemptAt", "Id")
-                        .HasDatabaseName("ix_notifications_due")
+                        .HasDatabaseName("ix_booking_notifications_due")
                         .HasFilter("status IN ('PENDING', 'PROCESSING')");
 
-                    b.ToTable("notifications", null, t =>
+                    b.ToTable("booking_notifications", null, t =>
                         {
-                            t.HasCheckConstraint("ck_notifications_next_attempt", "(status IN ('PENDING', 'PROCESSING')) = (next_attempt_at IS NOT NULL)");
+                            t.HasCheckConstraint("ck_booking_notifications_next_attempt", "(status IN ('PENDING', 'PROCESSING')) = (next_attempt_at IS NOT NULL)");
 
-                            t.HasCheckConstraint("ck_notifications_status", "status IN ('PENDING', 'PROCESSING', 'SENT', 'FAILED', 'CANCELLED')");
+                            t.HasCheckConstraint("ck_booking_notifications_status", "status IN ('PENDING', 'PROCESSING', 'SENT', 'FAILED', 'CANCELLED')");
 
-                            t.HasCheckConstraint("ck_notifications_type", "type IN ('BOOKING_24H', 'BOOKING_1H', 'BOOKING_START', 'BOOKING_END', 'BOOKING_CANCEL')");
+                            t.HasCheckConstraint("ck_booking_notifications_type", "type IN ('BOOKING_24H', 'BOOKING_1H', 'BOOKING_START', 'BOOKING_END', 'BOOKING_CANCEL')");
                         });
                 });
 
@@ -198,12 +198,12 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasColumnName("telegram_id");
 
                     b.HasKey("Id")
-                        .HasName("pk_users");
+                        .HasName("pk_booking_users");
 
                     b.HasIndex("TelegramId")
-                        .HasDatabaseName("ix_users_telegram_id");
+                        .HasDatabaseName("ix_booking_users_telegram_id");
 
-                    b.ToTable("users", (string)null);
+                    b.ToTable("booking_users", (string)null);
                 });
 
             modelBuilder.Entity("FelixHub.Core.Bot.BotState", b =>
@@ -1692,14 +1692,14 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasForeignKey("BookingId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_notifications_bookings_booking_id");
+                        .HasConstraintName("fk_booking_notifications_bookings_booking_id");
 
                     b.HasOne("FelixHub.Core.Bookings.User", "User")
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_notifications_user_user_id");
+                        .HasConstraintName("fk_booking_notifications_user_user_id");
 
                     b.Navigation("Booking");
 

@@ -27,6 +27,21 @@ namespace FelixHub.Core.Persistence.Migrations
                 """);
 
             migrationBuilder.CreateTable(
+                name: "booking_users",
+                columns: table => new
+                {
+                    id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    telegram_id = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_booking_users", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "data_protection_keys",
                 columns: table => new
                 {
@@ -176,21 +191,6 @@ namespace FelixHub.Core.Persistence.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "users",
-                columns: table => new
-                {
-                    id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    telegram_id = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
-                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_users", x => x.id);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "wb_cabinets",
                 columns: table => new
                 {
@@ -214,6 +214,33 @@ namespace FelixHub.Core.Persistence.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_wb_cabinets", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "bookings",
+                columns: table => new
+                {
+                    id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    user_id = table.Column<int>(type: "integer", nullable: false),
+                    resource_name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    start_time = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    end_time = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    cancelled_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_bookings", x => x.id);
+                    table.CheckConstraint("ck_bookings_end_after_start", "end_time > start_time");
+                    table.CheckConstraint("ck_bookings_status", "status IN ('active', 'cancelled')");
+                    table.ForeignKey(
+                        name: "fk_bookings_user_user_id",
+                        column: x => x.user_id,
+                        principalTable: "booking_users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -265,33 +292,6 @@ namespace FelixHub.Core.Persistence.Migrations
                         principalTable: "mechanics",
                         principalColumn: "id",
                         onDelete: ReferentialAction.SetNull);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "bookings",
-                columns: table => new
-                {
-                    id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    user_id = table.Column<int>(type: "integer", nullable: false),
-                    resource_name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    start_time = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    end_time = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    cancelled_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_bookings", x => x.id);
-                    table.CheckConstraint("ck_bookings_end_after_start", "end_time > start_time");
-                    table.CheckConstraint("ck_bookings_status", "status IN ('active', 'cancelled')");
-                    table.ForeignKey(
-                        name: "fk_bookings_user_user_id",
-                        column: x => x.user_id,
-                        principalTable: "users",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -580,6 +580,46 @@ namespace FelixHub.Core.Persistence.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "booking_notifications",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    booking_id = table.Column<int>(type: "integer", nullable: false),
+                    user_id = table.Column<int>(type: "integer", nullable: false),
+                    type = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    scheduled_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    next_attempt_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    claimed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    claim_token = table.Column<Guid>(type: "uuid", nullable: true),
+                    attempts = table.Column<int>(type: "integer", nullable: false),
+                    sent_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    telegram_message_id = table.Column<int>(type: "integer", nullable: true),
+                    error = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_booking_notifications", x => x.id);
+                    table.CheckConstraint("ck_booking_notifications_next_attempt", "(status IN ('PENDING', 'PROCESSING')) = (next_attempt_at IS NOT NULL)");
+                    table.CheckConstraint("ck_booking_notifications_status", "status IN ('PENDING', 'PROCESSING', 'SENT', 'FAILED', 'CANCELLED')");
+                    table.CheckConstraint("ck_booking_notifications_type", "type IN ('BOOKING_24H', 'BOOKING_1H', 'BOOKING_START', 'BOOKING_END', 'BOOKING_CANCEL')");
+                    table.ForeignKey(
+                        name: "fk_booking_notifications_bookings_booking_id",
+                        column: x => x.booking_id,
+                        principalTable: "bookings",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "fk_booking_notifications_user_user_id",
+                        column: x => x.user_id,
+                        principalTable: "booking_users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "inbox_notifications",
                 columns: table => new
                 {
@@ -660,46 +700,6 @@ namespace FelixHub.Core.Persistence.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "notifications",
-                columns: table => new
-                {
-                    id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    booking_id = table.Column<int>(type: "integer", nullable: false),
-                    user_id = table.Column<int>(type: "integer", nullable: false),
-                    type = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    scheduled_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    next_attempt_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    claimed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    claim_token = table.Column<Guid>(type: "uuid", nullable: true),
-                    attempts = table.Column<int>(type: "integer", nullable: false),
-                    sent_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    telegram_message_id = table.Column<int>(type: "integer", nullable: true),
-                    error = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_notifications", x => x.id);
-                    table.CheckConstraint("ck_notifications_next_attempt", "(status IN ('PENDING', 'PROCESSING')) = (next_attempt_at IS NOT NULL)");
-                    table.CheckConstraint("ck_notifications_status", "status IN ('PENDING', 'PROCESSING', 'SENT', 'FAILED', 'CANCELLED')");
-                    table.CheckConstraint("ck_notifications_type", "type IN ('BOOKING_24H', 'BOOKING_1H', 'BOOKING_START', 'BOOKING_END', 'BOOKING_CANCEL')");
-                    table.ForeignKey(
-                        name: "fk_notifications_bookings_booking_id",
-                        column: x => x.booking_id,
-                        principalTable: "bookings",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Cascade);
-                    table.ForeignKey(
-                        name: "fk_notifications_user_user_id",
-                        column: x => x.user_id,
-                        principalTable: "users",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "inbox_recipients",
                 columns: table => new
                 {
@@ -717,6 +717,28 @@ namespace FelixHub.Core.Persistence.Migrations
                         principalColumn: "id",
                         onDelete: ReferentialAction.Cascade);
                 });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_booking_notifications_booking_id_type",
+                table: "booking_notifications",
+                columns: new[] { "booking_id", "type" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_booking_notifications_due",
+                table: "booking_notifications",
+                columns: new[] { "next_attempt_at", "id" },
+                filter: "status IN ('PENDING', 'PROCESSING')");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_booking_notifications_user_id",
+                table: "booking_notifications",
+                column: "user_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_booking_users_telegram_id",
+                table: "booking_users",
+                column: "telegram_id");
 
             migrationBuilder.CreateIndex(
                 name: "ix_bookings_start_time",
@@ -850,23 +872,6 @@ namespace FelixHub.Core.Persistence.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "ix_notifications_booking_id_type",
-                table: "notifications",
-                columns: new[] { "booking_id", "type" },
-                unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_notifications_due",
-                table: "notifications",
-                columns: new[] { "next_attempt_at", "id" },
-                filter: "status IN ('PENDING', 'PROCESSING')");
-
-            migrationBuilder.CreateIndex(
-                name: "ix_notifications_user_id",
-                table: "notifications",
-                column: "user_id");
-
-            migrationBuilder.CreateIndex(
                 name: "ix_order_status_changes_changed_at",
                 table: "order_status_changes",
                 column: "changed_at");
@@ -900,11 +905,6 @@ namespace FelixHub.Core.Persistence.Migrations
                 name: "ix_telegram_updates_handled_at",
                 table: "telegram_updates",
                 column: "handled_at");
-
-            migrationBuilder.CreateIndex(
-                name: "ix_users_telegram_id",
-                table: "users",
-                column: "telegram_id");
 
             migrationBuilder.CreateIndex(
                 name: "ix_wb_cabinets_api_key_hash",
@@ -991,6 +991,9 @@ namespace FelixHub.Core.Persistence.Migrations
             migrationBuilder.Sql("DROP TABLE telegram_chat_limits; DROP TABLE telegram_rate_limit;");
 
             migrationBuilder.DropTable(
+                name: "booking_notifications");
+
+            migrationBuilder.DropTable(
                 name: "cabinet_users");
 
             migrationBuilder.DropTable(
@@ -1013,9 +1016,6 @@ namespace FelixHub.Core.Persistence.Migrations
 
             migrationBuilder.DropTable(
                 name: "notification_settings");
-
-            migrationBuilder.DropTable(
-                name: "notifications");
 
             migrationBuilder.DropTable(
                 name: "order_status_changes");
@@ -1057,19 +1057,19 @@ namespace FelixHub.Core.Persistence.Migrations
                 name: "wb_sync_logs");
 
             migrationBuilder.DropTable(
-                name: "inbox_notifications");
+                name: "bookings");
 
             migrationBuilder.DropTable(
-                name: "bookings");
+                name: "inbox_notifications");
 
             migrationBuilder.DropTable(
                 name: "wb_cabinets");
 
             migrationBuilder.DropTable(
-                name: "orders");
+                name: "booking_users");
 
             migrationBuilder.DropTable(
-                name: "users");
+                name: "orders");
 
             migrationBuilder.DropTable(
                 name: "mechanics");
