@@ -186,6 +186,9 @@ internal static class QueueWorkload
             SchedulePollingInterval = TimeSpan.FromSeconds(5),
             StopTimeout = TimeSpan.FromSeconds(2),
             ShutdownTimeout = TimeSpan.FromSeconds(10),
+            // Its own activator: the process-wide one belongs to whichever test host was built last,
+            // and a disposed host's activator fails every job.
+            Activator = new JobActivator(),
         }, setup.Server);
         var monitor = Task.Run(() => MonitorAsync(database, report, stop.Token));
         var ownClient = new BackgroundJobClient(setup.Server);

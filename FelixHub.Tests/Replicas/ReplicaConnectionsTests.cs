@@ -112,7 +112,7 @@ public sealed class ReplicaConnectionsTests(ITestOutputHelper output)
     }
 
     private static Task<long> NotificationJobsAsync(string database, string state) => MechanicMessages.ScalarAsync(database,
-        $"SELECT count(*) FROM hangfire.job WHERE statename = '{state}' AND invocationdata::text LIKE '%MechanicStatusNotificationJob%'");
+        $"SELECT count(*) FROM hangfire.job WHERE statename = '{state}' AND invocationdata::text LIKE '%DeliveryJob%'");
 
     /// <summary>Samples <c>pg_stat_activity</c> every 100 ms on a connection of its own: the peak per application name and in all.</summary>
     private sealed class ConnectionSampler : IAsyncDisposable
