@@ -19,6 +19,7 @@ ENV ASPNETCORE_URLS=http://+:8080 \
 EXPOSE 8080
 # The image's built-in unprivileged user (uid 1654).
 USER $APP_UID
-# Orchestrators probe GET /health for readiness: 200 healthy or degraded, 503 on a critical alert or when
-# the database (or Hangfire's storage) does not answer (docs/operations.md).
+# Liveness: the worker asks its own /alive (the image has no curl). Readiness is GET /ready, uptime
+# monitoring GET /health (docs/operations.md).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 CMD ["dotnet", "FelixHub.Worker.dll", "probe", "/alive"]
 ENTRYPOINT ["dotnet", "FelixHub.Worker.dll"]

@@ -12,7 +12,7 @@ public static class InboxWebSocketExtensions
         services.AddSingleton<InboxSocketHub>();
         services.Replace(ServiceDescriptor.Singleton<IInboxBroadcaster>(sp => sp.GetRequiredService<InboxSocketHub>()));
         services.AddSingleton<InboxSocketEndpoint>();
-        services.AddHealthChecks().AddCheck<InboxHealthCheck>("inbox", HealthStatus.Degraded, ["ready"]);
+        services.AddHealthChecks().AddCheck<InboxHealthCheck>("inbox", HealthStatus.Degraded, ["business"]);
         return services;
     }
 }
