@@ -83,6 +83,15 @@ public sealed class ConfigurationAliasTests
     }
 
     [Fact]
+    public void The_WB_seeds_BOT_TOKEN_and_WEBHOOK_URL_are_aliases_too_and_the_Telegram_names_win_when_both_are_set()
+    {
+        EnvironmentAliases.Resolve(new System.Collections.Hashtable { ["BOT_TOKEN"] = "seed", ["WEBHOOK_URL"] = "https://hook.example/tg" })
+            .Should().BeEquivalentTo(new Dictionary<string, string?> { ["Telegram:BotToken"] = "seed", ["Telegram:WebhookUrl"] = "https://hook.example/tg" });
+        EnvironmentAliases.Resolve(new System.Collections.Hashtable { ["BOT_TOKEN"] = "seed", ["TELEGRAM_BOT_TOKEN"] = "main" })
+            .Should().BeEquivalentTo(new Dictionary<string, string?> { ["Telegram:BotToken"] = "main" });
+    }
+
+    [Fact]
     public void An_alias_beats_appsettings_but_not_the_command_line()
     {
         var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(["--Notifications:FrontendUrl=https://cli"]);

@@ -63,7 +63,12 @@ public sealed class StuckOrderCheckTests(StuckOrderFixture fixture) : IClassFixt
         await Eventually.Until(() => telegram.Delivered.Count(c => c.Text!.Contains($"Заказ #{stuck.Id} завис")) >= 4, "the next day's alerts");
         await Task.Delay(500);
         telegram.Delivered.Count(c => c.Text!.Contains($"Заказ #{stuck.Id} завис")).Should().Be(4, "the next day each admin is reminded again");
-        var logs = await worker.DbAsync(db => db.NotificationLogs.Where(l => l.NotificationType == StuckOrderCheckJob.NotificationType && l.OrderId == stuck.Id).ToListAsync());
+        var logs = new List<NotificationLog>();
+        await Eventually.Until(async () =>
+        {
+            logs = await worker.DbAsync(db => db.NotificationLogs.Where(l => l.NotificationType == StuckOrderCheckJob.NotificationType && l.OrderId == stuck.Id).ToListAsync());
+            return logs.Count >= 4;
+        }, "the alerts' log rows");
         logs.Should().HaveCount(4).And.OnlyContain(l => l.Success);
     }
 
