@@ -34,8 +34,8 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         var took = stopwatch.Elapsed;
 
         var delivered = telegram.Delivered.Count;
-        var succeeded = await JobsAsync(database, "Succeeded");
-        var enqueued = await JobsAsync(database, "Enqueued");
+        var succeeded = await MechanicMessages.SendJobsAsync(database, "Succeeded");
+        var enqueued = await MechanicMessages.SendJobsAsync(database, "Enqueued");
         var servers = await ServersOfAsync(database, worker.Pid);
         output.WriteLine($"SIGTERM with 4 sends of 3 s in flight (budget 20 s: jobs get 14 s): exited {(exited ? worker.ExitCode.ToString(CultureInfo.InvariantCulture) : "no")} after {took.TotalSeconds:F1} s; "
             + $"delivered {delivered}, jobs succeeded {succeeded}, still enqueued {enqueued}; server rows left {servers}");
@@ -81,7 +81,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         var exited = await worker.WaitForExitAsync(TimeSpan.FromSeconds(20));
         var took = stopwatch.Elapsed;
 
-        var enqueued = await JobsAsync(database, "Enqueued");
+        var enqueued = await MechanicMessages.SendJobsAsync(database, "Enqueued");
         var handedBack = await Scalar(database, """
             SELECT count(*) FROM hangfire.jobqueue q JOIN hangfire.job j ON j.id = q.jobid
             WHERE q.fetchedat IS NULL AND j.invocationdata::text LIKE '%DeliveryJob%'
@@ -111,9 +111,6 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         using var response = await worker.Http.PatchAsJsonAsync($"/api/orders/{orderId}", new { status = OrderStatus.InProgress });
         response.StatusCode.Should().Be(HttpStatusCode.OK);
     }
-
-    private static Task<long> JobsAsync(string database, string state) => Scalar(database,
-        $"SELECT count(*) FROM hangfire.job WHERE statename = '{state}' AND invocationdata::text LIKE '%DeliveryJob%'");
 
     private static Task<long> ServersOfAsync(string database, int pid) => Scalar(database,
         $"SELECT count(*) FROM hangfire.server WHERE id LIKE '%:{pid.ToString(CultureInfo.InvariantCulture)}:%'");

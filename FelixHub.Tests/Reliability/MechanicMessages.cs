@@ -35,6 +35,10 @@ public static partial class MechanicMessages
         return keys;
     }
 
+    /// <summary>How many of the delivery pipeline's send jobs (<c>DeliveryJob</c>) Hangfire shows in <paramref name="state"/>.</summary>
+    public static Task<long> SendJobsAsync(string connectionString, string state) => ScalarAsync(connectionString,
+        $"SELECT count(*) FROM hangfire.job WHERE statename = '{state}' AND invocationdata::text LIKE '%DeliveryJob%'");
+
     public static async Task<long> ScalarAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);

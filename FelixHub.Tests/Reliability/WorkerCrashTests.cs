@@ -86,7 +86,7 @@ public sealed class WorkerCrashTests(ITestOutputHelper output)
             var allArrived = await Eventually.Within(TimeSpan.FromSeconds(150),
                 () => orders.All(MechanicMessages.DeliveredCounts(telegram).Keys.Select(k => k.OrderId).ToHashSet().Contains));
             var deliveredAfter = sinceKill.Elapsed;
-            var jobsDone = await Eventually.Within(TimeSpan.FromSeconds(60), async () => await NotificationJobsAsync(database, "Succeeded") == Messages);
+            var jobsDone = await Eventually.Within(TimeSpan.FromSeconds(60), async () => await MechanicMessages.SendJobsAsync(database, "Succeeded") == Messages);
             await Task.Delay(TimeSpan.FromSeconds(1));
 
             var counts = MechanicMessages.DeliveredCounts(telegram);
@@ -95,7 +95,7 @@ public sealed class WorkerCrashTests(ITestOutputHelper output)
             var lost = orders.Count(id => !counts.Keys.Any(k => k.OrderId == id));
             var successRows = await MechanicMessages.ScalarAsync(database, "SELECT count(DISTINCT message_hash) FROM notification_logs WHERE success");
             var longCalls = telegram.Calls.Count(c => c.ChatId == longChat);
-            var failedJobs = await NotificationJobsAsync(database, "Failed");
+            var failedJobs = await MechanicMessages.SendJobsAsync(database, "Failed");
 
             output.WriteLine($"enqueued {Messages} status changes through the API in {enqueueTook.TotalSeconds:F1} s");
             output.WriteLine($"killed with {deliveredAtKill} delivered; in flight at the kill: {inFlightAtKill} calls unanswered at Telegram, {processing.Count} jobs left Processing");
@@ -137,9 +137,6 @@ public sealed class WorkerCrashTests(ITestOutputHelper output)
         while (await reader.ReadAsync()) ids.Add(reader.GetInt32(0));
         return ids;
     }
-
-    private static Task<long> NotificationJobsAsync(string database, string state) => MechanicMessages.ScalarAsync(database,
-        $"SELECT count(*) FROM hangfire.job WHERE statename = '{state}' AND invocationdata::text LIKE '%DeliveryJob%'");
 
     private static async Task<string> ChatOfAsync(string database, int orderId)
     {

@@ -81,7 +81,7 @@ public sealed class ReplicaConnectionsTests(ITestOutputHelper output)
                 () => MechanicMessages.DeliveredCounts(telegram).Count >= StatusChanges);
             var drained = burst.Elapsed;
             var succeeded = await Eventually.Within(TimeSpan.FromSeconds(30),
-                async () => await NotificationJobsAsync(cluster.ConnectionString, "Succeeded") == StatusChanges);
+                async () => await MechanicMessages.SendJobsAsync(cluster.ConnectionString, "Succeeded") == StatusChanges);
 
             var failedJobs = await MechanicMessages.ScalarAsync(cluster.ConnectionString, "SELECT count(*) FROM hangfire.job WHERE statename = 'Failed'");
             var tooManyClients = workers.SelectMany(w => w.Output)
@@ -110,9 +110,6 @@ public sealed class ReplicaConnectionsTests(ITestOutputHelper output)
             foreach (var worker in workers) await worker.DisposeAsync();
         }
     }
-
-    private static Task<long> NotificationJobsAsync(string database, string state) => MechanicMessages.ScalarAsync(database,
-        $"SELECT count(*) FROM hangfire.job WHERE statename = '{state}' AND invocationdata::text LIKE '%DeliveryJob%'");
 
     /// <summary>Samples <c>pg_stat_activity</c> every 100 ms on a connection of its own: the peak per application name and in all.</summary>
     private sealed class ConnectionSampler : IAsyncDisposable
