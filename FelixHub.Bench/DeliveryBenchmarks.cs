@@ -310,10 +310,10 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
 
         await StatementCounter.ResetAsync(cs);
         var clock = Stopwatch.StartNew();
-        new RecurringJobManager(Storage(cs)).Trigger("booking-reminders-dispatch");
+        new RecurringJobManager(Storage(cs)).Trigger("delivery-dispatch");
         await WaitForAsync(() => telegram.Delivered.Count >= count, TimeSpan.FromMinutes(20), $"{scenario}: not every reminder arrived", poll: 100);
         var elapsed = clock.Elapsed;
-        await WaitForAsync(async () => await ScalarAsync(cs, "/*bench*/ SELECT count(*) FROM booking_notifications WHERE status = 'SENT'") >= count, TimeSpan.FromMinutes(2), $"{scenario}: not every send was recorded");
+        await WaitForAsync(async () => await ScalarAsync(cs, "/*bench*/ SELECT count(*) FROM delivery_messages WHERE state = 'sent' AND booking_id IS NOT NULL") >= count, TimeSpan.FromMinutes(2), $"{scenario}: not every send was recorded");
         var statements = await StatementCounter.CountAsync(cs) / (double)count;
         var delivered = telegram.Delivered.ToList();
         var span = (delivered.Max(d => d.At) - delivered.Min(d => d.At)).TotalSeconds;
@@ -344,8 +344,8 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
     }
 
     /// <summary>
-    /// The WB outbox (new orders, buyouts… fanned out to the cabinet's users) through its dispatcher:
-    /// <paramref name="count"/> pending notifications to distinct chats, one dispatch run triggered,
+    /// WB events (new orders, buyouts… fanned out to the cabinet's users) through the ledger's dispatcher:
+    /// <paramref name="count"/> pending messages to distinct chats, one dispatch run triggered,
     /// limits off like the other throughput scenarios.
     /// </summary>
     public async Task<List<Figure>> WbEventsAsync(int count)
@@ -360,11 +360,11 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             await using var seed = new NpgsqlCommand("""
                 /*bench*/ INSERT INTO wb_cabinets (api_key_encrypted, api_key_hash, state, history_from, created_at, updated_at, initial_sync_completed_at)
                 VALUES ('bench', 'bench', 'active', now(), now(), now(), now());
-                INSERT INTO wb_notifications (cabinet_id, telegram_id, event_type, event_key, text, status, attempts, next_attempt_at, created_at)
-                SELECT (SELECT min(id) FROM wb_cabinets), 6000000 + i, 'new_order', 'order:' || i,
-                       '🛒 <b>Новый заказ</b> №' || i || E'\nТовар: Кроссовки беговые, размер 42\nСумма: 4 990 ₽', 'pending', 0, now(), now()
+                INSERT INTO delivery_messages (cabinet_id, chat_id, kind, event_key, dedup_key, text, state, due_at, next_attempt_at, created_at)
+                SELECT (SELECT min(id) FROM wb_cabinets), (6000000 + i)::text, 'new_order', 'order:' || i, md5('bench-wb:' || i),
+                       '🛒 <b>Новый заказ</b> №' || i || E'\nТовар: Кроссовки беговые, размер 42\nСумма: 4 990 ₽', 'pending', now(), now(), now()
                 FROM generate_series(1, @count) AS i;
-                ANALYZE wb_notifications;
+                ANALYZE delivery_messages;
                 """, connection) { CommandTimeout = 600 };
             seed.Parameters.AddWithValue("count", count);
             await seed.ExecuteNonQueryAsync();
@@ -372,10 +372,10 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
 
         await StatementCounter.ResetAsync(cs);
         var clock = Stopwatch.StartNew();
-        new RecurringJobManager(Storage(cs)).Trigger("wb-notifications-dispatch");
+        new RecurringJobManager(Storage(cs)).Trigger("delivery-dispatch");
         await WaitForAsync(() => telegram.Delivered.Count >= count, TimeSpan.FromMinutes(20), $"{scenario}: not every notification arrived", poll: 100);
         var elapsed = clock.Elapsed;
-        await WaitForAsync(async () => await ScalarAsync(cs, "/*bench*/ SELECT count(*) FROM wb_notifications WHERE status = 'sent'") >= count, TimeSpan.FromMinutes(2), $"{scenario}: not every send was recorded");
+        await WaitForAsync(async () => await ScalarAsync(cs, "/*bench*/ SELECT count(*) FROM delivery_messages WHERE state = 'sent' AND cabinet_id IS NOT NULL") >= count, TimeSpan.FromMinutes(2), $"{scenario}: not every send was recorded");
         var statements = await StatementCounter.CountAsync(cs) / (double)count;
         var delivered = telegram.Delivered.ToList();
         var span = (delivered.Max(d => d.At) - delivered.Min(d => d.At)).TotalSeconds;
@@ -510,10 +510,12 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             SELECT (SELECT min(id) FROM booking_users) + (i - 1) % @chats, 'Подъёмник ' || (i % 7 + 1),
                    now() + interval '50 minutes' + (i % 60) * interval '1 second', now() + interval '110 minutes', 'active', now()
             FROM generate_series(1, @count) AS i;
-            INSERT INTO booking_notifications (booking_id, user_id, type, status, scheduled_at, next_attempt_at, attempts, created_at)
-            SELECT b.id, b.user_id, 'BOOKING_1H', 'PENDING', b.start_time - interval '1 hour', b.start_time - interval '1 hour', 0, now()
-            FROM bookings b;
-            ANALYZE users; ANALYZE bookings; ANALYZE notifications;
+            INSERT INTO delivery_messages (booking_id, chat_id, kind, dedup_key, text, state, due_at, next_attempt_at, expires_at, created_at)
+            SELECT b.id, u.telegram_id, 'BOOKING_1H', md5('bench-reminder:' || b.id),
+                   '⏰ <b>Через час начинается бронь</b>' || E'\n' || b.resource_name || ', ' || to_char(b.start_time, 'DD.MM.YYYY HH24:MI'),
+                   'pending', b.start_time - interval '1 hour', b.start_time - interval '1 hour', b.start_time, now()
+            FROM bookings b JOIN booking_users u ON u.id = b.user_id;
+            ANALYZE booking_users; ANALYZE bookings; ANALYZE delivery_messages;
             """, connection) { CommandTimeout = 600 };
         command.Parameters.AddWithValue("base", chatBase);
         command.Parameters.AddWithValue("chats", chats);

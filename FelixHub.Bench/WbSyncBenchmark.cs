@@ -176,7 +176,7 @@ internal static class WbSyncBenchmark
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("""
             SELECT (SELECT count(*) FROM wb_orders WHERE cabinet_id = $1)::int, (SELECT count(*) FROM wb_sales WHERE cabinet_id = $1)::int,
-                   (SELECT count(*) FROM wb_notifications WHERE cabinet_id = $1)::int
+                   (SELECT count(*) FROM delivery_messages WHERE cabinet_id = $1)::int
             """, connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = cabinetId });
         await using var reader = await command.ExecuteReaderAsync();

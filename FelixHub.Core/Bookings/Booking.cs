@@ -12,5 +12,4 @@ public sealed class Booking
     public BookingStatus Status { get; set; } = BookingStatus.Active;
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? CancelledAt { get; set; }
-    public List<BookingNotification> Notifications { get; set; } = [];
 }

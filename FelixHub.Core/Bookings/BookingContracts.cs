@@ -1,3 +1,5 @@
+using FelixHub.Core.Delivery;
+
 namespace FelixHub.Core.Bookings;
 
 public sealed record CreateUserRequest(string? TelegramId, string? Name);
@@ -10,17 +12,18 @@ public sealed record UserResponse(int Id, string? TelegramId, string? Name, Date
 /// <summary>Times are ISO 8601 strings with an offset; they are bound as strings so a missing offset is a 400 naming the field.</summary>
 public sealed record CreateBookingRequest(int? UserId, string? ResourceName, string? StartTime, string? EndTime);
 
+/// <summary>One reminder of a booking: its message in the delivery ledger (<c>id</c> is the message's), state as seed 001 names it.</summary>
 public sealed record BookingNotificationResponse(long Id, string Type, string Status, DateTimeOffset ScheduledAt, DateTimeOffset? SentAt, string? Error)
 {
-    public static BookingNotificationResponse From(BookingNotification n) =>
-        new(n.Id, n.Type.ToCode(), n.Status.ToCode(), n.ScheduledAt, n.SentAt, n.Error);
+    public static BookingNotificationResponse From(DeliveryMessage m) =>
+        new(m.Id, m.Kind, BookingNotificationStatusCodes.FromDeliveryState(m.State), m.DueAt, m.SentAt,
+            m.State == DeliveryStates.Sent ? null : m.LastError);
 }
 
 public sealed record BookingResponse(
     int Id, int UserId, string ResourceName, DateTimeOffset StartTime, DateTimeOffset EndTime, string Status,
     DateTimeOffset CreatedAt, DateTimeOffset? CancelledAt, IReadOnlyList<BookingNotificationResponse> Notifications)
 {
-    public static BookingResponse From(Booking b) =>
-        new(b.Id, b.UserId, b.ResourceName, b.StartTime, b.EndTime, b.Status.ToCode(), b.CreatedAt, b.CancelledAt,
-            b.Notifications.OrderBy(n => n.ScheduledAt).ThenBy(n => n.Id).Select(BookingNotificationResponse.From).ToList());
+    public static BookingResponse From(Booking b, IReadOnlyList<BookingNotificationResponse> reminders) =>
+        new(b.Id, b.UserId, b.ResourceName, b.StartTime, b.EndTime, b.Status.ToCode(), b.CreatedAt, b.CancelledAt, reminders);
 }

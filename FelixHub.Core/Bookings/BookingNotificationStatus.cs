@@ -1,18 +1,11 @@
+using FelixHub.Core.Delivery;
+
 namespace FelixHub.Core.Bookings;
 
 /// <summary>
-/// A reminder's life: <c>PENDING → PROCESSING → SENT | FAILED</c>; a transient failure goes back to
-/// <c>PENDING</c> with a backoff; cancelling the booking moves what has not gone out to <c>CANCELLED</c>.
+/// How the booking API names a reminder's state (seed 001: PENDING, PROCESSING, SENT, FAILED, and
+/// CANCELLED for a cancelled booking's reminders), mapped from its message's state in the delivery ledger.
 /// </summary>
-public enum BookingNotificationStatus
-{
-    Pending,
-    Processing,
-    Sent,
-    Failed,
-    Cancelled,
-}
-
 public static class BookingNotificationStatusCodes
 {
     public const string Pending = "PENDING";
@@ -21,23 +14,14 @@ public static class BookingNotificationStatusCodes
     public const string Failed = "FAILED";
     public const string Cancelled = "CANCELLED";
 
-    public static string ToCode(this BookingNotificationStatus status) => status switch
+    /// <summary>A skipped reminder (no chat, too late) did not reach its user: the API shows it <c>FAILED</c>, with the reason.</summary>
+    public static string FromDeliveryState(string state) => state switch
     {
-        BookingNotificationStatus.Pending => Pending,
-        BookingNotificationStatus.Processing => Processing,
-        BookingNotificationStatus.Sent => Sent,
-        BookingNotificationStatus.Failed => Failed,
-        BookingNotificationStatus.Cancelled => Cancelled,
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
-    };
-
-    public static BookingNotificationStatus FromCode(string code) => code switch
-    {
-        Pending => BookingNotificationStatus.Pending,
-        Processing => BookingNotificationStatus.Processing,
-        Sent => BookingNotificationStatus.Sent,
-        Failed => BookingNotificationStatus.Failed,
-        Cancelled => BookingNotificationStatus.Cancelled,
-        _ => throw new ArgumentOutOfRangeException(nameof(code), code, "Unknown booking notification status."),
+        DeliveryStates.Pending => Pending,
+        DeliveryStates.Sending => Processing,
+        DeliveryStates.Sent => Sent,
+        DeliveryStates.Failed or DeliveryStates.Skipped => Failed,
+        DeliveryStates.Cancelled => Cancelled,
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "Unknown delivery state."),
     };
 }

@@ -27,6 +27,9 @@ public static class BookingNotificationTypeCodes
     public const string BookingEnd = "BOOKING_END";
     public const string BookingCancel = "BOOKING_CANCEL";
 
+    /// <summary>Every kind of message a booking has in the delivery ledger.</summary>
+    public static readonly string[] All = [Booking24H, Booking1H, BookingStart, BookingEnd, BookingCancel];
+
     public static string ToCode(this BookingNotificationType type) => type switch
     {
         BookingNotificationType.Booking24H => Booking24H,

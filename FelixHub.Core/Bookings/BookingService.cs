@@ -1,15 +1,24 @@
+using FelixHub.Core.Bookings.Messages;
 using FelixHub.Core.Common;
+using FelixHub.Core.Delivery;
 using FelixHub.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FelixHub.Core.Bookings;
 
 /// <summary>
-/// Users and bookings as the API edits them. Creating a booking plans its reminders in the same
-/// transaction; cancelling cancels what has not gone out and queues one cancellation notice.
+/// Users and bookings as the API edits them. A booking's reminders are messages of the delivery ledger,
+/// written with the booking in one transaction and sent by the dispatcher at their time; cancelling
+/// cancels those not gone out and queues one cancellation notice, again in one transaction.
 /// </summary>
-public sealed partial class BookingService(FelixHubDbContext db, TimeProvider time, ILogger<BookingService> logger)
+public sealed partial class BookingService(
+    FelixHubDbContext db,
+    DeliveryOutbox outbox,
+    IOptionsMonitor<BookingsOptions> options,
+    TimeProvider time,
+    ILogger<BookingService> logger)
 {
     public const int MaxResourceNameLength = 200;
 
@@ -54,53 +63,80 @@ public sealed partial class BookingService(FelixHubDbContext db, TimeProvider ti
             Status = BookingStatus.Active,
             CreatedAt = now,
         };
-        foreach (var (type, scheduledAt) in ReminderPlan.For(start, end, now))
+        int planned;
+        // The booking and its reminders commit together or not at all.
+        using (var scope = DeliveryTransaction.Begin())
         {
-            booking.Notifications.Add(new BookingNotification
-            {
-                UserId = booking.UserId,
-                Type = type,
-                Status = BookingNotificationStatus.Pending,
-                ScheduledAt = scheduledAt,
-                NextAttemptAt = scheduledAt,
-                CreatedAt = now,
-            });
+            db.Set<Booking>().Add(booking);
+            await db.SaveChangesAsync(ct);
+            var chatId = await ChatOfAsync(booking.UserId, ct);
+            var reminders = ReminderPlan.For(start, end, now)
+                .Select(r => Reminder(booking, r.Type, chatId, r.ScheduledAt, ReminderPlan.ExpiresAt(r.Type, start, end)))
+                .ToList();
+            planned = (await outbox.WriteAsync(reminders, ct)).Count;
+            scope.Complete();
         }
-        db.Set<Booking>().Add(booking);
-        // One SaveChanges: the booking and its reminders commit together or not at all.
-        await db.SaveChangesAsync(ct);
 
         using (Correlation.Push("bookingId", booking.Id))
-            LogBookingCreated(logger, booking.Id, booking.UserId, booking.Notifications.Count);
-        return BookingResponse.From(booking);
+            LogBookingCreated(logger, booking.Id, booking.UserId, planned);
+        return await GetBookingAsync(booking.Id, ct);
+    }
+
+    /// <summary>One reminder of a booking: unique per booking and type, so planning or cancelling twice cannot duplicate one.</summary>
+    private OutgoingMessage Reminder(Booking booking, BookingNotificationType type, string? chatId, DateTimeOffset? dueAt, DateTimeOffset? expiresAt)
+    {
+        var text = BookingMessages.Create(type, new BookingMessageData(booking.ResourceName, booking.StartTime, booking.EndTime, options.CurrentValue.DisplayTimeZone));
+        return new OutgoingMessage(type.ToCode(), ReminderKey(booking.Id, type), chatId, text)
+        {
+            BookingId = booking.Id,
+            // Every message of a booking goes by the dispatcher, the cancellation notice too (at once).
+            Bulk = true,
+            DueAt = dueAt,
+            ExpiresAt = expiresAt,
+            SkipReason = chatId is null ? $"User {booking.UserId} has no telegram_id" : null,
+        };
+    }
+
+    private static string ReminderKey(int bookingId, BookingNotificationType type) => MessageHash.Compute("booking", bookingId, type.ToCode());
+
+    private async Task<string?> ChatOfAsync(int userId, CancellationToken ct)
+    {
+        var chat = await db.Set<User>().Where(u => u.Id == userId).Select(u => u.TelegramId).SingleAsync(ct);
+        return string.IsNullOrWhiteSpace(chat) ? null : chat.Trim();
     }
 
     public async Task<BookingResponse> GetBookingAsync(int id, CancellationToken ct)
     {
-        var booking = await db.Set<Booking>().AsNoTracking().Include(b => b.Notifications)
-            .FirstOrDefaultAsync(b => b.Id == id, ct) ?? throw new NotFoundException("Booking", id);
-        return BookingResponse.From(booking);
+        var booking = await db.Set<Booking>().AsNoTracking().FirstOrDefaultAsync(b => b.Id == id, ct) ?? throw new NotFoundException("Booking", id);
+        return BookingResponse.From(booking, await RemindersAsync(id, ct));
     }
 
     public async Task<IReadOnlyList<BookingNotificationResponse>> ListNotificationsAsync(int id, CancellationToken ct)
     {
         if (!await db.Set<Booking>().AnyAsync(b => b.Id == id, ct))
             throw new NotFoundException("Booking", id);
-        var rows = await db.Set<BookingNotification>().AsNoTracking()
-            .Where(n => n.BookingId == id).OrderBy(n => n.ScheduledAt).ThenBy(n => n.Id).ToListAsync(ct);
+        return await RemindersAsync(id, ct);
+    }
+
+    /// <summary>The booking's reminders as the API shows them: its messages in the delivery ledger.</summary>
+    private async Task<IReadOnlyList<BookingNotificationResponse>> RemindersAsync(int bookingId, CancellationToken ct)
+    {
+        var rows = await db.DeliveryMessages.AsNoTracking()
+            .Where(m => m.BookingId == bookingId && BookingNotificationTypeCodes.All.Contains(m.Kind))
+            .OrderBy(m => m.DueAt).ThenBy(m => m.Id).ToListAsync(ct);
         return rows.Select(BookingNotificationResponse.From).ToList();
     }
 
     /// <summary>
     /// Cancels the booking: every reminder not yet sent becomes <c>CANCELLED</c> and one
     /// <c>BOOKING_CANCEL</c> notice is queued for now. Idempotent: the booking row is locked, and the
-    /// unique (booking, type) index lets a second cancel add nothing.
+    /// notice's dedup key lets a second cancel add nothing.
     /// </summary>
     public async Task<BookingResponse> CancelBookingAsync(int id, CancellationToken ct)
     {
         using var bookingScope = Correlation.Push("bookingId", id);
         var now = time.GetUtcNow();
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        using (var tx = DeliveryTransaction.Begin())
         {
             var booking = await db.Set<Booking>().FromSql($"SELECT * FROM bookings WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct)
                 ?? throw new NotFoundException("Booking", id);
@@ -112,19 +148,12 @@ public sealed partial class BookingService(FelixHubDbContext db, TimeProvider ti
                 await db.SaveChangesAsync(ct);
             }
 
-            // A reminder a dispatcher is sending right now (row locked) is waited for: it ends SENT or
-            // FAILED and stays so. One only claimed is cancelled; its dispatcher then finds it gone.
-            var cancelled = await db.Database.ExecuteSqlAsync($"""
-                UPDATE booking_notifications
-                SET status = {BookingNotificationStatusCodes.Cancelled}, next_attempt_at = NULL, claim_token = NULL
-                WHERE booking_id = {id} AND status IN ({BookingNotificationStatusCodes.Pending}, {BookingNotificationStatusCodes.Processing}) AND type <> {BookingNotificationTypeCodes.BookingCancel}
-                """, ct);
-            var queued = await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO booking_notifications (booking_id, user_id, type, status, scheduled_at, next_attempt_at, attempts, created_at)
-                VALUES ({id}, {booking.UserId}, {BookingNotificationTypeCodes.BookingCancel}, {BookingNotificationStatusCodes.Pending}, {now}, {now}, 0, {now})
-                ON CONFLICT (booking_id, type) DO NOTHING
-                """, ct);
-            await tx.CommitAsync(ct);
+            // A reminder a dispatcher is sending right now (row locked) is waited for: it ends sent or
+            // failed and stays so. One only claimed is cancelled; its dispatcher then finds it gone.
+            var cancelled = await outbox.CancelAsync(ReminderPlan.Planned.Select(type => ReminderKey(id, type)).ToList(), ct);
+            var notice = Reminder(booking, BookingNotificationType.BookingCancel, await ChatOfAsync(booking.UserId, ct), dueAt: null, expiresAt: null);
+            var queued = (await outbox.WriteAsync([notice], ct)).Count;
+            tx.Complete();
 
             if (wasActive || cancelled > 0 || queued > 0)
                 LogBookingCancelled(logger, id, cancelled, queued > 0);

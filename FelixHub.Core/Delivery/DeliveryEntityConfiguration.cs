@@ -11,6 +11,7 @@ internal sealed class DeliveryMessageConfiguration : IEntityTypeConfiguration<De
             $"state IN ({string.Join(", ", DeliveryStates.All.Select(s => $"'{s}'"))})"));
         b.Property(m => m.Kind).HasMaxLength(50);
         b.Property(m => m.DedupKey).HasMaxLength(64);
+        b.Property(m => m.EventKey).HasMaxLength(200);
         b.Property(m => m.ChatId).HasMaxLength(50);
         b.Property(m => m.ParseMode).HasMaxLength(16).HasDefaultValue("HTML");
         b.Property(m => m.ReplyMarkup).HasColumnType("jsonb");
@@ -22,6 +23,9 @@ internal sealed class DeliveryMessageConfiguration : IEntityTypeConfiguration<De
         b.HasIndex(m => m.DedupKey).IsUnique();
         b.HasIndex(m => m.OrderId);
         b.HasIndex(m => m.CreatedAt);
+        b.HasIndex(m => m.BookingId);
+        // The dispatcher's due messages: only those on the dispatch path and not final carry a next attempt.
+        b.HasIndex(m => m.NextAttemptAt).HasFilter("next_attempt_at IS NOT NULL").HasDatabaseName("ix_delivery_messages_due");
         // Rates and alerts count finished messages in a time window (index-only).
         b.HasIndex(m => m.FinishedAt).IncludeProperties(m => new { m.Kind, m.State }).HasFilter("finished_at IS NOT NULL");
     }

@@ -35,6 +35,9 @@ public sealed class DeliveryMessage
     public int? BookingId { get; set; }
     public long? CabinetId { get; set; }
 
+    /// <summary>The cause's own key within its feature, when it has one (a WB event's key).</summary>
+    public string? EventKey { get; set; }
+
     /// <summary>One of <see cref="DeliveryStates"/>.</summary>
     public string State { get; set; } = DeliveryStates.Pending;
 
@@ -43,8 +46,22 @@ public sealed class DeliveryMessage
 
     public string? LastError { get; set; }
 
-    /// <summary>When it may be sent.</summary>
+    /// <summary>When it is meant to go out (now, or a reminder's time): fixed when it is written.</summary>
     public DateTimeOffset DueAt { get; set; }
+
+    /// <summary>
+    /// For a message of the dispatch path (scheduled or bulk, no job of its own): when a dispatcher may
+    /// pick it up next — <see cref="DueAt"/> at first, later after a retry's backoff or, while it is
+    /// <c>sending</c>, the end of the claim's lease (a crashed dispatcher's claim runs out). Null for a
+    /// message sent by its own job and for every final message.
+    /// </summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
+    /// <summary>The dispatcher's claim: only its holder may send the message and record the outcome.</summary>
+    public Guid? ClaimToken { get; set; }
+
+    /// <summary>After this moment the message would only confuse (a reminder after its event): not sent, <c>skipped</c>.</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 

@@ -2,7 +2,8 @@ using System.ComponentModel.DataAnnotations;
 
 namespace FelixHub.Core.Delivery;
 
-public sealed class DeliveryOptions
+/// <summary>The <c>Delivery</c> section: the dispatch path (scheduled and bulk messages) and the record of a late send.</summary>
+public sealed class DeliveryOptions : IValidatableObject
 {
     public const string Section = "Delivery";
 
@@ -12,4 +13,45 @@ public sealed class DeliveryOptions
     /// </summary>
     [Range(0, 3600)]
     public int SentRecordRetrySeconds { get; set; } = 120;
+
+    /// <summary>Cron (UTC) of the recurring dispatch job; Hangfire rejects a bad one at start-up. Writes of bulk messages start a run at once besides.</summary>
+    [Required]
+    public string DispatchCron { get; set; } = "* * * * *";
+
+    /// <summary>Messages claimed and sent at once (one UPDATE ... FOR UPDATE SKIP LOCKED, one bulk send; <c>Telegram:BatchSendParallelism</c> in flight).</summary>
+    [Range(1, 1000)]
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>A run keeps claiming batches until nothing is due or it has claimed this many; then a follow-up run goes on.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxPerRun { get; set; } = 5000;
+
+    /// <summary>The claim's lease: a message left <c>sending</c> this long (a crashed dispatcher) is reclaimed.</summary>
+    [Range(10, 86_400)]
+    public int LeaseSeconds { get; set; } = 300;
+
+    /// <summary>Attempts of one dispatched message before a transient failure makes it <c>failed</c> (a dead letter).</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Backoff after the first transient failure; it doubles each time, up to <see cref="RetryMaxDelaySeconds"/>.</summary>
+    [Range(1, 86_400)]
+    public int RetryBaseDelaySeconds { get; set; } = 60;
+
+    [Range(1, 86_400)]
+    public int RetryMaxDelaySeconds { get; set; } = 3600;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (RetryMaxDelaySeconds < RetryBaseDelaySeconds)
+            yield return new ValidationResult("Delivery:RetryMaxDelaySeconds must be at least RetryBaseDelaySeconds.", [nameof(RetryMaxDelaySeconds)]);
+    }
+
+    /// <summary>The wait before the next attempt after <paramref name="attempts"/> attempts ended in a transient failure.</summary>
+    public TimeSpan RetryDelay(int attempts)
+    {
+        var exponent = Math.Clamp(attempts - 1, 0, 30);
+        var seconds = Math.Min((double)RetryBaseDelaySeconds * Math.Pow(2, exponent), RetryMaxDelaySeconds);
+        return TimeSpan.FromSeconds(seconds);
+    }
 }

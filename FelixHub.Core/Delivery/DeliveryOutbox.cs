@@ -1,6 +1,5 @@
 using System.Data;
 using System.Transactions;
-using FelixHub.Core.Common;
 using FelixHub.Core.Persistence;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
@@ -34,21 +33,49 @@ public sealed partial class DeliveryOutbox(
             throw new InvalidOperationException("Messages are written in their cause's transaction: wrap the change in DeliveryTransaction.Begin().");
 
         var unique = messages.DistinctBy(m => m.DedupKey).ToList();
-        var written = await OnOwnConnectionAsync(connection => InsertAsync(connection, unique, cancellationToken));
+        var now = time.GetUtcNow();
+        var written = await OnOwnConnectionAsync(connection => DeliveryLedger.InsertAsync(connection, null, unique, now, cancellationToken));
         var jobIds = new List<(long Id, string JobId)>();
-        foreach (var (id, message) in written.Where(w => w.Message.ChatId is not null))
+        foreach (var (id, message) in written.Where(w => w.Message.HasOwnJob))
         {
             var kind = message.Kind;
             jobIds.Add((id, jobs.Enqueue<DeliveryJob>(j => j.ExecuteAsync(id, kind, CancellationToken.None))));
         }
         if (jobIds.Count > 0) await OnOwnConnectionAsync(connection => RecordJobsAsync(connection, jobIds, cancellationToken));
+        // Bulk messages due now go out with the next dispatch run: start one now, in the same transaction.
+        if (written.Any(w => w.Message is { HasOwnJob: false, ChatId: not null } m && (m.DueAt ?? now) <= now))
+            jobs.Enqueue<DeliveryDispatchJob>(j => j.ExecuteAsync(CancellationToken.None));
 
         foreach (var (id, message) in written)
         {
             if (message.ChatId is null) LogSkipped(logger, id, message.Kind, message.SkipReason);
-            else LogWritten(logger, id, message.Kind, message.ChatId);
+            else if (message.HasOwnJob) LogWritten(logger, id, message.Kind, message.ChatId);
+            else LogScheduled(logger, id, message.Kind, message.ChatId, message.DueAt ?? now);
         }
         return written.Select(w => w.Id).ToList();
+    }
+
+    /// <summary>
+    /// Cancels the messages with these dedup keys that have not gone out (a cancelled booking's
+    /// reminders), in the caller's transaction. One a dispatcher is sending right now (row locked) is
+    /// waited for and keeps its outcome; one only claimed is cancelled, and its dispatcher finds it gone.
+    /// Returns how many were cancelled.
+    /// </summary>
+    public async Task<int> CancelAsync(IReadOnlyList<string> dedupKeys, CancellationToken cancellationToken)
+    {
+        if (dedupKeys.Count == 0) return 0;
+        if (Transaction.Current is null)
+            throw new InvalidOperationException("Messages are cancelled in their cause's transaction: wrap the change in DeliveryTransaction.Begin().");
+        return await OnOwnConnectionAsync(async connection =>
+        {
+            await using var command = new NpgsqlCommand("""
+                UPDATE delivery_messages SET state = 'cancelled', next_attempt_at = NULL, claim_token = NULL, finished_at = $2
+                WHERE dedup_key = ANY($1) AND state IN ('pending', 'sending')
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = dedupKeys.ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow().ToUniversalTime() });
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        });
     }
 
     /// <summary>
@@ -71,47 +98,6 @@ public sealed partial class DeliveryOutbox(
         }
     }
 
-    private async Task<List<(long Id, OutgoingMessage Message)>> InsertAsync(NpgsqlConnection connection, List<OutgoingMessage> messages, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand("""
-            WITH written AS (
-              INSERT INTO delivery_messages (kind, dedup_key, chat_id, text, reply_markup, order_id, mechanic_id, booking_id, cabinet_id,
-                                             state, last_error, due_at, created_at, finished_at, request_id)
-              SELECT u.kind, u.dedup_key, u.chat_id, u.text, u.reply_markup::jsonb, u.order_id, u.mechanic_id, u.booking_id, u.cabinet_id,
-                     CASE WHEN u.chat_id IS NULL THEN 'skipped' ELSE 'pending' END, u.skip_reason, $12, $12,
-                     CASE WHEN u.chat_id IS NULL THEN $12 END, $13
-              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::bigint[], $10::text[], $11::int[])
-                AS u(kind, dedup_key, chat_id, text, reply_markup, order_id, mechanic_id, booking_id, cabinet_id, skip_reason, ord)
-              ORDER BY u.ord
-              ON CONFLICT (dedup_key) DO NOTHING
-              RETURNING id, dedup_key, kind, chat_id, state, last_error, order_id, mechanic_id, created_at
-            ), skipped AS (
-              INSERT INTO notification_logs (notification_type, order_id, mechanic_id, telegram_id, message_hash, sent_at, success, error_message)
-              SELECT kind, order_id, mechanic_id, '', dedup_key, created_at, false, last_error FROM written WHERE state = 'skipped'
-            )
-            SELECT id, dedup_key FROM written
-            """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Kind).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.DedupKey).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.ChatId).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Text).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.ReplyMarkup).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.OrderId).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.MechanicId).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.BookingId).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.CabinetId).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.ChatId is null ? m.SkipReason ?? "No recipient" : null).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = Enumerable.Range(0, messages.Count).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)Correlation.RequestId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-
-        var byKey = messages.ToDictionary(m => m.DedupKey, StringComparer.Ordinal);
-        var written = new List<(long, OutgoingMessage)>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) written.Add((reader.GetInt64(0), byKey[reader.GetString(1)]));
-        return written;
-    }
-
     private static async Task<int> RecordJobsAsync(NpgsqlConnection connection, List<(long Id, string JobId)> jobIds, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
@@ -123,6 +109,9 @@ public sealed partial class DeliveryOutbox(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} ({Kind}) to chat {ChatId} queued")]
     private static partial void LogWritten(ILogger logger, long messageId, string kind, string chatId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Message {MessageId} ({Kind}) to chat {ChatId} due at {DueAt}")]
+    private static partial void LogScheduled(ILogger logger, long messageId, string kind, string chatId, DateTimeOffset dueAt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} ({Kind}) skipped: {Reason}")]
     private static partial void LogSkipped(ILogger logger, long messageId, string kind, string? reason);

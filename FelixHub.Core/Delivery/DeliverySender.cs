@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FelixHub.Core.Common;
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
@@ -6,8 +5,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
-using Telegram.Bot;
-using Telegram.Bot.Types.ReplyMarkups;
 
 namespace FelixHub.Core.Delivery;
 
@@ -127,13 +124,9 @@ public sealed partial class DeliverySender(
         if (m.ChatId is { } chatId) yield return new("chatId", chatId);
     }
 
-    private Task<TelegramSendResult> SendToTelegramAsync(Loaded m, CancellationToken token)
-    {
-        if (m.PhotoUrl is not null) return telegram.SendPhotoAsync(m.ChatId!, m.PhotoUrl, m.Text, token);
-        if (m.ReplyMarkup is null) return telegram.SendHtmlAsync(m.ChatId!, m.Text, token);
-        var markup = JsonSerializer.Deserialize<InlineKeyboardMarkup>(m.ReplyMarkup, JsonBotAPI.Options);
-        return telegram.SendHtmlAsync(m.ChatId!, m.Text, markup, token);
-    }
+    private Task<TelegramSendResult> SendToTelegramAsync(Loaded m, CancellationToken token) =>
+        DeliveryTransport.SendAsync(telegram, m.ChatId!, m.Text, m.ReplyMarkup, m.PhotoUrl,
+            refused => LogPhotoRefused(logger, m.Id, m.ChatId!, refused.Error), token);
 
     /// <summary>Opens the transaction and locks the message's row (one round trip).</summary>
     private static async Task<Loaded?> LockAsync(NpgsqlConnection connection, long messageId, CancellationToken cancellationToken)
@@ -228,6 +221,9 @@ public sealed partial class DeliverySender(
         }, TimeSpan.FromSeconds(options.CurrentValue.SentRecordRetrySeconds), time, cancellationToken);
         LogRecordedLate(logger, m.Id, attempts);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram refused the photo of message {MessageId} for chat {ChatId} ({Error}); sending the text instead")]
+    private static partial void LogPhotoRefused(ILogger logger, long messageId, string chatId, string? error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} no longer exists; nothing to send")]
     private static partial void LogMissing(ILogger logger, long messageId);

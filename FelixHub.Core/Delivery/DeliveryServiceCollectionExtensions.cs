@@ -1,12 +1,15 @@
+using FelixHub.Core.Common;
+using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace FelixHub.Core.Delivery;
 
 public static class DeliveryServiceCollectionExtensions
 {
     /// <summary>
-    /// The delivery pipeline: the ledger's outbox for features, the one sender, the per-message send job
-    /// and the dead-letter rule. The host registers the Hangfire client keyed
+    /// The delivery pipeline: the ledger's outbox for features, the one sender, the per-message send job,
+    /// the dispatch path (recurring job, batches) for scheduled and bulk messages, and the dead-letter rule. The host registers the Hangfire client keyed
     /// <see cref="DeliveryOutbox.JobClientKey"/> that enqueues in the caller's transaction.
     /// </summary>
     public static IServiceCollection AddDelivery(this IServiceCollection services)
@@ -16,6 +19,16 @@ public static class DeliveryServiceCollectionExtensions
         services.AddScoped<DeliverySender>();
         services.AddScoped<DeliveryJob>();
         services.AddSingleton<DeliveryDeadLetter>();
+        services.AddScoped<DeliveryDispatcher>();
+        services.AddScoped<DeliveryDispatchJob>();
+        services.AddSingleton<DeliveryDispatchGate>();
+        // A restart sends what came due while the process was down at once, not at the next tick.
+        services.AddRecurringJob(DeliveryDispatchJob.RecurringJobId, (jobs, sp) => jobs.AddOrUpdate<DeliveryDispatchJob>(
+            DeliveryDispatchJob.RecurringJobId, job => job.ExecuteAsync(CancellationToken.None),
+            sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.DispatchCron,
+            new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc }), triggerOnStart: true);
+        // The dispatcher's own due condition (served by the partial index on next_attempt_at).
+        services.AddRecurringWorkProbe(DeliveryDispatchJob.RecurringJobId, "SELECT 1 FROM delivery_messages WHERE next_attempt_at <= $1", passesNow: true);
         return services;
     }
 }

@@ -3,7 +3,7 @@ namespace FelixHub.Core.Delivery;
 /// <summary>
 /// The life of a message: <c>pending → sending → sent | failed | skipped | cancelled</c>. A pending
 /// message that failed transiently stays pending (with its error) until a retry sends it or its retries
-/// run out (<c>failed</c>). <c>skipped</c>: there was nothing to send to (no chat, no bot token).
+/// run out (<c>failed</c>). <c>skipped</c>: not sent on purpose (no chat, no bot token, too late, switched off by its recipient).
 /// </summary>
 public static class DeliveryStates
 {

@@ -12,8 +12,29 @@ public sealed record OutgoingMessage(string Kind, string DedupKey, string? ChatI
     public int? BookingId { get; init; }
     public long? CabinetId { get; init; }
 
+    /// <summary>The cause's own key within its feature (a WB event's key), kept with the message.</summary>
+    public string? EventKey { get; init; }
+
     /// <summary>Telegram's <c>reply_markup</c> as JSON (an inline keyboard).</summary>
     public string? ReplyMarkup { get; init; }
+
+    /// <summary>A photo to send with the text as its caption (the text alone when it is too long for a caption or the photo is refused).</summary>
+    public string? PhotoUrl { get; init; }
+
+    /// <summary>When it is meant to go out; null: now. A future time puts it on the dispatch path.</summary>
+    public DateTimeOffset? DueAt { get; init; }
+
+    /// <summary>After this moment it is not sent any more (<c>skipped</c>, "too late").</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>
+    /// One of many written at once (a sync's events): sent by the dispatcher in batches on the bulk path
+    /// rather than by a job of its own.
+    /// </summary>
+    public bool Bulk { get; init; }
+
+    /// <summary>Sent by a job of its own (due now, not bulk), rather than by the dispatcher.</summary>
+    public bool HasOwnJob => ChatId is not null && DueAt is null && !Bulk;
 
     /// <summary>Why the message is not sent (with no <see cref="ChatId"/>), as the attempt log records it.</summary>
     public string? SkipReason { get; init; }

@@ -102,22 +102,6 @@ public sealed class WildberriesOptions
     [Range(1, 1_440)]
     public int SyncLeaseMinutes { get; set; } = 15;
 
-    /// <summary>Outbox rows one dispatch claims at a time.</summary>
-    [Range(1, 1_000)]
-    public int DispatchBatchSize { get; set; } = 200;
-
-    /// <summary>Delivery attempts of one notification before it is marked failed.</summary>
-    [Range(1, 50)]
-    public int DispatchMaxAttempts { get; set; } = 5;
-
-    /// <summary>Delay before retrying a transiently failed notification; doubles per attempt.</summary>
-    [Range(0, 86_400)]
-    public int DispatchRetryDelaySeconds { get; set; } = 30;
-
-    /// <summary>A claimed notification whose dispatcher died is claimed again after this long.</summary>
-    [Range(1, 3_600)]
-    public int DispatchClaimSeconds { get; set; } = 300;
-
     /// <summary>Total stock across warehouses (in transit excluded) at or below which a product is critical.</summary>
     [Range(0, 1_000_000)]
     public int CriticalStockThreshold { get; set; } = 2;

@@ -1,3 +1,4 @@
+using FelixHub.Core.Delivery;
 using FelixHub.Core.Common;
 using FelixHub.Core.Monitoring;
 using FelixHub.Core.Wildberries.Data;
@@ -86,14 +87,11 @@ public static class WildberriesServiceCollectionExtensions
         services.AddSingleton<WbRateLimiter>();
         services.AddScoped<WbGateway>();
         services.AddScoped<WbSyncService>();
-        services.AddScoped<WbNotificationDispatcher>();
         services.AddScoped<CabinetService>();
         services.AddScoped<WbCabinetSyncJob>();
         services.AddScoped<WbSyncFanOutJob>();
-        services.AddScoped<WbNotificationDispatchJob>();
+        services.AddSingleton<IDeliveryHooks, WbDeliveryHooks>();
         services.AddHostedService<WbRecurringJobs>();
-        services.AddRecurringWorkProbe(WbNotificationDispatchJob.RecurringJobId,
-            $"SELECT 1 FROM wb_notifications WHERE status = '{WbNotificationStatus.Pending}' AND next_attempt_at <= $1", passesNow: true);
         services.AddRecurringWorkProbe(WbSyncFanOutJob.RecurringJobId,
             $"SELECT 1 FROM wb_cabinets WHERE state IN ('{CabinetState.InitialSync}', '{CabinetState.Active}')");
         return services;

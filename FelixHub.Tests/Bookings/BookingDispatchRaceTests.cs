@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FelixHub.Core.Bookings;
+using FelixHub.Core.Delivery;
 using FelixHub.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,8 +24,8 @@ public sealed class BookingDispatchRaceTests(ITestOutputHelper output)
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 6, 0, 0, TimeSpan.Zero));
         var settings = new Dictionary<string, string?>
         {
-            ["Bookings:DispatchCron"] = BookingFixture.NeverCron,
-            ["Bookings:BatchSize"] = "20",
+            ["Delivery:DispatchCron"] = BookingFixture.NeverCron,
+            ["Delivery:BatchSize"] = "20",
             ["Hangfire:ServerEnabled"] = "false",
             ["Telegram:MaxRetryAttempts"] = "0",
         };
@@ -38,7 +39,7 @@ public sealed class BookingDispatchRaceTests(ITestOutputHelper output)
             // dispatcher directly: the job's per-process gate would make the second of a replica skip.
             var watch = Stopwatch.StartNew();
             var runs = await Task.WhenAll(new[] { replicaA, replicaA, replicaB, replicaB }.Select(replica => Task.Run(() =>
-                replica.InScopeAsync(sp => sp.GetRequiredService<BookingReminderDispatcher>().RunAsync(CancellationToken.None)))));
+                replica.InScopeAsync(sp => sp.GetRequiredService<DeliveryDispatcher>().RunAsync(CancellationToken.None)))));
             watch.Stop();
 
             var calls = telegram.Calls.Where(c => chats.Contains(c.ChatId!)).ToList();
@@ -47,9 +48,9 @@ public sealed class BookingDispatchRaceTests(ITestOutputHelper output)
             runs.Sum(r => r.Sent).Should().Be(Bookings * RemindersPerBooking);
             runs.Sum(r => r.Claimed).Should().Be(Bookings * RemindersPerBooking, "no reminder was claimed twice");
             runs.Count(r => r.Sent > 0).Should().BeGreaterThan(1, "the dispatchers shared the work");
-            var rows = await replicaB.DbAsync(db => db.Set<BookingNotification>().AsNoTracking().ToListAsync());
+            var rows = await replicaB.DbAsync(db => db.Set<DeliveryMessage>().AsNoTracking().ToListAsync());
             rows.Should().HaveCount(Bookings * RemindersPerBooking)
-                .And.OnlyContain(n => n.Status == BookingNotificationStatus.Sent && n.Attempts == 1 && n.ClaimToken == null && n.TelegramMessageId != null);
+                .And.OnlyContain(n => n.State == DeliveryStates.Sent && n.Attempts == 1 && n.ClaimToken == null && n.TelegramMessageId != null && n.NextAttemptAt == null);
 
             output.WriteLine($"{calls.Count} reminders sent by 4 dispatchers on 2 replicas in {watch.ElapsedMilliseconds} ms: "
                 + string.Join(", ", runs.Select(r => r.ToString())));
@@ -60,7 +61,7 @@ public sealed class BookingDispatchRaceTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>125 users (own chats) with a booking two days ahead whose four reminders are all due now (inserted directly).</summary>
+    /// <summary>125 users (own chats) with a booking two days ahead whose four reminders are all due now (ledger rows inserted directly).</summary>
     private static async Task<HashSet<string>> SeedDueRemindersAsync(TestWorker worker, DateTimeOffset now)
     {
         var chats = new HashSet<string>();
@@ -79,12 +80,17 @@ public sealed class BookingDispatchRaceTests(ITestOutputHelper output)
                     EndTime = now.AddDays(2).AddHours(1),
                     CreatedAt = now,
                 };
+                db.Add(booking);
+                await db.SaveChangesAsync();
                 foreach (var type in ReminderPlan.Planned)
                 {
                     var due = now.AddSeconds(-i);
-                    booking.Notifications.Add(new BookingNotification { User = user, Type = type, ScheduledAt = due, NextAttemptAt = due, CreatedAt = now });
+                    db.Add(new DeliveryMessage
+                    {
+                        Kind = type.ToCode(), DedupKey = $"race:{booking.Id}:{type}", ChatId = chat, Text = $"{type} {booking.ResourceName}",
+                        BookingId = booking.Id, DueAt = due, NextAttemptAt = due, CreatedAt = now,
+                    });
                 }
-                db.Add(booking);
             }
             return await db.SaveChangesAsync();
         });

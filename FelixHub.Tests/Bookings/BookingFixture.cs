@@ -7,7 +7,7 @@ namespace FelixHub.Tests.Bookings;
 
 /// <summary>
 /// A worker whose clock is a <see cref="FakeTimeProvider"/> the tests move, with no Hangfire server and a
-/// cron that never fires: the tests run the dispatch job themselves. Tests reset the booking tables first.
+/// cron that never fires: the tests run the dispatch job themselves. Tests reset the booking tables and the ledger first.
 /// The clock is the whole host's, Polly's included, hence no in-call Telegram retries here.
 /// </summary>
 public class BookingFixture : WorkerFixture
@@ -21,8 +21,8 @@ public class BookingFixture : WorkerFixture
 
     protected override IDictionary<string, string?> Overrides => new Dictionary<string, string?>
     {
-        ["Bookings:DispatchCron"] = NeverCron,
-        ["Bookings:BatchSize"] = "10",
+        ["Delivery:DispatchCron"] = NeverCron,
+        ["Delivery:BatchSize"] = "10",
         ["Hangfire:ServerEnabled"] = "false",
         // Polly takes the host's TimeProvider: with a fake clock its retry delays would never end.
         // The sender's own retries are covered by the Orders tests; here one send is one call.
@@ -37,7 +37,7 @@ public class BookingFixture : WorkerFixture
         Telegram.Reset();
         await using var connection = new NpgsqlConnection(Worker.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("TRUNCATE booking_notifications, bookings, booking_users", connection);
+        await using var command = new NpgsqlCommand("TRUNCATE delivery_messages, notification_logs, bookings, booking_users", connection);
         await command.ExecuteNonQueryAsync();
     }
 }

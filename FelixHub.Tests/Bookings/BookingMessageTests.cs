@@ -89,7 +89,7 @@ public sealed class BookingMessageTests
     [Fact]
     public void The_retry_backoff_doubles_up_to_its_cap()
     {
-        var options = new BookingsOptions { RetryBaseDelaySeconds = 60, RetryMaxDelaySeconds = 300 };
+        var options = new FelixHub.Core.Delivery.DeliveryOptions { RetryBaseDelaySeconds = 60, RetryMaxDelaySeconds = 300 };
 
         Enumerable.Range(1, 5).Select(a => options.RetryDelay(a).TotalSeconds).Should().Equal(60, 120, 240, 300, 300);
     }

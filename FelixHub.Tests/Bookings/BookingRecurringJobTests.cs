@@ -1,4 +1,5 @@
 using FelixHub.Core.Bookings;
+using FelixHub.Core.Delivery;
 using FelixHub.Tests.Infrastructure;
 using Hangfire;
 using Hangfire.Storage;
@@ -28,14 +29,14 @@ public sealed class BookingRecurringJobTests(RecurringBookingFixture fixture) : 
     private RecurringJobDto DispatchJob()
     {
         using var connection = Storage.GetConnection();
-        return connection.GetRecurringJobs().Single(j => j.Id == BookingReminderDispatchJob.RecurringJobId);
+        return connection.GetRecurringJobs().Single(j => j.Id == DeliveryDispatchJob.RecurringJobId);
     }
 
     /// <summary>A tick of the recurring job (the scheduler's, or the dashboard's «Trigger now»): the id of the run it created, if any.</summary>
     private string? Tick()
     {
         var manager = (IRecurringJobManagerV2)worker.Services.GetRequiredService<IRecurringJobManager>();
-        return manager.TriggerJob(BookingReminderDispatchJob.RecurringJobId);
+        return manager.TriggerJob(DeliveryDispatchJob.RecurringJobId);
     }
 
     /// <summary>A tick that has work to do; waits until its run succeeded.</summary>
@@ -59,8 +60,8 @@ public sealed class BookingRecurringJobTests(RecurringBookingFixture fixture) : 
 
         job.Cron.Should().Be("* * * * *");
         job.TimeZoneId.Should().Be("UTC");
-        job.Job.Type.Should().Be(typeof(BookingReminderDispatchJob));
-        job.Job.Method.Name.Should().Be(nameof(BookingReminderDispatchJob.ExecuteAsync));
+        job.Job.Type.Should().Be(typeof(DeliveryDispatchJob));
+        job.Job.Method.Name.Should().Be(nameof(DeliveryDispatchJob.ExecuteAsync));
         job.LoadException.Should().BeNull();
     }
 

@@ -33,6 +33,6 @@ public sealed class BookingWithoutBotTokenTests(NoBotTokenBookingFixture fixture
         fixture.Telegram.Calls.Should().BeEmpty();
         (await worker.ReminderAsync(booking.Id, BookingNotificationTypeCodes.Booking1H)).Status.Should().Be(BookingNotificationStatusCodes.Pending);
         worker.Logs.Events.Should().Contain(e => e.Level == LogEventLevel.Error
-            && e.RenderMessage().Contains("No Telegram bot token is configured: 1 due booking reminders wait"));
+            && e.RenderMessage().Contains("No Telegram bot token is configured: 1 due messages wait"));
     }
 }

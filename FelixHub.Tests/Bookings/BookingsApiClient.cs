@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using FelixHub.Core.Bookings;
+using FelixHub.Core.Delivery;
 using FelixHub.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,17 +37,18 @@ public static class BookingsApiClient
 
     /// <summary>One run of the recurring job, as Hangfire would start it.</summary>
     public static Task<DispatchSummary> DispatchAsync(this TestWorker worker) =>
-        worker.InScopeAsync(sp => sp.GetRequiredService<BookingReminderDispatchJob>().ExecuteAsync(CancellationToken.None));
+        worker.InScopeAsync(sp => sp.GetRequiredService<DeliveryDispatchJob>().ExecuteAsync(CancellationToken.None));
 
     public static Task<ClaimedBatch> ClaimAsync(this TestWorker worker, int limit) =>
-        worker.InScopeAsync(sp => sp.GetRequiredService<BookingReminderDispatcher>().ClaimAsync(limit, CancellationToken.None));
+        worker.InScopeAsync(sp => sp.GetRequiredService<DeliveryDispatcher>().ClaimAsync(limit, CancellationToken.None));
 
     public static Task<DispatchSummary> ProcessAsync(this TestWorker worker, ClaimedBatch batch) =>
-        worker.InScopeAsync(sp => sp.GetRequiredService<BookingReminderDispatcher>().ProcessAsync(batch, CancellationToken.None));
+        worker.InScopeAsync(sp => sp.GetRequiredService<DeliveryDispatcher>().ProcessAsync(batch, CancellationToken.None));
 
-    public static Task<BookingNotification> NotificationRowAsync(this TestWorker worker, long id) =>
-        worker.DbAsync(db => db.Set<BookingNotification>().AsNoTracking().SingleAsync(n => n.Id == id));
+    /// <summary>A reminder's message in the delivery ledger.</summary>
+    public static Task<DeliveryMessage> NotificationRowAsync(this TestWorker worker, long id) =>
+        worker.DbAsync(db => db.Set<DeliveryMessage>().AsNoTracking().SingleAsync(n => n.Id == id));
 
     public static Task<(int Users, int Bookings, int Notifications)> CountRowsAsync(this TestWorker worker) =>
-        worker.DbAsync(async db => (await db.Set<User>().CountAsync(), await db.Set<Booking>().CountAsync(), await db.Set<BookingNotification>().CountAsync()));
+        worker.DbAsync(async db => (await db.Set<User>().CountAsync(), await db.Set<Booking>().CountAsync(), await db.Set<DeliveryMessage>().CountAsync(m => m.BookingId != null)));
 }

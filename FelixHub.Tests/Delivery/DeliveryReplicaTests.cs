@@ -8,11 +8,15 @@ using Xunit.Abstractions;
 
 namespace FelixHub.Tests.Delivery;
 
-/// <summary>Three replicas on one database share the sends of every kind of order message, and each message goes out exactly once.</summary>
+/// <summary>
+/// Three replicas on one database share the sends of both paths — order messages with their own job,
+/// booking messages through the dispatcher — and each message goes out exactly once.
+/// </summary>
 [Collection(FaultsCollection.Name)]
 public sealed class DeliveryReplicaTests(ITestOutputHelper output)
 {
-    private const int Orders = 250; // four messages each: admin, assignment, mechanic status, customer status
+    private const int Orders = 200; // four messages each: admin, assignment, mechanic status, customer status
+    private const int Bookings = 200; // booked and cancelled: four reminders cancelled, one notice sent by the dispatcher
 
     [Fact]
     public async Task Three_replicas_send_each_of_1000_mixed_messages_exactly_once()
@@ -60,7 +64,34 @@ public sealed class DeliveryReplicaTests(ITestOutputHelper output)
                 }));
             }
 
-            const int expected = Orders * 4;
+            // Bookings two days ahead, each cancelled on another replica than the one that made it.
+            using (var gate = new SemaphoreSlim(12))
+            {
+                var start = DateTimeOffset.UtcNow.AddDays(2);
+                await Task.WhenAll(Enumerable.Range(0, Bookings).Select(async i =>
+                {
+                    await gate.WaitAsync();
+                    try
+                    {
+                        var chat = (888_500_000 + i).ToString(CultureInfo.InvariantCulture);
+                        var api = replicas[i % 3].Http;
+                        var user = await (await api.PostAsJsonAsync("/api/users", new { telegramId = chat, name = $"Клиент {i}" })).EnsureSuccessStatusCode()
+                            .Content.ReadFromJsonAsync<JsonObject>();
+                        var booking = await (await api.PostAsJsonAsync("/api/bookings", new
+                        {
+                            userId = user!["id"]!.GetValue<int>(), resourceName = $"Подъёмник {i}",
+                            startTime = start.ToString("O", CultureInfo.InvariantCulture), endTime = start.AddHours(1).ToString("O", CultureInfo.InvariantCulture),
+                        })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonObject>();
+                        (await replicas[(i + 1) % 3].Http.PostAsync($"/api/bookings/{booking!["id"]}/cancel", content: null)).EnsureSuccessStatusCode();
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                }));
+            }
+
+            const int expected = Orders * 4 + Bookings;
             await Eventually.Until(() => telegram.Delivered.Count >= expected, "every message", TimeSpan.FromSeconds(120));
             await Eventually.Until(async () => await MechanicMessages.ScalarAsync(database, "SELECT count(*) FROM delivery_messages WHERE state = 'sent'") == expected,
                 "every ledger row sent", TimeSpan.FromSeconds(30));
@@ -71,7 +102,8 @@ public sealed class DeliveryReplicaTests(ITestOutputHelper output)
             output.WriteLine($"expected {expected}, delivered {telegram.Delivered.Count}, distinct {perMessage.Count}; send jobs per replica: {string.Join(", ", sentBy)}");
             perMessage.Should().HaveCount(expected, "every message is a different (chat, text)");
             perMessage.Should().OnlyContain(g => g.Count() == 1, "each message is sent exactly once");
-            (await MechanicMessages.ScalarAsync(database, "SELECT count(*) FROM delivery_messages")).Should().Be(expected);
+            (await MechanicMessages.ScalarAsync(database, "SELECT count(*) FROM delivery_messages WHERE state <> 'cancelled'")).Should().Be(expected);
+            (await MechanicMessages.ScalarAsync(database, "SELECT count(*) FROM delivery_messages WHERE state = 'cancelled'")).Should().Be(Bookings * 4);
             (await MechanicMessages.ScalarAsync(database, "SELECT count(DISTINCT message_hash) FROM notification_logs WHERE success")).Should().Be(expected);
             sentBy.Should().HaveCount(3, "all three replicas took part in the sends");
         }

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
+using FelixHub.Core.Bookings;
 using FelixHub.Core.Delivery;
 using FelixHub.Core.Orders;
+using FelixHub.Core.Wildberries.Notifications;
+using FelixHub.Tests.Bookings;
 using FelixHub.Tests.Infrastructure;
 using FelixHub.Tests.Orders;
 using FelixHub.Tests.Reliability;
@@ -102,5 +105,90 @@ public sealed class DeliveryCrashTests(ITestOutputHelper output)
         await Task.Delay(500);
         MechanicMessages.DeliveredCounts(telegram).Values.Should().OnlyContain(c => c == 1);
         await PostgresServer.DropDatabaseAsync(database);
+    }
+
+    [Fact]
+    public async Task A_kill_9_after_a_booking_and_its_cancellation_loses_no_reminder_and_the_next_start_sends_them_within_seconds()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        await using var telegram = await FakeTelegramServer.StartAsync();
+        var chat = TestWorker.NewChatId();
+        var cancelledChat = TestWorker.NewChatId();
+
+        var api = await WorkerProcess.StartAsync(database, telegram, new Dictionary<string, string?> { ["Hangfire:ServerEnabled"] = "false" });
+        var user = await api.Http.PostAsJsonAsync("/api/users", new { telegramId = chat, name = "Анна" }).Json<UserResponse>();
+        var other = await api.Http.PostAsJsonAsync("/api/users", new { telegramId = cancelledChat, name = "Борис" }).Json<UserResponse>();
+        // Its start reminder is due in two seconds; the other booking is cancelled at once (its notice is due now).
+        var start = DateTimeOffset.UtcNow.AddSeconds(2);
+        var booking = await api.Http.PostAsJsonAsync("/api/bookings", new
+        {
+            userId = user.Id, resourceName = "Подъёмник 1", startTime = BookingsApiClient.Iso(start), endTime = BookingsApiClient.Iso(start.AddHours(1)),
+        }).Json<BookingResponse>();
+        var later = DateTimeOffset.UtcNow.AddDays(2);
+        var cancelled = await api.Http.PostAsJsonAsync("/api/bookings", new
+        {
+            userId = other.Id, resourceName = "Подъёмник 2", startTime = BookingsApiClient.Iso(later), endTime = BookingsApiClient.Iso(later.AddHours(1)),
+        }).Json<BookingResponse>();
+        (await api.Http.PostAsync($"/api/bookings/{cancelled.Id}/cancel", content: null)).EnsureSuccessStatusCode();
+        api.Kill();
+        await api.DisposeAsync();
+        telegram.Delivered.Should().BeEmpty("the replica that committed the bookings sent nothing before it died");
+        await Task.Delay(TimeSpan.FromSeconds(3)); // the start reminder came due while no worker ran
+
+        var started = Stopwatch.StartNew();
+        await using var next = await WorkerProcess.StartAsync(database, telegram);
+        await Eventually.Until(() => telegram.Delivered.Any(d => d.ChatId == chat) && telegram.Delivered.Any(d => d.ChatId == cancelledChat),
+            "the start reminder and the cancellation notice", TimeSpan.FromSeconds(60));
+        output.WriteLine($"both delivered {started.Elapsed.TotalSeconds:F1} s after the new replica was started");
+
+        started.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "a starting process runs the dispatcher at once, not at the next minute");
+        await Task.Delay(500);
+        telegram.Delivered.Where(d => d.ChatId == chat).Should().ContainSingle().Which.Text.Should().Contain("Подъёмник 1");
+        telegram.Delivered.Where(d => d.ChatId == cancelledChat).Should().ContainSingle().Which.Text.Should().Contain("Подъёмник 2");
+        var reminders = await next.Http.GetFromJsonAsync<List<BookingNotificationResponse>>($"/api/bookings/{booking.Id}/notifications");
+        await Eventually.Until(async () => (await next.Http.GetFromJsonAsync<List<BookingNotificationResponse>>($"/api/bookings/{booking.Id}/notifications"))!
+            .Single(r => r.Type == BookingNotificationTypeCodes.BookingStart).Status == BookingNotificationStatusCodes.Sent, "the start reminder recorded SENT");
+        reminders!.Select(r => r.Type).Should().BeEquivalentTo([BookingNotificationTypeCodes.BookingStart, BookingNotificationTypeCodes.BookingEnd]);
+        await PostgresServer.DropDatabaseAsync(database);
+    }
+
+    [Fact]
+    public async Task WB_events_committed_by_a_sync_that_then_died_go_out_within_seconds_of_the_next_start()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        await using var telegram = await FakeTelegramServer.StartAsync();
+        // A worker creates the schema and stops; then a sync's page commits its events the way the sync
+        // writes them (same call, same transaction shape) and its process dies before any dispatch.
+        await (await WorkerProcess.StartAsync(database, telegram, new Dictionary<string, string?> { ["Hangfire:ServerEnabled"] = "false" })).DisposeAsync();
+        var users = new[] { 889_000_001L, 889_000_002L };
+        var events = Enumerable.Range(1, 5).Select(i => new WbEvent(WbEventType.NewOrder, $"new_order:crash-{i}", $"🛒 Новый заказ {i}", null)).ToList();
+        await using (var connection = new Npgsql.NpgsqlConnection(database))
+        {
+            await connection.OpenAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            var messages = users.SelectMany(u => events.Select(e => WbDeliveryHooks.Message(1, u, e))).ToList();
+            (await DeliveryLedger.InsertAsync(connection, tx, messages, DateTimeOffset.UtcNow, CancellationToken.None)).Should().HaveCount(10);
+            await tx.CommitAsync();
+        }
+
+        var started = Stopwatch.StartNew();
+        await using var next = await WorkerProcess.StartAsync(database, telegram);
+        await Eventually.Until(() => telegram.Delivered.Count(d => d.ChatId is "889000001" or "889000002") == 10, "the ten messages", TimeSpan.FromSeconds(60));
+        output.WriteLine($"all 10 delivered {started.Elapsed.TotalSeconds:F1} s after the new replica was started");
+
+        started.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "a starting process runs the dispatcher at once, not at the next minute");
+        await Task.Delay(500);
+        telegram.Delivered.Where(d => d.ChatId is "889000001" or "889000002").Select(d => (d.ChatId, d.Text)).Should().OnlyHaveUniqueItems();
+        await PostgresServer.DropDatabaseAsync(database);
+    }
+}
+
+file static class HttpJson
+{
+    public static async Task<T> Json<T>(this Task<HttpResponseMessage> call)
+    {
+        using var response = await call;
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<T>())!;
     }
 }

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net.Http.Json;
+using FelixHub.Core.Delivery;
 using FelixHub.Core.Wildberries.Cabinets;
 using FelixHub.Core.Wildberries.Data;
-using FelixHub.Core.Wildberries.Notifications;
 using FelixHub.Core.Wildberries.Sync;
 using FelixHub.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -42,7 +42,7 @@ public class WbFixture : IAsyncLifetime
         ["Wildberries:RequestTimeoutSeconds"] = "10",
         ["Wildberries:MaxRetryAttempts"] = "3",
         ["Wildberries:RetryBaseDelayMilliseconds"] = "20",
-        ["Wildberries:DispatchRetryDelaySeconds"] = "1",
+        ["Delivery:RetryBaseDelaySeconds"] = "1",
     };
 
     protected virtual void Configure(Dictionary<string, string?> settings)
@@ -113,8 +113,9 @@ public static class WbTestSteps
         }
     }
 
-    public static Task<int> DispatchAsync(this TestWorker worker) =>
-        worker.InScopeAsync(sp => sp.GetRequiredService<WbNotificationDispatcher>().DispatchAsync(CancellationToken.None));
+    /// <summary>One run of the delivery dispatcher (what the recurring job does); returns how many messages went out.</summary>
+    public static async Task<int> DispatchAsync(this TestWorker worker) =>
+        (await worker.InScopeAsync(sp => sp.GetRequiredService<DeliveryDispatcher>().RunAsync(CancellationToken.None))).Sent;
 
     public static Task PutSettingsAsync(this TestWorker worker, long telegramId, object settings) =>
         worker.Http.PutAsJsonAsync($"/api/users/{telegramId}/notification-settings", settings).ContinueWith(t => t.Result.EnsureSuccessStatusCode());

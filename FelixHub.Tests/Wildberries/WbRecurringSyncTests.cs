@@ -49,6 +49,6 @@ public sealed class WbRecurringSyncTests(WbRecurringSyncFixture fixture) : IClas
         messages[0].Content().Should().Contain("заказов — 300").And.Contain("продаж и возвратов — 120");
 
         var dashboard = await worker.Http.GetStringAsync("/hangfire/recurring");
-        dashboard.Should().Contain("wb-sync-fan-out").And.Contain("wb-notifications-dispatch");
+        dashboard.Should().Contain("wb-sync-fan-out").And.Contain("delivery-dispatch");
     }
 }

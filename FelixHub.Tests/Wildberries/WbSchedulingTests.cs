@@ -1,5 +1,5 @@
-using FelixHub.Core.Bookings;
 using FelixHub.Core.Common;
+using FelixHub.Core.Delivery;
 using FelixHub.Core.Wildberries;
 using FelixHub.Core.Wildberries.Api;
 using FelixHub.Core.Wildberries.Data;
@@ -30,7 +30,7 @@ public sealed class WbSchedulingTests(WbFixture fixture) : IClassFixture<WbFixtu
         var jobs = connection.GetRecurringJobs().ToDictionary(j => j.Id, j => j.Cron);
 
         jobs.Should().Contain(WbSyncFanOutJob.RecurringJobId, "0 0 * * *", "the test worker syncs every 86,400 s");
-        jobs.Should().Contain(WbNotificationDispatchJob.RecurringJobId, "* * * * *");
+        jobs.Should().Contain(DeliveryDispatchJob.RecurringJobId, "* * * * *");
     }
 
     [Fact]
@@ -41,8 +41,7 @@ public sealed class WbSchedulingTests(WbFixture fixture) : IClassFixture<WbFixtu
         var registered = connection.GetRecurringJobs().Select(j => j.Id).ToList();
 
         probes.Select(p => p.RecurringJobId).Should().OnlyHaveUniqueItems().And.BeSubsetOf(registered)
-            .And.Contain([WbSyncFanOutJob.RecurringJobId, WbNotificationDispatchJob.RecurringJobId,
-                BookingReminderDispatchJob.RecurringJobId]);
+            .And.Contain([WbSyncFanOutJob.RecurringJobId, DeliveryDispatchJob.RecurringJobId]);
         foreach (var probe in probes) probe.Invoking(p => p.HasWork()).Should().NotThrow(probe.RecurringJobId);
         worker.Logs.Containing("could not check for work").Should().BeEmpty();
     }

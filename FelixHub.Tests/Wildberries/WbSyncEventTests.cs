@@ -1,3 +1,4 @@
+using FelixHub.Core.Delivery;
 using System.Globalization;
 using System.Net.Http.Json;
 using FelixHub.Core.Wildberries.Cabinets;
@@ -77,7 +78,7 @@ public sealed class WbSyncEventTests(WbFixture fixture) : IClassFixture<WbFixtur
         messages[0].Content().Should().Contain("Первичная синхронизация завершена").And.Contain("Главное меню доступно")
             .And.Contain("заказов — 7").And.Contain("продаж и возвратов — 2").And.Contain("отзывов — 2");
         (await worker.DbAsync(db => db.Set<WbOrder>().CountAsync(o => o.CabinetId == cabinetId))).Should().Be(7);
-        (await worker.DbAsync(db => db.Set<WbNotification>().CountAsync(n => n.CabinetId == cabinetId))).Should().Be(1);
+        (await worker.DbAsync(db => db.Set<DeliveryMessage>().CountAsync(n => n.CabinetId == cabinetId))).Should().Be(1);
         var log = await worker.DbAsync(db => db.Set<WbSyncLog>().SingleAsync(l => l.CabinetId == cabinetId));
         log.Should().BeEquivalentTo(new { Kind = "initial", Status = "succeeded", Orders = 7, Sales = 2, Reviews = 2, Stocks = 1, Events = 0 }, o => o.ExcludingMissingMembers());
         seller.RequestsTo("/api/v1/supplier/orders").Should().OnlyContain(r => r.Query["flag"] == "0" && r.Authorization == seller.Token);
@@ -149,7 +150,7 @@ public sealed class WbSyncEventTests(WbFixture fixture) : IClassFixture<WbFixtur
         messages.Single(m => TypeOf(m) == Headers[4]).Content().Should().Contain("★★☆☆☆ (2/5)").And.Contain("«Села после стирки»");
         messages.Single(m => TypeOf(m) == Headers[5]).Content().Should().Contain("Осталось на складах: 2 шт.").And.Contain("Казань: 1").And.Contain("Коледино: 1");
         (await worker.DbAsync(db => db.Set<NotificationHistory>().CountAsync(h => h.TelegramId == user))).Should().Be(7);
-        (await worker.DbAsync(db => db.Set<WbNotification>().CountAsync(n => n.TelegramId == user && n.Status != WbNotificationStatus.Sent))).Should().Be(0);
+        (await worker.DbAsync(db => db.Set<DeliveryMessage>().CountAsync(n => n.ChatId == user.ToString() && n.State != DeliveryStates.Sent))).Should().Be(0);
     }
 
     [Fact]
@@ -163,8 +164,8 @@ public sealed class WbSyncEventTests(WbFixture fixture) : IClassFixture<WbFixtur
         {
             await connection.OpenAsync();
             await using var insert = new NpgsqlCommand("""
-                INSERT INTO wb_notifications (cabinet_id, telegram_id, event_type, event_key, text, status, attempts, next_attempt_at, created_at)
-                SELECT @cabinet, u, 'new_order', 'order-seq:' || u || ':' || i, 'Событие ' || i, 'pending', 0, now(), now()
+                INSERT INTO delivery_messages (cabinet_id, chat_id, kind, event_key, dedup_key, text, state, due_at, next_attempt_at, created_at)
+                SELECT @cabinet, u::text, 'new_order', 'order-seq:' || u || ':' || i, md5('order-seq:' || u || ':' || i), 'Событие ' || i, 'pending', now(), now(), now()
                 FROM generate_series(1, 8) AS i, unnest(@users) AS u
                 ORDER BY i, u
                 """, connection);

@@ -16,6 +16,7 @@ internal sealed partial class RecurringJobsRegistrar(
         {
             definition.Register(jobs, services);
             LogRegistered(logger, definition.Id);
+            if (definition.TriggerOnStart) jobs.Trigger(definition.Id);
         }
         return Task.CompletedTask;
     }

@@ -81,96 +81,6 @@ namespace FelixHub.Core.Persistence.Migrations
                         });
                 });
 
-            modelBuilder.Entity("FelixHub.Core.Bookings.BookingNotification", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<int>("Attempts")
-                        .HasColumnType("integer")
-                        .HasColumnName("attempts");
-
-                    b.Property<int>("BookingId")
-                        .HasColumnType("integer")
-                        .HasColumnName("booking_id");
-
-                    b.Property<Guid?>("ClaimToken")
-                        .HasColumnType("uuid")
-                        .HasColumnName("claim_token");
-
-                    b.Property<DateTimeOffset?>("ClaimedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("claimed_at");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<string>("Error")
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)")
-                        .HasColumnName("error");
-
-                    b.Property<DateTimeOffset?>("NextAttemptAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("next_attempt_at");
-
-                    b.Property<DateTimeOffset>("ScheduledAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("scheduled_at");
-
-                    b.Property<DateTimeOffset?>("SentAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("sent_at");
-
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("status");
-
-                    b.Property<int?>("TelegramMessageId")
-                        .HasColumnType("integer")
-                        .HasColumnName("telegram_message_id");
-
-                    b.Property<string>("Type")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("type");
-
-                    b.Property<int>("UserId")
-                        .HasColumnType("integer")
-                        .HasColumnName("user_id");
-
-                    b.HasKey("Id")
-                        .HasName("pk_booking_notifications");
-
-                    b.HasIndex("UserId")
-                        .HasDatabaseName("ix_booking_notifications_user_id");
-
-                    b.HasIndex("BookingId", "Type")
-                        .IsUnique()
-                        .HasDatabaseName("ix_booking_notifications_booking_id_type");
-
-                    b.HasIndex("NextAttemptAt", "Id")
-                        .HasDatabaseName("ix_booking_notifications_due")
-                        .HasFilter("status IN ('PENDING', 'PROCESSING')");
-
-                    b.ToTable("booking_notifications", null, t =>
-                        {
-                            t.HasCheckConstraint("ck_booking_notifications_next_attempt", "(status IN ('PENDING', 'PROCESSING')) = (next_attempt_at IS NOT NULL)");
-
-                            t.HasCheckConstraint("ck_booking_notifications_status", "status IN ('PENDING', 'PROCESSING', 'SENT', 'FAILED', 'CANCELLED')");
-
-                            t.HasCheckConstraint("ck_booking_notifications_type", "type IN ('BOOKING_24H', 'BOOKING_1H', 'BOOKING_START', 'BOOKING_END', 'BOOKING_CANCEL')");
-                        });
-                });
-
             modelBuilder.Entity("FelixHub.Core.Bookings.User", b =>
                 {
                     b.Property<int>("Id")
@@ -392,6 +302,10 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasColumnType("character varying(50)")
                         .HasColumnName("chat_id");
 
+                    b.Property<Guid?>("ClaimToken")
+                        .HasColumnType("uuid")
+                        .HasColumnName("claim_token");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -405,6 +319,15 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.Property<DateTimeOffset>("DueAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("due_at");
+
+                    b.Property<string>("EventKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("event_key");
+
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
 
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
@@ -428,6 +351,10 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.Property<int?>("MechanicId")
                         .HasColumnType("integer")
                         .HasColumnName("mechanic_id");
+
+                    b.Property<DateTimeOffset?>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
 
                     b.Property<int?>("OrderId")
                         .HasColumnType("integer")
@@ -478,6 +405,9 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_delivery_messages");
 
+                    b.HasIndex("BookingId")
+                        .HasDatabaseName("ix_delivery_messages_booking_id");
+
                     b.HasIndex("CreatedAt")
                         .HasDatabaseName("ix_delivery_messages_created_at");
 
@@ -490,6 +420,10 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasFilter("finished_at IS NOT NULL");
 
                     NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("FinishedAt"), new[] { "Kind", "State" });
+
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("ix_delivery_messages_due")
+                        .HasFilter("next_attempt_at IS NOT NULL");
 
                     b.HasIndex("OrderId")
                         .HasDatabaseName("ix_delivery_messages_order_id");
@@ -1051,89 +985,6 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.ToTable("wb_cabinets", (string)null);
                 });
 
-            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbNotification", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<int>("Attempts")
-                        .HasColumnType("integer")
-                        .HasColumnName("attempts");
-
-                    b.Property<long>("CabinetId")
-                        .HasColumnType("bigint")
-                        .HasColumnName("cabinet_id");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<string>("Error")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
-                        .HasColumnName("error");
-
-                    b.Property<string>("EventKey")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
-                        .HasColumnName("event_key");
-
-                    b.Property<string>("EventType")
-                        .IsRequired()
-                        .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
-                        .HasColumnName("event_type");
-
-                    b.Property<DateTimeOffset>("NextAttemptAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("next_attempt_at");
-
-                    b.Property<string>("PhotoUrl")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
-                        .HasColumnName("photo_url");
-
-                    b.Property<DateTimeOffset?>("SentAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("sent_at");
-
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("status");
-
-                    b.Property<long>("TelegramId")
-                        .HasColumnType("bigint")
-                        .HasColumnName("telegram_id");
-
-                    b.Property<string>("Text")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("text");
-
-                    b.HasKey("Id")
-                        .HasName("pk_wb_notifications");
-
-                    b.HasIndex("NextAttemptAt")
-                        .HasDatabaseName("ix_wb_notifications_pending_due")
-                        .HasFilter("status = 'pending'");
-
-                    b.HasIndex("CabinetId", "CreatedAt")
-                        .HasDatabaseName("ix_wb_notifications_cabinet_id_created_at");
-
-                    b.HasIndex("TelegramId", "EventKey")
-                        .IsUnique()
-                        .HasDatabaseName("ix_wb_notifications_telegram_id_event_key");
-
-                    b.ToTable("wb_notifications", (string)null);
-                });
-
             modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbOrder", b =>
                 {
                     b.Property<long>("Id")
@@ -1682,27 +1533,6 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.Navigation("User");
                 });
 
-            modelBuilder.Entity("FelixHub.Core.Bookings.BookingNotification", b =>
-                {
-                    b.HasOne("FelixHub.Core.Bookings.Booking", "Booking")
-                        .WithMany("Notifications")
-                        .HasForeignKey("BookingId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_booking_notifications_bookings_booking_id");
-
-                    b.HasOne("FelixHub.Core.Bookings.User", "User")
-                        .WithMany()
-                        .HasForeignKey("UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_booking_notifications_user_user_id");
-
-                    b.Navigation("Booking");
-
-                    b.Navigation("User");
-                });
-
             modelBuilder.Entity("FelixHub.Core.Bot.MechanicLinkToken", b =>
                 {
                     b.HasOne("FelixHub.Core.Orders.Mechanic", null)
@@ -1780,16 +1610,6 @@ namespace FelixHub.Core.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_cabinet_users_wb_cabinet_cabinet_id");
-                });
-
-            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbNotification", b =>
-                {
-                    b.HasOne("FelixHub.Core.Wildberries.Data.WbCabinet", null)
-                        .WithMany()
-                        .HasForeignKey("CabinetId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_wb_notifications_wb_cabinets_cabinet_id");
                 });
 
             modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbOrder", b =>
@@ -1870,11 +1690,6 @@ namespace FelixHub.Core.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_wb_sync_logs_wb_cabinets_cabinet_id");
-                });
-
-            modelBuilder.Entity("FelixHub.Core.Bookings.Booking", b =>
-                {
-                    b.Navigation("Notifications");
                 });
 
             modelBuilder.Entity("FelixHub.Core.Inbox.InboxNotification", b =>

@@ -1,3 +1,4 @@
+using FelixHub.Core.Delivery;
 using System.Net;
 using FelixHub.Core.Common;
 using FelixHub.Core.Persistence;
@@ -117,7 +118,7 @@ public sealed partial class CabinetService(
         if (state == CabinetState.InitialSync)
             jobs.Enqueue<WbCabinetSyncJob>(j => j.ExecuteAsync(cabinetId, CancellationToken.None));
         else if (queuedMessage)
-            jobs.Enqueue<WbNotificationDispatchJob>(j => j.ExecuteAsync(CancellationToken.None));
+            jobs.Enqueue<DeliveryDispatchJob>(j => j.ExecuteAsync(CancellationToken.None));
         return new CabinetRegistration(cabinetId, state);
     }
 

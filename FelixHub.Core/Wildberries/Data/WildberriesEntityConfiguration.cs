@@ -151,24 +151,6 @@ internal sealed class NotificationHistoryConfiguration : IEntityTypeConfiguratio
     }
 }
 
-internal sealed class WbNotificationConfiguration : IEntityTypeConfiguration<WbNotification>
-{
-    public void Configure(EntityTypeBuilder<WbNotification> b)
-    {
-        b.ToTable("wb_notifications");
-        b.Property(n => n.EventType).HasMaxLength(50);
-        b.Property(n => n.EventKey).HasMaxLength(200);
-        b.Property(n => n.Status).HasMaxLength(20);
-        b.Property(n => n.PhotoUrl).HasMaxLength(2000);
-        b.Property(n => n.Error).HasMaxLength(2000);
-        b.HasOne<WbCabinet>().WithMany().HasForeignKey(n => n.CabinetId).OnDelete(DeleteBehavior.Cascade);
-        // One notification per user and event, whatever the sync or replica that found it.
-        b.HasIndex(n => new { n.TelegramId, n.EventKey }).IsUnique();
-        b.HasIndex(n => n.NextAttemptAt).HasFilter("status = 'pending'").HasDatabaseName("ix_wb_notifications_pending_due");
-        b.HasIndex(n => new { n.CabinetId, n.CreatedAt });
-    }
-}
-
 internal sealed class DataProtectionKeyRecordConfiguration : IEntityTypeConfiguration<DataProtectionKeyRecord>
 {
     public void Configure(EntityTypeBuilder<DataProtectionKeyRecord> b)

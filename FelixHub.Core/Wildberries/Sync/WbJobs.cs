@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using FelixHub.Core.Monitoring;
 using FelixHub.Core.Wildberries.Data;
-using FelixHub.Core.Wildberries.Notifications;
 using Hangfire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -66,14 +65,4 @@ public sealed partial class WbSyncFanOutJob(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "WB fan-out queued {Count} cabinet syncs")]
     private static partial void LogFannedOut(ILogger logger, int count);
-}
-
-/// <summary>Sends due WB notifications; runs every minute and right after a sync that queued some.</summary>
-public sealed class WbNotificationDispatchJob(WbNotificationDispatcher dispatcher)
-{
-    public const string RecurringJobId = "wb-notifications-dispatch";
-
-    [AutomaticRetry(Attempts = 0)]
-    [DisplayName("WB notifications dispatch")]
-    public Task ExecuteAsync(CancellationToken cancellationToken) => dispatcher.DispatchAsync(cancellationToken);
 }

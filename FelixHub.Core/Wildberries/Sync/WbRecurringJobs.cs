@@ -21,13 +21,12 @@ internal sealed partial class WbRecurringJobs(
         var cron = SyncSchedule.CronFor(options.Value.SyncIntervalSeconds)!;
         var utc = new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc };
         recurring.AddOrUpdate<WbSyncFanOutJob>(WbSyncFanOutJob.RecurringJobId, j => j.ExecuteAsync(CancellationToken.None), cron, utc);
-        recurring.AddOrUpdate<WbNotificationDispatchJob>(WbNotificationDispatchJob.RecurringJobId, j => j.ExecuteAsync(CancellationToken.None), Cron.Minutely(), utc);
         LogRegistered(logger, options.Value.SyncIntervalSeconds, cron);
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "WB sync fan-out every {Seconds} s (cron {Cron}); notification dispatch every minute")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "WB sync fan-out every {Seconds} s (cron {Cron})")]
     private static partial void LogRegistered(ILogger logger, int seconds, string cron);
 }

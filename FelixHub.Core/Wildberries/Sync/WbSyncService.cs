@@ -1,3 +1,4 @@
+using FelixHub.Core.Delivery;
 using System.Globalization;
 using FelixHub.Core.Common;
 using FelixHub.Core.Wildberries.Api;
@@ -253,7 +254,7 @@ public sealed partial class WbSyncService(
     {
         try
         {
-            jobs.Enqueue<WbNotificationDispatchJob>(j => j.ExecuteAsync(CancellationToken.None));
+            jobs.Enqueue<DeliveryDispatchJob>(j => j.ExecuteAsync(CancellationToken.None));
         }
         catch (Exception ex)
         {

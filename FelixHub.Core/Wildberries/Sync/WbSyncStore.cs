@@ -1,3 +1,4 @@
+using FelixHub.Core.Delivery;
 using FelixHub.Core.Wildberries.Api;
 using FelixHub.Core.Wildberries.Notifications;
 using Npgsql;
@@ -349,28 +350,32 @@ internal static class WbSyncStore
     }
 
     /// <summary>
-    /// One outbox row per event and user of the cabinet whose settings allow the type (or only
-    /// <paramref name="onlyTelegramId"/>); the unique (telegram_id, event_key) drops what was already queued.
+    /// One message of the delivery ledger per event and user of the cabinet whose settings allow the type
+    /// (or only <paramref name="onlyTelegramId"/>), written in the caller's transaction for the dispatcher's
+    /// bulk path; the dedup key (user and event) drops what was already queued. Returns how many were written.
     /// </summary>
-    public static async Task<int> EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, long cabinetId, IReadOnlyCollection<WbEvent> events, DateTimeOffset now, CancellationToken ct, long? onlyTelegramId = null)
+    public static async Task<int> EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, long cabinetId, IReadOnlyList<WbEvent> events, DateTimeOffset now, CancellationToken ct, long? onlyTelegramId = null)
     {
         if (events.Count == 0) return 0;
-        var json = events.Select(e => new { event_type = e.Type, event_key = e.Key, text = e.Text, photo_url = e.PhotoUrl });
-        await using var command = new NpgsqlCommand($"""
-            INSERT INTO wb_notifications (cabinet_id, telegram_id, event_type, event_key, text, photo_url, status, attempts, next_attempt_at, created_at)
-            SELECT $1, u.telegram_id, e.event_type, e.event_key, e.text, e.photo_url, 'pending', 0, $3, $3
-            FROM jsonb_to_recordset($2) AS e(event_type text, event_key text, text text, photo_url text)
+        var json = events.Select((e, i) => new { idx = i, event_type = e.Type });
+        var recipients = new List<(long TelegramId, int Event)>();
+        await using (var command = new NpgsqlCommand($"""
+            SELECT u.telegram_id, e.idx
+            FROM jsonb_to_recordset($2) AS e(idx int, event_type text)
             JOIN cabinet_users u ON u.cabinet_id = $1
             LEFT JOIN notification_settings s ON s.telegram_id = u.telegram_id
-            WHERE ($4::bigint IS NULL OR u.telegram_id = $4) AND {WbEventType.AllowedSql("e.event_type")}
-            ORDER BY e.event_type, e.event_key, u.telegram_id
-            ON CONFLICT (telegram_id, event_key) DO NOTHING
-            """, connection, tx);
-        command.Parameters.Add(SqlJson.Long(cabinetId));
-        command.Parameters.Add(SqlJson.Parameter(json));
-        command.Parameters.Add(SqlJson.Time(now));
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)onlyTelegramId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-        return await command.ExecuteNonQueryAsync(ct);
+            WHERE ($3::bigint IS NULL OR u.telegram_id = $3) AND {WbEventType.AllowedSql("e.event_type")}
+            ORDER BY e.idx, u.telegram_id
+            """, connection, tx))
+        {
+            command.Parameters.Add(SqlJson.Long(cabinetId));
+            command.Parameters.Add(SqlJson.Parameter(json));
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)onlyTelegramId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) recipients.Add((reader.GetInt64(0), reader.GetInt32(1)));
+        }
+        var messages = recipients.Select(r => WbDeliveryHooks.Message(cabinetId, r.TelegramId, events[r.Event])).ToList();
+        return (await DeliveryLedger.InsertAsync(connection, tx, messages, now, ct)).Count;
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -73,10 +73,14 @@ namespace FelixHub.Core.Persistence.Migrations
                     mechanic_id = table.Column<int>(type: "integer", nullable: true),
                     booking_id = table.Column<int>(type: "integer", nullable: true),
                     cabinet_id = table.Column<long>(type: "bigint", nullable: true),
+                    event_key = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
                     state = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false, defaultValue: "pending"),
                     attempts = table.Column<int>(type: "integer", nullable: false, defaultValue: 0),
                     last_error = table.Column<string>(type: "text", nullable: true),
                     due_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    next_attempt_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    claim_token = table.Column<Guid>(type: "uuid", nullable: true),
+                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     sent_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     finished_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
@@ -309,36 +313,6 @@ namespace FelixHub.Core.Persistence.Migrations
                     table.PrimaryKey("pk_cabinet_users", x => x.id);
                     table.ForeignKey(
                         name: "fk_cabinet_users_wb_cabinet_cabinet_id",
-                        column: x => x.cabinet_id,
-                        principalTable: "wb_cabinets",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "wb_notifications",
-                columns: table => new
-                {
-                    id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    cabinet_id = table.Column<long>(type: "bigint", nullable: false),
-                    telegram_id = table.Column<long>(type: "bigint", nullable: false),
-                    event_type = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
-                    event_key = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    text = table.Column<string>(type: "text", nullable: false),
-                    photo_url = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    attempts = table.Column<int>(type: "integer", nullable: false),
-                    next_attempt_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    error = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    sent_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_wb_notifications", x => x.id);
-                    table.ForeignKey(
-                        name: "fk_wb_notifications_wb_cabinets_cabinet_id",
                         column: x => x.cabinet_id,
                         principalTable: "wb_cabinets",
                         principalColumn: "id",
@@ -580,46 +554,6 @@ namespace FelixHub.Core.Persistence.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "booking_notifications",
-                columns: table => new
-                {
-                    id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    booking_id = table.Column<int>(type: "integer", nullable: false),
-                    user_id = table.Column<int>(type: "integer", nullable: false),
-                    type = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    scheduled_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    next_attempt_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    claimed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    claim_token = table.Column<Guid>(type: "uuid", nullable: true),
-                    attempts = table.Column<int>(type: "integer", nullable: false),
-                    sent_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    telegram_message_id = table.Column<int>(type: "integer", nullable: true),
-                    error = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_booking_notifications", x => x.id);
-                    table.CheckConstraint("ck_booking_notifications_next_attempt", "(status IN ('PENDING', 'PROCESSING')) = (next_attempt_at IS NOT NULL)");
-                    table.CheckConstraint("ck_booking_notifications_status", "status IN ('PENDING', 'PROCESSING', 'SENT', 'FAILED', 'CANCELLED')");
-                    table.CheckConstraint("ck_booking_notifications_type", "type IN ('BOOKING_24H', 'BOOKING_1H', 'BOOKING_START', 'BOOKING_END', 'BOOKING_CANCEL')");
-                    table.ForeignKey(
-                        name: "fk_booking_notifications_bookings_booking_id",
-                        column: x => x.booking_id,
-                        principalTable: "bookings",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Cascade);
-                    table.ForeignKey(
-                        name: "fk_booking_notifications_user_user_id",
-                        column: x => x.user_id,
-                        principalTable: "booking_users",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "inbox_notifications",
                 columns: table => new
                 {
@@ -719,23 +653,6 @@ namespace FelixHub.Core.Persistence.Migrations
                 });
 
             migrationBuilder.CreateIndex(
-                name: "ix_booking_notifications_booking_id_type",
-                table: "booking_notifications",
-                columns: new[] { "booking_id", "type" },
-                unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_booking_notifications_due",
-                table: "booking_notifications",
-                columns: new[] { "next_attempt_at", "id" },
-                filter: "status IN ('PENDING', 'PROCESSING')");
-
-            migrationBuilder.CreateIndex(
-                name: "ix_booking_notifications_user_id",
-                table: "booking_notifications",
-                column: "user_id");
-
-            migrationBuilder.CreateIndex(
                 name: "ix_booking_users_telegram_id",
                 table: "booking_users",
                 column: "telegram_id");
@@ -762,6 +679,11 @@ namespace FelixHub.Core.Persistence.Migrations
                 column: "telegram_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_delivery_messages_booking_id",
+                table: "delivery_messages",
+                column: "booking_id");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_delivery_messages_created_at",
                 table: "delivery_messages",
                 column: "created_at");
@@ -771,6 +693,12 @@ namespace FelixHub.Core.Persistence.Migrations
                 table: "delivery_messages",
                 column: "dedup_key",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_delivery_messages_due",
+                table: "delivery_messages",
+                column: "next_attempt_at",
+                filter: "next_attempt_at IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_delivery_messages_finished_at",
@@ -918,23 +846,6 @@ namespace FelixHub.Core.Persistence.Migrations
                 column: "state");
 
             migrationBuilder.CreateIndex(
-                name: "ix_wb_notifications_cabinet_id_created_at",
-                table: "wb_notifications",
-                columns: new[] { "cabinet_id", "created_at" });
-
-            migrationBuilder.CreateIndex(
-                name: "ix_wb_notifications_pending_due",
-                table: "wb_notifications",
-                column: "next_attempt_at",
-                filter: "status = 'pending'");
-
-            migrationBuilder.CreateIndex(
-                name: "ix_wb_notifications_telegram_id_event_key",
-                table: "wb_notifications",
-                columns: new[] { "telegram_id", "event_key" },
-                unique: true);
-
-            migrationBuilder.CreateIndex(
                 name: "ix_wb_orders_cabinet_id_date",
                 table: "wb_orders",
                 columns: new[] { "cabinet_id", "date" });
@@ -991,7 +902,7 @@ namespace FelixHub.Core.Persistence.Migrations
             migrationBuilder.Sql("DROP TABLE telegram_chat_limits; DROP TABLE telegram_rate_limit;");
 
             migrationBuilder.DropTable(
-                name: "booking_notifications");
+                name: "bookings");
 
             migrationBuilder.DropTable(
                 name: "cabinet_users");
@@ -1030,9 +941,6 @@ namespace FelixHub.Core.Persistence.Migrations
                 name: "telegram_updates");
 
             migrationBuilder.DropTable(
-                name: "wb_notifications");
-
-            migrationBuilder.DropTable(
                 name: "wb_orders");
 
             migrationBuilder.DropTable(
@@ -1057,16 +965,13 @@ namespace FelixHub.Core.Persistence.Migrations
                 name: "wb_sync_logs");
 
             migrationBuilder.DropTable(
-                name: "bookings");
+                name: "booking_users");
 
             migrationBuilder.DropTable(
                 name: "inbox_notifications");
 
             migrationBuilder.DropTable(
                 name: "wb_cabinets");
-
-            migrationBuilder.DropTable(
-                name: "booking_users");
 
             migrationBuilder.DropTable(
                 name: "orders");

@@ -1,4 +1,4 @@
-namespace FelixHub.Core.Bookings;
+namespace FelixHub.Core.Delivery;
 
 /// <summary>What one dispatch run did (also the result Hangfire shows for the run).</summary>
 public sealed class DispatchSummary
@@ -20,7 +20,7 @@ public sealed class DispatchSummary
     /// <summary>Handed back without an attempt because their chat was written to within its interval (or the run stopped).</summary>
     public int Deferred => deferred;
 
-    /// <summary>Claimed, but no longer this dispatcher's to send when it came to it (cancelled or reclaimed meanwhile).</summary>
+    /// <summary>Not sent and not failed: no longer this dispatcher's (cancelled or reclaimed meanwhile), too late, or withdrawn by its feature's rules.</summary>
     public int Skipped => skipped;
 
     internal void AddBatch(int count)
@@ -29,14 +29,14 @@ public sealed class DispatchSummary
         Interlocked.Add(ref claimed, count);
     }
 
-    internal void Add(ReminderOutcome outcome)
+    internal void Add(DispatchOutcome outcome)
     {
         switch (outcome)
         {
-            case ReminderOutcome.Sent: Interlocked.Increment(ref sent); break;
-            case ReminderOutcome.Failed: Interlocked.Increment(ref failed); break;
-            case ReminderOutcome.Retrying: Interlocked.Increment(ref retrying); break;
-            case ReminderOutcome.Deferred: Interlocked.Increment(ref deferred); break;
+            case DispatchOutcome.Sent: Interlocked.Increment(ref sent); break;
+            case DispatchOutcome.Failed: Interlocked.Increment(ref failed); break;
+            case DispatchOutcome.Retrying: Interlocked.Increment(ref retrying); break;
+            case DispatchOutcome.Deferred: Interlocked.Increment(ref deferred); break;
             default: Interlocked.Increment(ref skipped); break;
         }
     }
@@ -56,7 +56,7 @@ public sealed class DispatchSummary
         $"{Claimed} claimed in {Batches} batches: {Sent} sent, {Failed} failed, {Retrying} to retry, {Deferred} deferred, {Skipped} skipped";
 }
 
-internal enum ReminderOutcome
+internal enum DispatchOutcome
 {
     Sent,
     Failed,

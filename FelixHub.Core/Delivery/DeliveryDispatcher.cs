@@ -1,0 +1,456 @@
+using System.Globalization;
+using FelixHub.Core.Common;
+using FelixHub.Core.Persistence;
+using FelixHub.Core.Telegram;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FelixHub.Core.Delivery;
+
+/// <summary>
+/// The dispatch path of the ledger: sends the messages that have no job of their own (reminders due at
+/// their time, a sync's events) in batches, safely with several dispatchers (replicas) on one database.
+/// <list type="number">
+/// <item><b>Claim</b>: one UPDATE marks up to a batch of due messages <c>sending</c> under a fresh claim
+/// token with a lease (<c>next_attempt_at</c> = lease end); the rows are picked with
+/// <c>FOR UPDATE SKIP LOCKED</c>, so concurrent claims never take the same row. Due = <c>pending</c>
+/// whose time has come, or <c>sending</c> whose lease ran out (its dispatcher died).</item>
+/// <item><b>Send</b>: one transaction locks the batch's rows <i>that are still under our claim token</i>,
+/// drops those that expired or that their feature withdrew (<see cref="IDeliveryHooks"/>), sends the
+/// rest — plain texts together on the bulk path (<see cref="ITelegramSender.SendHtmlBatchAsync"/>), photos
+/// and keyboards one by one, a chat's messages in order — then writes every outcome, the attempts'
+/// <c>notification_logs</c> rows and the features' own records in one round trip, and commits. While the
+/// rows are locked no other dispatcher can reclaim them and no cancellation can slip in between the
+/// check and the send; a dispatcher whose claim was taken over finds a different token and sends nothing.</item>
+/// </list>
+/// The one window left: the process dies after Telegram accepted a batch's messages and before the
+/// outcomes commit. The rows are then reclaimed after the lease and sent again (at most one duplicate
+/// per message in flight at the crash). Telegram offers no idempotency key to close it.
+/// </summary>
+public sealed partial class DeliveryDispatcher(
+    NpgsqlDataSource dataSource,
+    ITelegramSender telegram,
+    IEnumerable<IDeliveryHooks> hooks,
+    IOptionsMonitor<DeliveryOptions> options,
+    IOptionsMonitor<TelegramOptions> telegramOptions,
+    TimeProvider time,
+    ILogger<DeliveryDispatcher> logger)
+{
+    public const int MaxErrorLength = 1000;
+
+    private readonly IReadOnlyList<IDeliveryHooks> hooks = hooks.ToList();
+
+    // The due rows are picked in a CTE: PostgreSQL runs a CTE with FOR UPDATE exactly once. A plain
+    // sub-select may be rescanned per outer row and, skipping the rows this statement already updated,
+    // hand out more than LIMIT rows.
+    private const string ClaimSql = """
+        WITH due AS MATERIALIZED (
+            SELECT id FROM delivery_messages
+            WHERE next_attempt_at <= @now
+            ORDER BY next_attempt_at, id
+            LIMIT @limit
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE delivery_messages AS d
+        SET state = 'sending', next_attempt_at = @lease_until, claim_token = @token, attempts = d.attempts + 1
+        FROM due
+        WHERE d.id = due.id
+          -- Re-checked on the row as updated: never revive a message that became final meanwhile.
+          AND d.state IN ('pending', 'sending') AND d.next_attempt_at <= @now
+        RETURNING d.id, d.kind, d.attempts, d.due_at
+        """;
+
+    private const string LockSql = """
+        SELECT id, kind, dedup_key, event_key, chat_id, text, reply_markup::text, photo_url, order_id, mechanic_id, booking_id, cabinet_id, attempts, expires_at
+        FROM delivery_messages
+        WHERE id = ANY(@ids) AND claim_token = @token AND state = 'sending'
+        ORDER BY id
+        FOR UPDATE
+        """;
+
+    // A message handed back without an attempt (busy chat, stop, no token) gets its attempt back.
+    private const string RecordSql = """
+        UPDATE delivery_messages AS d
+        SET state = v.state, next_attempt_at = v.next, claim_token = NULL,
+            last_error = CASE WHEN v.counted OR v.error IS NOT NULL THEN v.error ELSE d.last_error END,
+            sent_at = COALESCE(v.sent, d.sent_at), telegram_message_id = COALESCE(v.message_id, d.telegram_message_id),
+            finished_at = CASE WHEN v.state IN ('pending', 'sending') THEN NULL ELSE @now END,
+            attempts = CASE WHEN v.counted THEN d.attempts ELSE GREATEST(d.attempts - 1, 0) END
+        FROM unnest(@ids, @states, @nexts, @errors, @sent, @message_ids, @counted) AS v(id, state, next, error, sent, message_id, counted)
+        WHERE d.id = v.id AND d.claim_token = @token AND d.state = 'sending'
+        """;
+
+    // Every attempt Telegram saw goes to the attempt log; a success at most once per message (its unique index).
+    private const string AttemptLogSql = """
+        INSERT INTO notification_logs (notification_type, order_id, mechanic_id, telegram_id, message_hash, sent_at, success, error_message)
+        SELECT kind, order_id, mechanic_id, chat_id, dedup_key, @now, success, error
+        FROM unnest(@kinds, @order_ids, @mechanic_ids, @chats, @keys, @successes, @log_errors)
+          AS a(kind, order_id, mechanic_id, chat_id, dedup_key, success, error)
+        ON CONFLICT (message_hash) WHERE success DO NOTHING
+        """;
+
+    /// <summary>
+    /// Claims and sends batch after batch until nothing is due, or <see cref="DeliveryOptions.MaxPerRun"/>
+    /// messages were claimed, so throughput is not one batch per schedule tick.
+    /// </summary>
+    public async Task<DispatchSummary> RunAsync(CancellationToken cancellationToken)
+    {
+        var o = options.CurrentValue;
+        var summary = new DispatchSummary();
+        if (!telegram.IsConfigured && !hooks.Any(h => h.DeliversElsewhere))
+        {
+            // Messages stay pending and go out once a token is configured (unless they expired by then).
+            var waiting = await CountDueAsync(cancellationToken);
+            if (waiting > 0) LogNotConfigured(logger, waiting);
+            return summary;
+        }
+
+        var deferredSinceLastPause = 0;
+        while (summary.Claimed < o.MaxPerRun)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var limit = Math.Min(o.BatchSize, o.MaxPerRun - summary.Claimed);
+            var batch = await ClaimAsync(limit, cancellationToken);
+            if (batch.Messages.Count > 0)
+            {
+                summary.AddBatch(batch.Messages.Count);
+                var result = await ProcessAsync(batch, cancellationToken);
+                summary.Add(result);
+                deferredSinceLastPause += result.Deferred;
+                // A full batch: more may be due right now.
+                if (batch.Messages.Count == limit) continue;
+            }
+            // Nothing (more) due now, or other dispatchers hold the rest. Messages handed back because
+            // their chat was busy are due again within a second: wait for them in this run rather
+            // than until the next tick.
+            if (deferredSinceLastPause == 0) break;
+            deferredSinceLastPause = 0;
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(100, telegramOptions.CurrentValue.PerChatIntervalMilliseconds)), cancellationToken);
+        }
+        return summary;
+    }
+
+    private async Task<long> CountDueAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM delivery_messages WHERE next_attempt_at <= @now");
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", time.GetUtcNow()));
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Claims up to <paramref name="limit"/> due messages for this dispatcher (one statement).</summary>
+    public async Task<ClaimedBatch> ClaimAsync(int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var now = time.GetUtcNow();
+        var leaseUntil = now.AddSeconds(options.CurrentValue.LeaseSeconds);
+        var token = Guid.NewGuid();
+
+        await using var command = dataSource.CreateCommand(ClaimSql);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("lease_until", leaseUntil));
+        command.Parameters.Add(new NpgsqlParameter<Guid>("token", token));
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+
+        var claimed = new List<(ClaimedMessage Message, DateTimeOffset DueAt)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+                claimed.Add((new ClaimedMessage(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2)), reader.GetFieldValue<DateTimeOffset>(3)));
+        }
+        if (claimed.Count > 0) LogClaimed(logger, claimed.Count, token, leaseUntil);
+        return new ClaimedBatch(token, now, leaseUntil,
+            claimed.OrderBy(r => r.DueAt).ThenBy(r => r.Message.Id).Select(r => r.Message).ToList());
+    }
+
+    /// <summary>
+    /// Sends a claimed batch: one transaction locks the batch's rows (only those still under this claim
+    /// token), the messages go out, and every outcome is written in one round trip before the commit.
+    /// While the rows are locked, no one else can reclaim or cancel them. Messages not sent (a busy chat,
+    /// a stop) go back to <c>pending</c> without counting as an attempt.
+    /// </summary>
+    public async Task<DispatchSummary> ProcessAsync(ClaimedBatch batch, CancellationToken cancellationToken)
+    {
+        var o = options.CurrentValue;
+        var summary = new DispatchSummary();
+        if (batch.Messages.Count == 0) return summary;
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        var rows = await LockAsync(connection, tx, batch, cancellationToken);
+        foreach (var claimed in batch.Messages.Where(r => !rows.ContainsKey(r.Id)))
+        {
+            LogNoLongerOurs(logger, claimed.Id, claimed.Kind);
+            summary.Add(DispatchOutcome.Skipped);
+        }
+
+        var now = time.GetUtcNow();
+        var outcomes = new List<RowOutcome>(rows.Count);
+        var candidates = new List<DispatchMessage>();
+        foreach (var row in rows.Values)
+        {
+            if (row.Attempts > o.MaxAttempts)
+                outcomes.Add(RowOutcome.Failed(row, $"Gave up: claimed {row.Attempts} times without a recorded outcome (the dispatcher stopped or crashed each time).", attempted: false));
+            else if (row.ExpiresAt is { } expiresAt && now >= expiresAt)
+                outcomes.Add(RowOutcome.Skipped(row, $"Not sent: too late, the message was only useful until {expiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC."));
+            else
+                candidates.Add(row);
+        }
+
+        var toSend = new List<DispatchMessage>(candidates.Count);
+        foreach (var group in candidates.GroupBy(HooksFor))
+        {
+            var withdrawn = group.Key is null ? null : await group.Key.WithdrawnAsync(connection, group.ToList(), cancellationToken);
+            foreach (var row in group)
+            {
+                if (withdrawn is not null && withdrawn.TryGetValue(row.Id, out var reason)) outcomes.Add(RowOutcome.Skipped(row, reason));
+                else toSend.Add(row);
+            }
+        }
+
+        var results = await SendAsync(toSend, cancellationToken);
+
+        // From here the outcomes must be recorded even if the run is being cancelled: an unrecorded
+        // success is exactly the duplicate we want to avoid.
+        now = time.GetUtcNow();
+        foreach (var row in toSend)
+        {
+            var result = results[row.Id];
+            outcomes.Add(result.Status switch
+            {
+                TelegramSendStatus.Sent => RowOutcome.Sent(row, result.MessageId),
+                TelegramSendStatus.PermanentFailure => RowOutcome.Failed(row, result.Error ?? "Telegram refused the message", attempted: true),
+                TelegramSendStatus.Deferred => RowOutcome.Deferred(row, now + (result.RetryAfter ?? TimeSpan.Zero), null),
+                // Not the message's fault: hand it back and look again in a minute.
+                TelegramSendStatus.NotConfigured => RowOutcome.Deferred(row, now + TimeSpan.FromMinutes(1), result.Error),
+                _ when row.Attempts >= o.MaxAttempts => RowOutcome.Failed(row, $"Gave up after {row.Attempts} attempts: {result.Error ?? result.Status.ToString()}", attempted: true),
+                _ => RowOutcome.Retry(row, now + o.RetryDelay(row.Attempts), result.Error ?? result.Status.ToString()),
+            });
+        }
+
+        try
+        {
+            await RecordAsync(connection, tx, batch.Token, outcomes, now);
+        }
+        catch (Exception ex) when (outcomes.Any(x => x.State == DeliveryStates.Sent) && DatabaseErrors.IsUnavailable(ex))
+        {
+            // Telegram has these messages. Failing now would let the lease hand them out again: keep
+            // writing the outcomes (on fresh connections, under the same claim token) until the database is back.
+            LogRecordRetry(logger, ex, outcomes.Count, batch.Token);
+            await WhenDatabaseIsBack.WriteAsync(dataSource, c => RecordAsync(c, null, batch.Token, outcomes, now),
+                TimeSpan.FromSeconds(o.LeaseSeconds / 2.0), time, cancellationToken);
+        }
+
+        var sent = 0;
+        foreach (var outcome in outcomes.OrderBy(x => x.Row.Id))
+        {
+            summary.Add(outcome.Outcome);
+            var row = outcome.Row;
+            using var scope = Correlation.PushAll(Properties(row));
+            switch (outcome.Outcome)
+            {
+                case DispatchOutcome.Sent:
+                    sent++;
+                    LogSent(logger, row.Id, row.Kind, row.ChatId, outcome.MessageId);
+                    break;
+                case DispatchOutcome.Failed:
+                    DeliveryDeadLetter.Log(logger, row.Id, row.Kind, row.OrderId, row.ChatId, outcome.Error!);
+                    break;
+                case DispatchOutcome.Skipped:
+                    LogSkipped(logger, row.Id, row.Kind, outcome.Error!);
+                    break;
+                case DispatchOutcome.Retrying:
+                    LogRetrying(logger, row.Id, row.Kind, row.Attempts, o.MaxAttempts, outcome.NextAttemptAt!.Value, outcome.Error!);
+                    break;
+                case DispatchOutcome.Deferred:
+                    LogDeferred(logger, row.Id, row.Kind, outcome.NextAttemptAt!.Value, outcome.Error);
+                    break;
+            }
+        }
+        if (sent > 0) LogBatchSent(logger, sent, outcomes.Count, batch.Token);
+        return summary;
+    }
+
+    private IDeliveryHooks? HooksFor(DispatchMessage message) => hooks.FirstOrDefault(h => h.Handles(message.Kind));
+
+    private static IEnumerable<KeyValuePair<string, string>> Properties(DispatchMessage m)
+    {
+        yield return new("messageId", m.Id.ToString(CultureInfo.InvariantCulture));
+        yield return new("chatId", m.ChatId);
+        if (m.OrderId is { } orderId) yield return new("orderId", orderId.ToString(CultureInfo.InvariantCulture));
+        if (m.BookingId is { } bookingId) yield return new("bookingId", bookingId.ToString(CultureInfo.InvariantCulture));
+        if (m.CabinetId is { } cabinetId) yield return new("cabinetId", cabinetId.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// Sends the batch: a plain text to a chat with one message in the batch takes the bulk path (one
+    /// claim of the chats, parallel sends at the bot's pace); photos, keyboards, messages a feature
+    /// delivers elsewhere and a chat with several messages (one after another, in order) take the single
+    /// path, chats in parallel. The shared limiter paces every send.
+    /// </summary>
+    private async Task<Dictionary<long, TelegramSendResult>> SendAsync(List<DispatchMessage> messages, CancellationToken cancellationToken)
+    {
+        var results = new Dictionary<long, TelegramSendResult>(messages.Count);
+        if (messages.Count == 0) return results;
+        var chats = messages.GroupBy(m => m.ChatId).ToList();
+        var bulk = chats.Where(c => c.Count() == 1 && IsBulk(c.First())).Select(c => c.First()).ToList();
+        var single = chats.Where(c => c.Count() > 1 || !IsBulk(c.First())).ToList();
+
+        var bulkResults = bulk.Count > 0
+            ? telegram.SendHtmlBatchAsync(bulk.Select(m => new TelegramMessage(m.ChatId, m.Text)).ToList(), cancellationToken)
+            : Task.FromResult<IReadOnlyList<TelegramSendResult>>([]);
+        var singleResults = new System.Collections.Concurrent.ConcurrentDictionary<long, TelegramSendResult>();
+        await Parallel.ForEachAsync(single,
+            new ParallelOptions { MaxDegreeOfParallelism = telegramOptions.CurrentValue.BatchSendParallelism },
+            async (chat, _) =>
+            {
+                foreach (var message in chat)
+                {
+                    // A stop hands the rest back unsent; one already started finishes (InFlightGrace).
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        singleResults[message.Id] = TelegramSendResult.Deferred(TimeSpan.Zero, "the dispatcher is stopping");
+                        continue;
+                    }
+                    using var inFlight = new InFlightGrace(cancellationToken);
+                    singleResults[message.Id] = await SendOneAsync(message, inFlight.Token);
+                }
+            });
+        var sentInBulk = await bulkResults;
+        for (var i = 0; i < bulk.Count; i++) results[bulk[i].Id] = sentInBulk[i];
+        foreach (var (id, result) in singleResults) results[id] = result;
+        return results;
+    }
+
+    private bool IsBulk(DispatchMessage m) =>
+        DeliveryTransport.IsPlainText(m.PhotoUrl, m.ReplyMarkup, m.Text) && HooksFor(m) is not { DeliversElsewhere: true };
+
+    private Task<TelegramSendResult> SendOneAsync(DispatchMessage m, CancellationToken cancellationToken) =>
+        HooksFor(m) is { DeliversElsewhere: true } elsewhere
+            ? elsewhere.DeliverElsewhereAsync(m, cancellationToken)
+            : DeliveryTransport.SendAsync(telegram, m.ChatId, m.Text, m.ReplyMarkup, m.PhotoUrl,
+            refused => LogPhotoRefused(logger, m.Id, m.ChatId, refused.Error), cancellationToken);
+
+    /// <summary>What becomes of one locked message; <see cref="CountsAsAttempt"/> false hands it back as if never claimed.</summary>
+    private sealed record RowOutcome(DispatchMessage Row, DispatchOutcome Outcome, string State, DateTimeOffset? NextAttemptAt, string? Error,
+        bool IsSent, int? MessageId, bool CountsAsAttempt, bool TelegramSawIt)
+    {
+        public static RowOutcome Sent(DispatchMessage r, int? messageId) =>
+            new(r, DispatchOutcome.Sent, DeliveryStates.Sent, null, null, true, messageId, true, true);
+
+        public static RowOutcome Failed(DispatchMessage r, string reason, bool attempted) =>
+            new(r, DispatchOutcome.Failed, DeliveryStates.Failed, null, reason, false, null, true, attempted);
+
+        public static RowOutcome Skipped(DispatchMessage r, string reason) =>
+            new(r, DispatchOutcome.Skipped, DeliveryStates.Skipped, null, reason, false, null, false, false);
+
+        public static RowOutcome Retry(DispatchMessage r, DateTimeOffset next, string error) =>
+            new(r, DispatchOutcome.Retrying, DeliveryStates.Pending, next, error, false, null, true, true);
+
+        public static RowOutcome Deferred(DispatchMessage r, DateTimeOffset next, string? reason) =>
+            new(r, DispatchOutcome.Deferred, DeliveryStates.Pending, next, reason, false, null, false, false);
+    }
+
+    private static async Task<Dictionary<long, DispatchMessage>> LockAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ClaimedBatch batch, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(LockSql, connection, tx);
+        command.Parameters.Add(new NpgsqlParameter<long[]>("ids", batch.Messages.Select(r => r.Id).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<Guid>("token", batch.Token));
+        var rows = new Dictionary<long, DispatchMessage>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var id = reader.GetInt64(0);
+            rows[id] = new DispatchMessage(id, reader.GetString(1), reader.GetString(2), Str(reader, 3), Str(reader, 4) ?? "",
+                reader.GetString(5), Str(reader, 6), Str(reader, 7),
+                reader.IsDBNull(8) ? null : reader.GetInt32(8), reader.IsDBNull(9) ? null : reader.GetInt32(9),
+                reader.IsDBNull(10) ? null : reader.GetInt32(10), reader.IsDBNull(11) ? null : reader.GetInt64(11),
+                reader.GetInt32(12), reader.IsDBNull(13) ? null : reader.GetFieldValue<DateTimeOffset>(13));
+        }
+        return rows;
+    }
+
+    private static string? Str(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    /// <summary>
+    /// Writes every outcome of a batch (only over rows still under this claim token), the attempts'
+    /// log rows and the features' records of what went out, then commits — one round trip.
+    /// </summary>
+    private async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Guid token, IReadOnlyList<RowOutcome> outcomes, DateTimeOffset now)
+    {
+        if (outcomes.Count == 0)
+        {
+            if (tx is not null) await tx.CommitAsync(CancellationToken.None);
+            return;
+        }
+        await using var batch = new NpgsqlBatch(connection, tx);
+        var state = new NpgsqlBatchCommand(RecordSql);
+        state.Parameters.Add(new NpgsqlParameter<Guid>("token", token));
+        state.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
+        state.Parameters.Add(new NpgsqlParameter<long[]>("ids", outcomes.Select(x => x.Row.Id).ToArray()));
+        state.Parameters.Add(new NpgsqlParameter<string[]>("states", outcomes.Select(x => x.State).ToArray()));
+        state.Parameters.Add(new NpgsqlParameter("nexts", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = outcomes.Select(x => (object?)x.NextAttemptAt?.ToUniversalTime() ?? DBNull.Value).ToArray() });
+        state.Parameters.Add(new NpgsqlParameter("errors", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = outcomes.Select(x => (object?)Truncate(x.Error) ?? DBNull.Value).ToArray() });
+        state.Parameters.Add(new NpgsqlParameter("sent", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = outcomes.Select(x => x.IsSent ? (object)now.ToUniversalTime() : DBNull.Value).ToArray() });
+        state.Parameters.Add(new NpgsqlParameter("message_ids", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = outcomes.Select(x => (object?)x.MessageId ?? DBNull.Value).ToArray() });
+        state.Parameters.Add(new NpgsqlParameter<bool[]>("counted", outcomes.Select(x => x.CountsAsAttempt).ToArray()));
+        batch.BatchCommands.Add(state);
+
+        var attempts = outcomes.Where(x => x.TelegramSawIt).ToList();
+        if (attempts.Count > 0)
+        {
+            var log = new NpgsqlBatchCommand(AttemptLogSql);
+            log.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
+            log.Parameters.Add(new NpgsqlParameter<string[]>("kinds", attempts.Select(x => x.Row.Kind).ToArray()));
+            log.Parameters.Add(new NpgsqlParameter("order_ids", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = attempts.Select(x => (object?)x.Row.OrderId ?? DBNull.Value).ToArray() });
+            log.Parameters.Add(new NpgsqlParameter("mechanic_ids", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = attempts.Select(x => (object?)x.Row.MechanicId ?? DBNull.Value).ToArray() });
+            log.Parameters.Add(new NpgsqlParameter<string[]>("chats", attempts.Select(x => x.Row.ChatId).ToArray()));
+            log.Parameters.Add(new NpgsqlParameter<string[]>("keys", attempts.Select(x => x.Row.DedupKey).ToArray()));
+            log.Parameters.Add(new NpgsqlParameter<bool[]>("successes", attempts.Select(x => x.IsSent).ToArray()));
+            log.Parameters.Add(new NpgsqlParameter("log_errors", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = attempts.Select(x => (object?)Truncate(x.Error) ?? DBNull.Value).ToArray() });
+            batch.BatchCommands.Add(log);
+        }
+
+        foreach (var group in outcomes.Where(x => x.IsSent).Select(x => x.Row).GroupBy(HooksFor).Where(g => g.Key is not null))
+            foreach (var command in group.Key!.OnSent(group.ToList(), now))
+                batch.BatchCommands.Add(command);
+
+        if (tx is not null) batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        // Never cancelled: the outcome of a send that happened must be written.
+        await batch.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    private static string? Truncate(string? error) =>
+        error is { Length: > MaxErrorLength } ? error[..(MaxErrorLength - 1)] + "…" : error;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "No Telegram bot token is configured: {Count} due messages wait until one is")]
+    private static partial void LogNotConfigured(ILogger logger, long count);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Claimed {Count} messages (claim {ClaimToken}, lease until {LeaseUntil})")]
+    private static partial void LogClaimed(ILogger logger, int count, Guid claimToken, DateTimeOffset leaseUntil);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dispatch: {Sent} of a batch of {Count} sent (claim {ClaimToken})")]
+    private static partial void LogBatchSent(ILogger logger, int sent, int count, Guid claimToken);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Message {MessageId} ({Kind}) handed back until {NextAttemptAt}: {Reason}")]
+    private static partial void LogDeferred(ILogger logger, long messageId, string kind, DateTimeOffset nextAttemptAt, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram accepted messages but the database went away before {Count} outcomes of claim {ClaimToken} were recorded; recording them as soon as it answers")]
+    private static partial void LogRecordRetry(ILogger logger, Exception ex, int count, Guid claimToken);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Message {MessageId} ({Kind}) delivered to chat {ChatId} (Telegram message {TelegramMessageId})")]
+    private static partial void LogSent(ILogger logger, long messageId, string kind, string chatId, int? telegramMessageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} ({Kind}) not sent: {Reason}")]
+    private static partial void LogSkipped(ILogger logger, long messageId, string kind, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} ({Kind}) failed transiently (attempt {Attempt} of {MaxAttempts}); next attempt at {NextAttemptAt}: {Error}")]
+    private static partial void LogRetrying(ILogger logger, long messageId, string kind, int attempt, int maxAttempts, DateTimeOffset nextAttemptAt, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} ({Kind}) is no longer this dispatcher's (cancelled or reclaimed); not sending")]
+    private static partial void LogNoLongerOurs(ILogger logger, long messageId, string kind);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram refused the photo of message {MessageId} for chat {ChatId} ({Error}); sending the text instead")]
+    private static partial void LogPhotoRefused(ILogger logger, long messageId, string chatId, string? error);
+}
