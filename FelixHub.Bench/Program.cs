@@ -47,6 +47,7 @@ foreach (var scenario in scenarios)
         "reminders-limits" => () => delivery.RemindersAsync("reminders-limits", quick ? 300 : 3_000, enforceLimits: true, chats: quick ? 30 : 300),
         "wb-events" => () => delivery.WbEventsAsync(quick ? 1_000 : 10_000),
         "idle" => delivery.IdleAsync,
+        "retention" => () => delivery.RetentionAsync(quick ? 100_000 : 1_000_000),
         _ => null,
     };
     if (scenario == "metrics")

@@ -19,8 +19,9 @@ namespace FelixHub.Core.Delivery;
 /// whose time has come, or <c>sending</c> whose lease ran out (its dispatcher died).</item>
 /// <item><b>Send</b>: one transaction locks the batch's rows <i>that are still under our claim token</i>,
 /// drops those that expired or that their feature withdrew (<see cref="IDeliveryHooks"/>), sends the
-/// rest — plain texts together on the bulk path (<see cref="ITelegramSender.SendHtmlBatchAsync"/>), photos
-/// and keyboards one by one, a chat's messages in order — then writes every outcome, the attempts'
+/// oldest message of each chat — plain texts together on the bulk path (<see cref="ITelegramSender.SendHtmlBatchAsync"/>),
+/// photos and keyboards one by one — and hands a chat's later ones back for its next turn (so each chat's
+/// messages keep their order and no sender waits on a chat's pacing), then writes every outcome, the attempts'
 /// <c>notification_logs</c> rows and the features' own records in one round trip, and commits. While the
 /// rows are locked no other dispatcher can reclaim them and no cancellation can slip in between the
 /// check and the send; a dispatcher whose claim was taken over finds a different token and sends nothing.</item>
@@ -209,6 +210,18 @@ public sealed partial class DeliveryDispatcher(
             }
         }
 
+        // One message per chat and batch, the oldest: a chat takes one message per interval anyway, so the
+        // chat's later ones wait their turn (handed back, no attempt spent) instead of holding a sender,
+        // and the other chats of the batch go out at the bot's pace. Each chat's messages keep their order.
+        var firstPerChat = new List<DispatchMessage>(toSend.Count);
+        var chatsInBatch = new HashSet<string>(StringComparer.Ordinal);
+        var retryAt = now + TimeSpan.FromMilliseconds(Math.Max(100, telegramOptions.CurrentValue.PerChatIntervalMilliseconds));
+        foreach (var row in toSend)
+        {
+            if (chatsInBatch.Add(row.ChatId)) firstPerChat.Add(row);
+            else outcomes.Add(RowOutcome.Deferred(row, retryAt, null));
+        }
+        toSend = firstPerChat;
         var results = await SendAsync(toSend, cancellationToken);
 
         // From here the outcomes must be recorded even if the run is being cancelled: an unrecorded
@@ -284,18 +297,16 @@ public sealed partial class DeliveryDispatcher(
     }
 
     /// <summary>
-    /// Sends the batch: a plain text to a chat with one message in the batch takes the bulk path (one
-    /// claim of the chats, parallel sends at the bot's pace); photos, keyboards, messages a feature
-    /// delivers elsewhere and a chat with several messages (one after another, in order) take the single
-    /// path, chats in parallel. The shared limiter paces every send.
+    /// Sends the batch (one message per chat): plain texts take the bulk path (one claim of the chats,
+    /// parallel sends at the bot's pace); photos, keyboards and messages a feature delivers elsewhere
+    /// go one by one, in parallel (<c>Telegram:BatchSendParallelism</c>). The shared limiter paces every send.
     /// </summary>
     private async Task<Dictionary<long, TelegramSendResult>> SendAsync(List<DispatchMessage> messages, CancellationToken cancellationToken)
     {
         var results = new Dictionary<long, TelegramSendResult>(messages.Count);
         if (messages.Count == 0) return results;
-        var chats = messages.GroupBy(m => m.ChatId).ToList();
-        var bulk = chats.Where(c => c.Count() == 1 && IsBulk(c.First())).Select(c => c.First()).ToList();
-        var single = chats.Where(c => c.Count() > 1 || !IsBulk(c.First())).ToList();
+        var bulk = messages.Where(IsBulk).ToList();
+        var single = messages.Where(m => !IsBulk(m)).ToList();
 
         var bulkResults = bulk.Count > 0
             ? telegram.SendHtmlBatchAsync(bulk.Select(m => new TelegramMessage(m.ChatId, m.Text)).ToList(), cancellationToken)
@@ -303,19 +314,16 @@ public sealed partial class DeliveryDispatcher(
         var singleResults = new System.Collections.Concurrent.ConcurrentDictionary<long, TelegramSendResult>();
         await Parallel.ForEachAsync(single,
             new ParallelOptions { MaxDegreeOfParallelism = telegramOptions.CurrentValue.BatchSendParallelism },
-            async (chat, _) =>
+            async (message, _) =>
             {
-                foreach (var message in chat)
+                // A stop hands the rest back unsent; one already started finishes (InFlightGrace).
+                if (cancellationToken.IsCancellationRequested)
                 {
-                    // A stop hands the rest back unsent; one already started finishes (InFlightGrace).
-                    if (cancellationToken.IsCancellationRequested)
-                    {
-                        singleResults[message.Id] = TelegramSendResult.Deferred(TimeSpan.Zero, "the dispatcher is stopping");
-                        continue;
-                    }
-                    using var inFlight = new InFlightGrace(cancellationToken);
-                    singleResults[message.Id] = await SendOneAsync(message, inFlight.Token);
+                    singleResults[message.Id] = TelegramSendResult.Deferred(TimeSpan.Zero, "the dispatcher is stopping");
+                    return;
                 }
+                using var inFlight = new InFlightGrace(cancellationToken);
+                singleResults[message.Id] = await SendOneAsync(message, inFlight.Token);
             });
         var sentInBulk = await bulkResults;
         for (var i = 0; i < bulk.Count; i++) results[bulk[i].Id] = sentInBulk[i];

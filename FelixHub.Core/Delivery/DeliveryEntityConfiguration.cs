@@ -45,5 +45,7 @@ internal sealed class NotificationLogConfiguration : IEntityTypeConfiguration<No
         b.HasIndex(l => new { l.NotificationType, l.SentAt });
         b.HasIndex(l => l.SentAt, "FailuresBySentAt").HasFilter("NOT success").HasDatabaseName("ix_notification_logs_failures_sent_at");
         b.HasIndex(l => l.OrderId);
+        // Retention deletes the oldest attempts first.
+        b.HasIndex(l => l.SentAt, "BySentAt").HasDatabaseName("ix_notification_logs_sent_at");
     }
 }

@@ -1,4 +1,5 @@
 using FelixHub.Core.Common;
+using FelixHub.Core.Retention;
 using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -29,6 +30,18 @@ public static class DeliveryServiceCollectionExtensions
             new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc }), triggerOnStart: true);
         // The dispatcher's own due condition (served by the partial index on next_attempt_at).
         services.AddRecurringWorkProbe(DeliveryDispatchJob.RecurringJobId, "SELECT 1 FROM delivery_messages WHERE next_attempt_at <= $1", passesNow: true);
+        // Retention: finished messages and the attempt log, after Retention:DeliveryDays. A message not
+        // finished (pending, sending) is never a candidate.
+        services.AddRetentionRule(new RetentionRule("delivery_messages", o => o.DeliveryDays, """
+            DELETE FROM delivery_messages WHERE id IN (
+                SELECT id FROM delivery_messages
+                WHERE created_at < $1 AND state IN ('sent', 'failed', 'skipped', 'cancelled')
+                ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+            """));
+        services.AddRetentionRule(new RetentionRule("notification_logs", o => o.DeliveryDays, """
+            DELETE FROM notification_logs WHERE id IN (
+                SELECT id FROM notification_logs WHERE sent_at < $1 ORDER BY sent_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+            """));
         return services;
     }
 }

@@ -31,5 +31,7 @@ internal sealed class InboxRecipientConfiguration : IEntityTypeConfiguration<Inb
         // A user's list, and (partial) their unread count, without touching anyone else's rows.
         b.HasIndex(r => r.UserId, "ByUser").HasDatabaseName("ix_inbox_recipients_user_id");
         b.HasIndex(r => r.UserId, "UnreadByUser").HasFilter("read_at IS NULL").HasDatabaseName("ix_inbox_recipients_unread");
+        // Retention deletes what was read longest ago.
+        b.HasIndex(r => r.ReadAt, "ByReadAt").HasFilter("read_at IS NOT NULL").HasDatabaseName("ix_inbox_recipients_read_at");
     }
 }

@@ -1,4 +1,5 @@
 using FelixHub.Core.Delivery;
+using FelixHub.Core.Retention;
 using FelixHub.Core.Common;
 using FelixHub.Core.Monitoring;
 using FelixHub.Core.Wildberries.Data;
@@ -94,6 +95,12 @@ public static class WildberriesServiceCollectionExtensions
         services.AddHostedService<WbRecurringJobs>();
         services.AddRecurringWorkProbe(WbSyncFanOutJob.RecurringJobId,
             $"SELECT 1 FROM wb_cabinets WHERE state IN ('{CabinetState.InitialSync}', '{CabinetState.Active}')");
+        // Retention: the sync log after Retention:WbSyncLogDays. The synced rows, notification_history and
+        // the ledger's dedup keys are what keep an event from being told twice; they are not deleted here.
+        services.AddRetentionRule(new RetentionRule("wb_sync_logs", o => o.WbSyncLogDays, """
+            DELETE FROM wb_sync_logs WHERE id IN (
+                SELECT id FROM wb_sync_logs WHERE started_at < $1 ORDER BY started_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+            """));
         return services;
     }
 

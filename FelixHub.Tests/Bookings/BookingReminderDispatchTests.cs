@@ -131,7 +131,9 @@ public sealed class BookingReminderDispatchTests(BookingFixture fixture) : IClas
     {
         var (chatId, booking) = await BookAsync(TimeSpan.FromDays(2));
         fixture.Clock.SetUtcNow(booking.StartTime.AddHours(-1));
-        (await worker.DispatchAsync()).Sent.Should().Be(2, "the 24 h and the 1 h reminders are both due");
+        (await worker.DispatchAsync()).Sent.Should().Be(1, "the 24 h and the 1 h reminders are both due, and a chat gets one message per turn: the older first");
+        fixture.Clock.Advance(TimeSpan.FromSeconds(1));
+        (await worker.DispatchAsync()).Sent.Should().Be(1, "the chat's next turn");
 
         var cancelled = await worker.CancelBookingAsync(booking.Id);
         (await worker.DispatchAsync()).Sent.Should().Be(1);
@@ -145,7 +147,7 @@ public sealed class BookingReminderDispatchTests(BookingFixture fixture) : IClas
         });
         var delivered = DeliveredTo(chatId).Select(c => c.Text).ToList();
         delivered.Should().HaveCount(3);
-        delivered.Take(2).Should().BeEquivalentTo(Text(Codes.Booking24H, booking), Text(Codes.Booking1H, booking)); // one batch, sent in parallel
+        delivered.Take(2).Should().Equal(Text(Codes.Booking24H, booking), Text(Codes.Booking1H, booking)); // in the order they were due
         delivered[2].Should().Be(Text(Codes.BookingCancel, booking));
     }
 

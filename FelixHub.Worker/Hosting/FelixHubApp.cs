@@ -6,6 +6,7 @@ using FelixHub.Core.Monitoring;
 using FelixHub.Core.OrderNotifications;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
+using FelixHub.Core.Retention;
 using FelixHub.Core.Telegram;
 using FelixHub.Core.Wildberries;
 using FelixHub.Worker.Api;
@@ -31,6 +32,7 @@ public static class FelixHubApp
         builder.Services.AddConnectionBudget();
         builder.Services.AddTelegram();
         builder.Services.AddDelivery();
+        builder.Services.AddRetention();
         builder.Services.AddOrders();
         builder.Services.AddOrderNotifications();
         builder.Services.AddBot();

@@ -501,6 +501,9 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.HasIndex("NotificationType", "SentAt")
                         .HasDatabaseName("ix_notification_logs_notification_type_sent_at");
 
+                    b.HasIndex(new[] { "SentAt" }, "BySentAt")
+                        .HasDatabaseName("ix_notification_logs_sent_at");
+
                     b.HasIndex(new[] { "SentAt" }, "FailuresBySentAt")
                         .HasDatabaseName("ix_notification_logs_failures_sent_at")
                         .HasFilter("NOT success");
@@ -579,6 +582,10 @@ namespace FelixHub.Core.Persistence.Migrations
 
                     b.HasKey("NotificationId", "UserId")
                         .HasName("pk_inbox_recipients");
+
+                    b.HasIndex(new[] { "ReadAt" }, "ByReadAt")
+                        .HasDatabaseName("ix_inbox_recipients_read_at")
+                        .HasFilter("read_at IS NOT NULL");
 
                     b.HasIndex(new[] { "UserId" }, "ByUser")
                         .HasDatabaseName("ix_inbox_recipients_user_id");
@@ -1514,6 +1521,9 @@ namespace FelixHub.Core.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_wb_sync_logs");
+
+                    b.HasIndex("StartedAt")
+                        .HasDatabaseName("ix_wb_sync_logs_started_at");
 
                     b.HasIndex("CabinetId", "StartedAt")
                         .HasDatabaseName("ix_wb_sync_logs_cabinet_id_started_at");

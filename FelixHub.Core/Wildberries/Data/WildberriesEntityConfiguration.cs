@@ -103,6 +103,7 @@ internal sealed class WbSyncLogConfiguration : IEntityTypeConfiguration<WbSyncLo
         b.Property(l => l.Error).HasMaxLength(4000);
         b.HasOne<WbCabinet>().WithMany().HasForeignKey(l => l.CabinetId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(l => new { l.CabinetId, l.StartedAt });
+        b.HasIndex(l => l.StartedAt);
     }
 }
 

@@ -723,6 +723,12 @@ namespace FelixHub.Core.Persistence.Migrations
                 column: "work_order_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_inbox_recipients_read_at",
+                table: "inbox_recipients",
+                column: "read_at",
+                filter: "read_at IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_inbox_recipients_unread",
                 table: "inbox_recipients",
                 column: "user_id",
@@ -785,6 +791,11 @@ namespace FelixHub.Core.Persistence.Migrations
                 name: "ix_notification_logs_order_id",
                 table: "notification_logs",
                 column: "order_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_notification_logs_sent_at",
+                table: "notification_logs",
+                column: "sent_at");
 
             migrationBuilder.CreateIndex(
                 name: "ux_notification_logs_message_hash_sent",
@@ -894,6 +905,11 @@ namespace FelixHub.Core.Persistence.Migrations
                 name: "ix_wb_sync_logs_cabinet_id_started_at",
                 table: "wb_sync_logs",
                 columns: new[] { "cabinet_id", "started_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_wb_sync_logs_started_at",
+                table: "wb_sync_logs",
+                column: "started_at");
         }
 
         /// <inheritdoc />
