@@ -35,6 +35,8 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             ["Telegram:ReceiveUpdates"] = "false",
             ["Notifications:MechanicStatusEnabled"] = "true",
             ["Notifications:FrontendUrl"] = "https://felix.example",
+            // The benchmark calls the API from loopback without a key.
+            ["Api:AllowTrustedWithoutKey"] = "true",
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
         foreach (var (k, v) in options.WorkerSettings) settings[k] = v;

@@ -20,6 +20,7 @@ internal static class MetricsQueriesBenchmark
             $"--ConnectionStrings:FelixHub={database.ConnectionString}",
             "--Hangfire:ServerEnabled=false",
             "--Logging:Console=false",
+            "--Api:AllowTrustedWithoutKey=true",
         ]);
         await app.MigrateDatabaseAsync();
 

@@ -47,6 +47,8 @@ public sealed class TestWorker : IAsyncDisposable
         ["Telegram:ReceiveUpdates"] = "false",
         ["Notifications:MechanicStatusEnabled"] = "true",
         ["Notifications:FrontendUrl"] = "https://felix.example",
+        // Tests run as Production on loopback without a key: key-less trust is chosen explicitly.
+        ["Api:AllowTrustedWithoutKey"] = "true",
         ["Hangfire:WorkerCount"] = "4",
         ["Hangfire:QueuePollIntervalSeconds"] = "0.5",
         ["Hangfire:SchedulePollingIntervalSeconds"] = "0.2",

@@ -63,24 +63,7 @@ public sealed class WorkerProcess : IAsyncDisposable
     public static async Task<WorkerProcess> StartAsync(string connectionString, FakeTelegramServer? telegram,
         IDictionary<string, string?>? overrides = null, TimeSpan? startTimeout = null)
     {
-        var dll = WorkerAssembly;
-        if (!File.Exists(dll)) throw new FileNotFoundException("Build the solution first: the worker assembly is missing.", dll);
-        var settings = Defaults(connectionString, telegram);
-        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
-        var baseUrl = $"http://127.0.0.1:{FreePort().ToString(CultureInfo.InvariantCulture)}";
-        settings["urls"] = baseUrl;
-
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(dll);
-        foreach (var (key, value) in settings) start.ArgumentList.Add($"--{key}={value}");
-        foreach (var name in new[] { "ASPNETCORE_URLS", "DOTNET_URLS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" }) start.Environment.Remove(name);
-
+        var (start, baseUrl) = StartInfo(connectionString, telegram, overrides);
         var worker = new WorkerProcess(Process.Start(start)!, baseUrl);
         var deadline = DateTime.UtcNow + (startTimeout ?? TimeSpan.FromSeconds(180));
         while (true)
@@ -103,6 +86,45 @@ public sealed class WorkerProcess : IAsyncDisposable
             }
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>
+    /// Starts a worker that is expected to stop by itself (e.g. refuse its configuration) and waits for
+    /// it to exit: its exit code and console, or a <see cref="TimeoutException"/> if it is still running.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string connectionString, FakeTelegramServer? telegram,
+        IDictionary<string, string?>? overrides = null, TimeSpan? timeout = null)
+    {
+        var (start, baseUrl) = StartInfo(connectionString, telegram, overrides);
+        await using var worker = new WorkerProcess(Process.Start(start)!, baseUrl);
+        if (!await worker.WaitForExitAsync(timeout ?? TimeSpan.FromSeconds(60)))
+            throw new TimeoutException($"The worker is still running:\n{worker.Tail()}");
+        // WaitForExitAsync returns once the output streams are drained too.
+        return (worker.ExitCode, string.Join('\n', worker.Output));
+    }
+
+    private static (ProcessStartInfo Start, string BaseUrl) StartInfo(string connectionString, FakeTelegramServer? telegram, IDictionary<string, string?>? overrides)
+    {
+        var dll = WorkerAssembly;
+        if (!File.Exists(dll)) throw new FileNotFoundException("Build the solution first: the worker assembly is missing.", dll);
+        var settings = Defaults(connectionString, telegram);
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
+        var baseUrl = $"http://127.0.0.1:{FreePort().ToString(CultureInfo.InvariantCulture)}";
+        settings["urls"] = baseUrl;
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var (key, value) in settings) start.ArgumentList.Add($"--{key}={value}");
+        // The settings above decide: nothing of the test runner's environment leaks into the worker's.
+        foreach (var name in new[] { "ASPNETCORE_URLS", "DOTNET_URLS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "FELIXHUB_API_KEY", "FELIXHUB_ALLOW_TRUSTED_WITHOUT_KEY" })
+            start.Environment.Remove(name);
+        return (start, baseUrl);
     }
 
     /// <summary>SIGKILL: the process dies at once, mid-whatever, as with <c>kill -9</c>.</summary>

@@ -75,6 +75,7 @@ public static partial class DefaultsExtensions
 
     public static WebApplication UseFelixHubDefaults(this WebApplication app)
     {
+        app.UseFelixHubForwardedHeaders();
         app.Use(async (http, next) =>
         {
             var requestId = http.Request.Headers[RequestIdHeader].ToString();

@@ -29,6 +29,7 @@ public static class EnvironmentAliases
         new("FRONTEND_URL", "Notifications:FrontendUrl"),
         new("SYNC_INTERVAL", "Wildberries:SyncIntervalSeconds"),
         new("FELIXHUB_API_KEY", "Api:Key"),
+        new("FELIXHUB_ALLOW_TRUSTED_WITHOUT_KEY", "Api:AllowTrustedWithoutKey"),
     };
 
     public static IEnumerable<KeyValuePair<string, string?>> Resolve(IDictionary environment)

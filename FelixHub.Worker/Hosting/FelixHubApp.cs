@@ -11,12 +11,16 @@ using FelixHub.Core.Telegram;
 using FelixHub.Core.Wildberries;
 using FelixHub.Worker.Api;
 using FelixHub.Worker.Inbox;
+using Microsoft.Extensions.Options;
 
 namespace FelixHub.Worker.Hosting;
 
 /// <summary>The table of contents of the worker: one line per feature. Tests build the same app.</summary>
 public static class FelixHubApp
 {
+    /// <summary>The exit code of a worker stopped by an invalid setting (EX_CONFIG of sysexits.h).</summary>
+    public const int ConfigurationErrorExitCode = 78;
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -43,6 +47,8 @@ public static class FelixHubApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // Every option is checked before anything touches the database (the host checks them again when it starts).
+        app.Services.GetService<IStartupValidator>()?.Validate();
         app.UseFelixHubDefaults();
         app.MapFelixHubHealth();
         app.MapFelixHubDashboard();

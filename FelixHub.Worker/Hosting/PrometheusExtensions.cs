@@ -33,14 +33,14 @@ public static class PrometheusExtensions
         var access = app.Services.GetRequiredService<AccessPolicy>();
         app.UseWhen(http => http.Request.Path.StartsWithSegments(Path), branch => branch.Use(async (http, next) =>
         {
-            if (access.IsTrusted(http.Connection.RemoteIpAddress) || access.HasValidApiKey(http))
+            if (access.IsTrusted(http) || access.HasValidApiKey(http))
             {
                 await next(http);
                 return;
             }
             http.Response.StatusCode = StatusCodes.Status403Forbidden;
             await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.",
-                detail: "/metrics answers trusted networks (Api:TrustedNetworks) or a valid X-Api-Key.").ExecuteAsync(http);
+                detail: AccessPolicy.Refusal(http, "/metrics answers trusted networks (Api:TrustedNetworks) or a valid X-Api-Key.")).ExecuteAsync(http);
         }));
         app.MapMetrics(Path);
         return app;

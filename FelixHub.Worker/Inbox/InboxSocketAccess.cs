@@ -46,9 +46,9 @@ internal static class InboxSocketAccess
 
         if (api.Key.Length == 0 && !tokens.Enabled)
         {
-            return access.IsTrusted(http.Connection.RemoteIpAddress)
+            return access.IsTrusted(http)
                 ? null
-                : (StatusCodes.Status403Forbidden, "Neither Api:Key nor Inbox:TokenSecret is configured, so sockets are open to trusted networks (Api:TrustedNetworks, loopback by default) only.");
+                : (StatusCodes.Status403Forbidden, AccessPolicy.Refusal(http, "Neither Api:Key nor Inbox:TokenSecret is configured, so sockets are open to trusted networks (Api:TrustedNetworks, loopback by default) only."));
         }
         return (StatusCodes.Status401Unauthorized, $"A token (?{TokenQuery}=) for this user or the API key is required.");
     }
