@@ -19,6 +19,9 @@ ENV ASPNETCORE_URLS=http://+:8080 \
 EXPOSE 8080
 # The image's built-in unprivileged user (uid 1654).
 USER $APP_UID
+# Required at run time (docs/configuration.md): FELIXHUB_API_KEY (or FELIXHUB_ALLOW_TRUSTED_WITHOUT_KEY=true)
+# and the master key, FELIXHUB_MASTER_KEY or FELIXHUB_MASTER_KEY_FILE (a mounted secret); without
+# them the worker exits with code 78 and says which to set.
 # Liveness: the worker asks its own /alive (the image has no curl). Readiness is GET /ready, uptime
 # monitoring GET /health (docs/operations.md).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 CMD ["dotnet", "FelixHub.Worker.dll", "probe", "/alive"]

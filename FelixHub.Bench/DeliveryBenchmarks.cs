@@ -37,6 +37,7 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             ["Notifications:FrontendUrl"] = "https://felix.example",
             // The benchmark calls the API from loopback without a key.
             ["Api:AllowTrustedWithoutKey"] = "true",
+            ["DataProtection:MasterKey"] = "ZmVsaXhodWItdGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGU=",
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
         foreach (var (k, v) in options.WorkerSettings) settings[k] = v;

@@ -7,12 +7,9 @@ using FelixHub.Core.Wildberries.Api;
 using FelixHub.Core.Wildberries.Cabinets;
 using FelixHub.Core.Wildberries.Notifications;
 using FelixHub.Core.Wildberries.Sync;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -28,10 +25,7 @@ public static class WildberriesServiceCollectionExtensions
         services.AddOptions<WildberriesOptions>().BindConfiguration(WildberriesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<WildberriesOptions>, WildberriesOptionsValidator>();
 
-        // API keys are encrypted with Data Protection; its key ring lives in the database so every replica shares it.
-        services.AddDataProtection().SetApplicationName("FelixHub");
-        services.AddOptions<KeyManagementOptions>().Configure<NpgsqlDataSource, TimeProvider>((o, dataSource, time) =>
-            o.XmlRepository = new DatabaseXmlRepository(dataSource, time));
+        // API keys are encrypted with Data Protection (the host adds it: AddFelixHubDataProtection).
         services.AddSingleton<WbKeyProtector>();
 
         var refit = new RefitSettings(new SystemTextJsonContentSerializer(WbJson.Options));

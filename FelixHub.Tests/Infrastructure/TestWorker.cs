@@ -49,6 +49,8 @@ public sealed class TestWorker : IAsyncDisposable
         ["Notifications:FrontendUrl"] = "https://felix.example",
         // Tests run as Production on loopback without a key: key-less trust is chosen explicitly.
         ["Api:AllowTrustedWithoutKey"] = "true",
+        // The test databases' master key (tests only; a real one comes from FELIXHUB_MASTER_KEY or a secrets file).
+        ["DataProtection:MasterKey"] = TestMasterKey,
         ["Hangfire:WorkerCount"] = "4",
         ["Hangfire:QueuePollIntervalSeconds"] = "0.5",
         ["Hangfire:SchedulePollingIntervalSeconds"] = "0.2",
@@ -60,7 +62,11 @@ public sealed class TestWorker : IAsyncDisposable
         ["Logging:Console"] = Environment.GetEnvironmentVariable("FELIXHUB_TEST_CONSOLE_LOGS") ?? "false",
     };
 
+    /// <summary>32 bytes, base64: the master key every test worker uses unless a test sets another.</summary>
+    public const string TestMasterKey = "ZmVsaXhodWItdGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGU=";
+
     /// <summary>Starts the worker; <paramref name="configureServices"/> replaces services after the app registered its own (e.g. a FakeTimeProvider).</summary>
+
     public static async Task<TestWorker> StartAsync(string connectionString, FakeTelegramServer? telegram,
         IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {

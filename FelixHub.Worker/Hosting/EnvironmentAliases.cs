@@ -30,6 +30,9 @@ public static class EnvironmentAliases
         new("SYNC_INTERVAL", "Wildberries:SyncIntervalSeconds"),
         new("FELIXHUB_API_KEY", "Api:Key"),
         new("FELIXHUB_ALLOW_TRUSTED_WITHOUT_KEY", "Api:AllowTrustedWithoutKey"),
+        new("FELIXHUB_MASTER_KEY", "DataProtection:MasterKey"),
+        new("FELIXHUB_MASTER_KEY_FILE", "DataProtection:MasterKeyFile"),
+        new("FELIXHUB_MASTER_KEY_PREVIOUS", "DataProtection:PreviousMasterKey"),
     };
 
     public static IEnumerable<KeyValuePair<string, string?>> Resolve(IDictionary environment)

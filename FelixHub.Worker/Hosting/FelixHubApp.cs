@@ -6,6 +6,7 @@ using FelixHub.Core.Monitoring;
 using FelixHub.Core.OrderNotifications;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
+using FelixHub.Core.Protection;
 using FelixHub.Core.Retention;
 using FelixHub.Core.Telegram;
 using FelixHub.Core.Wildberries;
@@ -37,6 +38,7 @@ public static class FelixHubApp
         builder.Services.AddTelegram();
         builder.Services.AddDelivery();
         builder.Services.AddRetention();
+        builder.Services.AddFelixHubDataProtection();
         builder.Services.AddOrders();
         builder.Services.AddOrderNotifications();
         builder.Services.AddBot();

@@ -2,7 +2,7 @@ using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Npgsql;
 
-namespace FelixHub.Core.Wildberries;
+namespace FelixHub.Core.Protection;
 
 /// <summary>
 /// Data Protection's key ring in <c>data_protection_keys</c>: every replica reads the same keys, so any
