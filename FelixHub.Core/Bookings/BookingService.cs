@@ -93,7 +93,8 @@ public sealed partial class BookingService(
             Bulk = true,
             DueAt = dueAt,
             ExpiresAt = expiresAt,
-            SkipReason = chatId is null ? $"User {booking.UserId} has no telegram_id" : null,
+            // The user's chat when it is sent (BookingDeliveryHooks): they may link their Telegram after booking.
+            RecipientAtSend = true,
         };
     }
 

@@ -1,3 +1,4 @@
+using FelixHub.Core.Delivery;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FelixHub.Core.Bookings;
@@ -9,6 +10,7 @@ public static class BookingsServiceCollectionExtensions
     {
         services.AddOptions<BookingsOptions>().BindConfiguration(BookingsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<BookingService>();
+        services.AddSingleton<IDeliveryHooks, BookingDeliveryHooks>();
         return services;
     }
 }

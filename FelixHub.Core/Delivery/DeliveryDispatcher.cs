@@ -74,12 +74,12 @@ public sealed partial class DeliveryDispatcher(
     // A message handed back without an attempt (busy chat, stop, no token) gets its attempt back.
     private const string RecordSql = """
         UPDATE delivery_messages AS d
-        SET state = v.state, next_attempt_at = v.next, claim_token = NULL,
+        SET state = v.state, next_attempt_at = v.next, claim_token = NULL, chat_id = COALESCE(NULLIF(v.chat, ''), d.chat_id),
             last_error = CASE WHEN v.counted OR v.error IS NOT NULL THEN v.error ELSE d.last_error END,
             sent_at = COALESCE(v.sent, d.sent_at), telegram_message_id = COALESCE(v.message_id, d.telegram_message_id),
             finished_at = CASE WHEN v.state IN ('pending', 'sending') THEN NULL ELSE @now END,
             attempts = CASE WHEN v.counted THEN d.attempts ELSE GREATEST(d.attempts - 1, 0) END
-        FROM unnest(@ids, @states, @nexts, @errors, @sent, @message_ids, @counted) AS v(id, state, next, error, sent, message_id, counted)
+        FROM unnest(@ids, @states, @nexts, @errors, @sent, @message_ids, @counted, @chats) AS v(id, state, next, error, sent, message_id, counted, chat)
         WHERE d.id = v.id AND d.claim_token = @token AND d.state = 'sending'
         """;
 
@@ -202,10 +202,25 @@ public sealed partial class DeliveryDispatcher(
         var toSend = new List<DispatchMessage>(candidates.Count);
         foreach (var group in candidates.GroupBy(HooksFor))
         {
-            var withdrawn = group.Key is null ? null : await group.Key.WithdrawnAsync(connection, group.ToList(), cancellationToken);
-            foreach (var row in group)
+            var rowsOfGroup = group.ToList();
+            if (group.Key is not null)
+            {
+                // Who they go to now (a feature that names the recipient at send time); nobody: not sent, with the reason.
+                var named = await group.Key.RecipientsAsync(connection, rowsOfGroup, cancellationToken);
+                var addressed = new List<DispatchMessage>(rowsOfGroup.Count);
+                foreach (var row in rowsOfGroup)
+                {
+                    if (!named.TryGetValue(row.Id, out var recipient)) addressed.Add(row);
+                    else if (recipient.ChatId is null) outcomes.Add(RowOutcome.Skipped(row, recipient.Missing ?? "No recipient"));
+                    else addressed.Add(row with { ChatId = recipient.ChatId });
+                }
+                rowsOfGroup = addressed;
+            }
+            var withdrawn = group.Key is null ? null : await group.Key.WithdrawnAsync(connection, rowsOfGroup, cancellationToken);
+            foreach (var row in rowsOfGroup)
             {
                 if (withdrawn is not null && withdrawn.TryGetValue(row.Id, out var reason)) outcomes.Add(RowOutcome.Skipped(row, reason));
+                else if (row.ChatId.Length == 0) outcomes.Add(RowOutcome.Skipped(row, "No recipient"));
                 else toSend.Add(row);
             }
         }
@@ -403,6 +418,7 @@ public sealed partial class DeliveryDispatcher(
         state.Parameters.Add(new NpgsqlParameter("sent", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = outcomes.Select(x => x.IsSent ? (object)now.ToUniversalTime() : DBNull.Value).ToArray() });
         state.Parameters.Add(new NpgsqlParameter("message_ids", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = outcomes.Select(x => (object?)x.MessageId ?? DBNull.Value).ToArray() });
         state.Parameters.Add(new NpgsqlParameter<bool[]>("counted", outcomes.Select(x => x.CountsAsAttempt).ToArray()));
+        state.Parameters.Add(new NpgsqlParameter<string[]>("chats", outcomes.Select(x => x.Row.ChatId).ToArray()));
         batch.BatchCommands.Add(state);
 
         var attempts = outcomes.Where(x => x.TelegramSawIt).ToList();

@@ -43,14 +43,14 @@ public sealed partial class DeliveryOutbox(
         }
         if (jobIds.Count > 0) await OnOwnConnectionAsync(connection => RecordJobsAsync(connection, jobIds, cancellationToken));
         // Bulk messages due now go out with the next dispatch run: start one now, in the same transaction.
-        if (written.Any(w => w.Message is { HasOwnJob: false, ChatId: not null } m && (m.DueAt ?? now) <= now))
+        if (written.Any(w => w.Message is { HasOwnJob: false, IsSkipped: false } m && (m.DueAt ?? now) <= now))
             jobs.Enqueue<DeliveryDispatchJob>(j => j.ExecuteAsync(CancellationToken.None));
 
         foreach (var (id, message) in written)
         {
-            if (message.ChatId is null) LogSkipped(logger, id, message.Kind, message.SkipReason);
-            else if (message.HasOwnJob) LogWritten(logger, id, message.Kind, message.ChatId);
-            else LogScheduled(logger, id, message.Kind, message.ChatId, message.DueAt ?? now);
+            if (message.IsSkipped) LogSkipped(logger, id, message.Kind, message.SkipReason);
+            else if (message.HasOwnJob) LogWritten(logger, id, message.Kind, message.ChatId!);
+            else LogScheduled(logger, id, message.Kind, message.ChatId ?? "(named at send time)", message.DueAt ?? now);
         }
         return written.Select(w => w.Id).ToList();
     }

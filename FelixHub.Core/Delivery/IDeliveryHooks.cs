@@ -3,6 +3,9 @@ using Npgsql;
 
 namespace FelixHub.Core.Delivery;
 
+/// <summary>A message's recipient as its feature names it at send time: a chat, or why there is none.</summary>
+public sealed record Recipient(string? ChatId, string? Missing = null);
+
 /// <summary>A message the dispatcher is about to send: what a feature's hooks see.</summary>
 public sealed record DispatchMessage(long Id, string Kind, string DedupKey, string? EventKey, string ChatId, string Text, string? ReplyMarkup,
     string? PhotoUrl, int? OrderId, int? MechanicId, int? BookingId, long? CabinetId, int Attempts, DateTimeOffset? ExpiresAt);
@@ -16,6 +19,13 @@ public interface IDeliveryHooks
 {
     /// <summary>Whether these hooks apply to messages of <paramref name="kind"/>.</summary>
     bool Handles(string kind);
+
+    /// <summary>
+    /// Who the messages go to now, for kinds whose recipient is named at send time (a booking user who
+    /// linked or changed their chat since): per message its chat, or why there is none (the message then
+    /// fails with that reason). Messages left out keep the chat they were written with.
+    /// </summary>
+    Task<IReadOnlyDictionary<long, Recipient>> RecipientsAsync(NpgsqlConnection connection, IReadOnlyList<DispatchMessage> messages, CancellationToken cancellationToken);
 
     /// <summary>
     /// Messages no longer wanted at send time (e.g. the recipient switched the kind off since it was

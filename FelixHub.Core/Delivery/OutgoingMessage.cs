@@ -33,8 +33,17 @@ public sealed record OutgoingMessage(string Kind, string DedupKey, string? ChatI
     /// </summary>
     public bool Bulk { get; init; }
 
+    /// <summary>
+    /// Its feature names the recipient when the message is sent (<see cref="IDeliveryHooks.RecipientsAsync"/>),
+    /// not now: <see cref="ChatId"/> is who it would go to today, possibly nobody yet. Dispatch path only.
+    /// </summary>
+    public bool RecipientAtSend { get; init; }
+
     /// <summary>Sent by a job of its own (due now, not bulk), rather than by the dispatcher.</summary>
-    public bool HasOwnJob => ChatId is not null && DueAt is null && !Bulk;
+    public bool HasOwnJob => ChatId is not null && DueAt is null && !Bulk && !RecipientAtSend;
+
+    /// <summary>Written without a recipient and nobody will name one: recorded <c>skipped</c> at once.</summary>
+    public bool IsSkipped => ChatId is null && !RecipientAtSend;
 
     /// <summary>Why the message is not sent (with no <see cref="ChatId"/>), as the attempt log records it.</summary>
     public string? SkipReason { get; init; }

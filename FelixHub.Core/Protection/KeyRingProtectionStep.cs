@@ -27,6 +27,9 @@ internal sealed partial class KeyRingProtectionStep(MasterKeyRing ring, ILogger<
             LogNoMasterKey(logger);
             return;
         }
+        // A database whose schema is managed elsewhere may not have the table yet (Database:MigrateOnStartup off).
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('data_protection_keys') IS NOT NULL", lockedConnection))
+            if (await exists.ExecuteScalarAsync(cancellationToken) is not true) return;
         await using var tx = await lockedConnection.BeginTransactionAsync(cancellationToken);
         var rows = new List<(long Id, string Xml)>();
         await using (var select = new NpgsqlCommand("SELECT id, xml FROM data_protection_keys ORDER BY id FOR UPDATE", lockedConnection, tx))

@@ -2,6 +2,7 @@ using FelixHub.Core.Bookings;
 using FelixHub.Core.Delivery;
 using FelixHub.Core.Bookings.Messages;
 using FelixHub.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog.Events;
 using Codes = FelixHub.Core.Bookings.BookingNotificationTypeCodes;
@@ -222,11 +223,11 @@ public sealed class BookingReminderDispatchTests(BookingFixture fixture) : IClas
         var (okChat2, ok2) = await BookAsync(TimeSpan.FromHours(1));
         telegram.Respond(call => call.ChatId == blockedChat ? FakeReply.Blocked : call.ChatId == goneChat ? FakeReply.ChatNotFound : null);
 
-        // A reminder to nobody is settled when the booking is made: nothing to claim.
-        (await worker.ReminderAsync(noChat.Id, Codes.Booking1H)).Status.Should().Be(States.Failed);
+        // The user's chat is looked up when the reminder is sent (they may still link one): until then it waits.
+        (await worker.ReminderAsync(noChat.Id, Codes.Booking1H)).Status.Should().Be(States.Pending);
         var run = await worker.DispatchAsync();
 
-        run.Should().BeEquivalentTo(new { Batches = 1, Claimed = 4, Sent = 2, Failed = 2 }, o => o.ExcludingMissingMembers());
+        run.Should().BeEquivalentTo(new { Batches = 1, Claimed = 5, Sent = 2, Failed = 2, Skipped = 1 }, o => o.ExcludingMissingMembers());
         (await worker.ReminderAsync(noChat.Id, Codes.Booking1H)).Should().BeEquivalentTo(
             new { Status = States.Failed, Error = $"User {noChat.UserId} has no telegram_id", SentAt = (DateTimeOffset?)null });
         var blockedReminder = await worker.ReminderAsync(blocked.Id, Codes.Booking1H);
@@ -243,6 +244,26 @@ public sealed class BookingReminderDispatchTests(BookingFixture fixture) : IClas
         await worker.DispatchAsync();
         CallsTo(blockedChat).Should().ContainSingle("a FAILED reminder is final");
         worker.Logs.Events.Should().Contain(e => e.Level == LogEventLevel.Warning && e.RenderMessage().Contains("has no telegram_id"));
+    }
+
+    [Fact]
+    public async Task A_reminder_goes_to_the_chat_its_user_has_when_it_is_sent()
+    {
+        var (_, unlinked) = await BookAsync(TimeSpan.FromHours(1), chatId: null);
+        var (oldChat, moved) = await BookAsync(TimeSpan.FromHours(1));
+        var linkedLater = TestWorker.NewChatId();
+        var newChat = TestWorker.NewChatId();
+        // After booking: one user links their Telegram, the other moves to another chat.
+        await worker.DbAsync(db => db.Database.ExecuteSqlAsync($"UPDATE booking_users SET telegram_id = {linkedLater} WHERE id = {unlinked.UserId}"));
+        await worker.DbAsync(db => db.Database.ExecuteSqlAsync($"UPDATE booking_users SET telegram_id = {newChat} WHERE id = {moved.UserId}"));
+
+        (await worker.DispatchAsync()).Sent.Should().Be(2);
+
+        DeliveredTo(linkedLater).Select(c => c.Text).Should().Equal(Text(Codes.Booking1H, unlinked));
+        DeliveredTo(newChat).Select(c => c.Text).Should().Equal(Text(Codes.Booking1H, moved));
+        DeliveredTo(oldChat).Should().BeEmpty();
+        (await worker.ReminderAsync(unlinked.Id, Codes.Booking1H)).Status.Should().Be(States.Sent);
+        (await worker.NotificationRowAsync((await worker.ReminderAsync(moved.Id, Codes.Booking1H)).Id)).ChatId.Should().Be(newChat, "the ledger records who it went to");
     }
 
     [Fact]

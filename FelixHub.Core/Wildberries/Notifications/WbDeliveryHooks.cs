@@ -28,6 +28,10 @@ public sealed class WbDeliveryHooks(WbWebhookSender webhook) : IDeliveryHooks
 
     public bool Handles(string kind) => Kinds.Contains(kind);
 
+    /// <summary>A WB event goes to the user it was written for.</summary>
+    public Task<IReadOnlyDictionary<long, Recipient>> RecipientsAsync(NpgsqlConnection connection, IReadOnlyList<DispatchMessage> messages, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<long, Recipient>>(new Dictionary<long, Recipient>());
+
     public async Task<IReadOnlyDictionary<long, string>> WithdrawnAsync(NpgsqlConnection connection, IReadOnlyList<DispatchMessage> messages, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand($"""
