@@ -39,7 +39,7 @@ internal static partial class JsonBodyErrors
             return (unknownField, $"'{name}' is not a field of this request" + (known is { Length: > 0 } ? $"; the fields are {known}." : "."));
         }
 
-        if (json.InnerException is InvalidOperationException text && text.Message.Contains("invalid UTF", StringComparison.Ordinal))
+        if (json.InnerException is InvalidOperationException text && text.Message.Contains("UTF-", StringComparison.Ordinal))
             return (field, segments.Count == 0 ? "The body is not valid Unicode text." : $"'{field}' is not valid Unicode text (invalid UTF-8 or a lone surrogate).");
 
         var target = bodyType is null ? null : Resolve(bodyType, segments, options);
@@ -48,6 +48,43 @@ internal static partial class JsonBodyErrors
         return (field, segments.Count == 0
             ? $"The body must be {Expected(target.Value.Type, target.Value.Converter)}."
             : $"'{field}' must be {Expected(target.Value.Type, target.Value.Converter)}.");
+    }
+
+    /// <summary>
+    /// A request the framework refused before any JSON was read: a route or query value that does
+    /// not parse, a required value missing, no body at all. The framework's message names the
+    /// parameter in C# terms; the answer names it as the request does.
+    /// </summary>
+    public static (string Field, string Message) DescribeBinding(string message)
+    {
+        if (FailedToBind().Match(message) is { Success: true } bind)
+        {
+            var name = bind.Groups["name"].Value;
+            return (name, $"'{name}' must be {ExpectedFromCSharpName(bind.Groups["type"].Value)}.");
+        }
+        if (NotProvided().Match(message) is { Success: true } missing)
+        {
+            var name = missing.Groups["name"].Value;
+            return missing.Groups["source"].Value == "body" ? (BodyField, "A JSON object is required.") : (name, $"'{name}' is required.");
+        }
+        if (message.Contains("no body was provided", StringComparison.Ordinal))
+            return (BodyField, "A JSON object is required.");
+        return (BodyField, message);
+    }
+
+    private static string ExpectedFromCSharpName(string type)
+    {
+        if (type.StartsWith("Nullable<", StringComparison.Ordinal) && type.EndsWith('>')) type = type["Nullable<".Length..^1];
+        return type.TrimEnd('?') switch
+        {
+            "int" or "Int32" => Expected(typeof(int)),
+            "long" or "Int64" => Expected(typeof(long)),
+            "bool" or "Boolean" => "true or false",
+            "Guid" => "a UUID",
+            "DateTimeOffset" or "DateTime" => "an ISO 8601 timestamp",
+            "double" or "decimal" or "float" => "a number",
+            _ => "a valid value",
+        };
     }
 
     /// <summary>What a value of <paramref name="type"/> looks like in JSON, for people.</summary>
@@ -155,6 +192,12 @@ internal static partial class JsonBodyErrors
 
     [GeneratedRegex(@"\.(?<name>[^.\[\]]+)|\['(?<quoted>(?:[^'\\]|\\.)*)'\]|\[(?<index>[0-9]+)\]")]
     private static partial Regex PathSegment();
+
+    [GeneratedRegex("""^Failed to bind parameter "(?<type>[^"]+) (?<name>[A-Za-z0-9_]+)" from ".*"\.$""", RegexOptions.Singleline)]
+    private static partial Regex FailedToBind();
+
+    [GeneratedRegex("""^Required parameter "(?<type>[^"]+) (?<name>[A-Za-z0-9_]+)" was not provided from (?<source>[a-z ]+)\.""")]
+    private static partial Regex NotProvided();
 
     [GeneratedRegex(@"^The JSON property '(?<name>.*)' could not be mapped to any \.NET member")]
     private static partial Regex UnmappedMember();

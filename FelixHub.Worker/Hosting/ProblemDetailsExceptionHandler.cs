@@ -78,7 +78,7 @@ internal sealed partial class ProblemDetailsExceptionHandler(
         // A body the JSON reader refused: name the field and say what it expects there.
         var (field, message) = Chain(bad).OfType<JsonException>().FirstOrDefault() is { } invalid
             ? JsonBodyErrors.Describe(invalid, BodyType(http), json.Value.SerializerOptions)
-            : (JsonBodyErrors.BodyField, bad.Message);
+            : JsonBodyErrors.DescribeBinding(bad.Message);
         return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
             Status = bad.StatusCode,
