@@ -154,7 +154,7 @@ internal static class WbSyncBenchmark
     {
         await using var scope = app.Services.CreateAsyncScope();
         var response = await scope.ServiceProvider.GetRequiredService<CabinetService>()
-            .RegisterAsync(new RegisterCabinetRequest(telegramId, token), CancellationToken.None);
+            .RegisterAsync(new RegisterCabinetRequest(telegramId.ToString(CultureInfo.InvariantCulture), token), CancellationToken.None);
         return response.CabinetId;
     }
 

@@ -1,8 +1,10 @@
+using System.Text.Json.Serialization;
+using FelixHub.Core.Common;
 using FelixHub.Core.Delivery;
 
 namespace FelixHub.Core.Bookings;
 
-public sealed record CreateUserRequest(string? TelegramId, string? Name);
+public sealed record CreateUserRequest([property: JsonConverter(typeof(TelegramIdJsonConverter))] string? TelegramId, string? Name);
 
 public sealed record UserResponse(int Id, string? TelegramId, string? Name, DateTimeOffset CreatedAt)
 {

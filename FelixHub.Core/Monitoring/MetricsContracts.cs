@@ -18,6 +18,9 @@ public sealed record DailySummary(
 
 public sealed record JobCounts(long Enqueued, long Scheduled, long Processing, long Succeeded, long Failed, long Servers, long Recurring);
 
+/// <summary><c>GET /api/metrics/alerts</c>: <c>status</c> is <c>ok</c>, <c>warning</c> or <c>critical</c> (the worst alert).</summary>
+public sealed record AlertsResponse(string Status, IReadOnlyList<Alert> Alerts);
+
 public sealed record Dashboard(
     DailySummary Summary, IReadOnlyList<DailyCount> OrdersLast7Days, SuccessRateReport Notifications24h,
     IReadOnlyList<Alert> Alerts, IReadOnlyList<CircuitBreakerStatus> CircuitBreakers, JobCounts Jobs);

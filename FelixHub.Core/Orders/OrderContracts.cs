@@ -1,19 +1,23 @@
+using System.Text.Json.Serialization;
+using FelixHub.Core.Common;
+
 namespace FelixHub.Core.Orders;
 
-public sealed record CreateMechanicRequest(string? Name, string? TelegramId);
+public sealed record CreateMechanicRequest(string? Name, [property: JsonConverter(typeof(TelegramIdJsonConverter))] string? TelegramId);
 
 /// <summary>Null leaves a field unchanged; an empty <c>telegramId</c> unlinks the mechanic's Telegram account.</summary>
-public sealed record UpdateMechanicRequest(string? Name, string? TelegramId);
+public sealed record UpdateMechanicRequest(string? Name, [property: JsonConverter(typeof(TelegramIdJsonConverter))] string? TelegramId);
 
 public sealed record MechanicResponse(int Id, string Name, string? TelegramId)
 {
     public static MechanicResponse From(Mechanic m) => new(m.Id, m.Name, m.TelegramId);
 }
 
-public sealed record CreateOrderRequest(string? CarNumber, string? Category, List<string>? Parts, int? AssignedMechanicId, string? CustomerTelegramId = null);
+public sealed record CreateOrderRequest(string? CarNumber, string? Category, List<string>? Parts, int? AssignedMechanicId,
+    [property: JsonConverter(typeof(TelegramIdJsonConverter))] string? CustomerTelegramId = null);
 
 /// <summary>Null leaves a field unchanged; an empty <c>customerTelegramId</c> removes the customer's chat.</summary>
-public sealed record UpdateOrderRequest(string? Status, int? AssignedMechanicId, string? CustomerTelegramId = null);
+public sealed record UpdateOrderRequest(string? Status, int? AssignedMechanicId, [property: JsonConverter(typeof(TelegramIdJsonConverter))] string? CustomerTelegramId = null);
 
 public sealed record OrderResponse(
     int Id, string CarNumber, string Category, IReadOnlyList<string> Parts, string Status,

@@ -155,7 +155,8 @@ public sealed class BookingsApiTests(BookingFixture fixture) : IClassFixture<Boo
 
     [Theory]
     [InlineData("""{"telegramId":"not a chat"}""", "telegramId")]
-    [InlineData("""{"telegramId":12345}""", "telegramId")]
+    [InlineData("""{"telegramId":12.5}""", "telegramId")]
+    [InlineData("""{"telegramId":["12345"]}""", "telegramId")]
     [InlineData("""{"telegramId":"12345","name":""}""", "name")]
     [InlineData("""{"telegramId":"12345","extra":true}""", "extra")]
     public async Task An_invalid_user_is_a_400_naming_the_field_and_writes_nothing(string body, string field)

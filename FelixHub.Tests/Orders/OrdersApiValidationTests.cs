@@ -91,7 +91,8 @@ public sealed class OrdersApiValidationTests(WorkerFixture fixture) : IClassFixt
     [Theory]
     [InlineData("""{"name":""}""", "name")]
     [InlineData("""{"name":"Пётр","telegramId":"not a chat"}""", "telegramId")]
-    [InlineData("""{"name":"Пётр","telegramId":12345}""", "telegramId")]
+    [InlineData("""{"name":"Пётр","telegramId":1.5}""", "telegramId")]
+    [InlineData("""{"name":"Пётр","telegramId":true}""", "telegramId")]
     public async Task An_invalid_mechanic_is_a_400_naming_the_field(string body, string field)
     {
         var response = await SendRawAsync(HttpMethod.Post, "/api/mechanics", body);

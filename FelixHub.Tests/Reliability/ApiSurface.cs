@@ -32,7 +32,7 @@ public static class ApiSurface
         foreach (var endpoint in services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
         {
             var route = endpoint.RoutePattern.RawText ?? "";
-            if (!route.StartsWith("/api/", StringComparison.Ordinal)) continue;
+            if (!route.StartsWith("/api/", StringComparison.Ordinal) || IsApiReference(route)) continue;
             var routeParameters = endpoint.RoutePattern.Parameters
                 .Select(p => new RouteParameter(p.Name, p.ParameterPolicies.Select(policy => policy.Content ?? "").FirstOrDefault() ?? ""))
                 .ToList();
@@ -46,6 +46,10 @@ public static class ApiSurface
         }
         return endpoints;
     }
+
+    /// <summary>The reference page (<c>/api/docs</c>) sits under /api for its access rule; it is not an API endpoint.</summary>
+    private static bool IsApiReference(string route) =>
+        route == FelixHub.Worker.Api.ApiReference.DocsPath || route.StartsWith(FelixHub.Worker.Api.ApiReference.DocsPath + "/", StringComparison.Ordinal);
 
     private static List<BodyProperty> PropertiesOf(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)

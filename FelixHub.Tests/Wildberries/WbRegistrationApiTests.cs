@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -52,7 +53,7 @@ public sealed class WbRegistrationApiTests(WbFixture fixture) : IClassFixture<Wb
         json.Should().NotContain(seller.Token.Split('.')[1]).And.NotContainEquivalentOf("apikey");
         var cabinet = JsonNode.Parse(json)!.AsObject();
         cabinet.Select(p => p.Key).Should().BeEquivalentTo("id", "state", "lastSyncAt", "users");
-        cabinet["users"]!.AsArray().Single()!["telegramId"]!.GetValue<long>().Should().Be(user);
+        cabinet["users"]!.AsArray().Single()!["telegramId"]!.GetValue<string>().Should().Be(user.ToString(CultureInfo.InvariantCulture), "a Telegram id is a string in every answer");
         worker.Logs.AllText().Should().NotContain(seller.Token.Split('.')[1]);
     }
 
@@ -104,7 +105,11 @@ public sealed class WbRegistrationApiTests(WbFixture fixture) : IClassFixture<Wb
     [Theory]
     [InlineData("""{"apiKey":"x.y.z"}""", "telegramId")]
     [InlineData("""{"telegramId":0,"apiKey":"x.y.z"}""", "telegramId")]
-    [InlineData("""{"telegramId":"12","apiKey":"x.y.z"}""", "telegramId")]
+    [InlineData("""{"telegramId":-12,"apiKey":"x.y.z"}""", "telegramId")]
+    [InlineData("""{"telegramId":"@seller_name","apiKey":"x.y.z"}""", "telegramId")]
+    [InlineData("""{"telegramId":"12abc","apiKey":"x.y.z"}""", "telegramId")]
+    [InlineData("""{"telegramId":1.5,"apiKey":"x.y.z"}""", "telegramId")]
+    [InlineData("""{"telegramId":"12","apiKey":"x.y.z"}""", "apiKey")]
     [InlineData("""{"telegramId":12}""", "apiKey")]
     [InlineData("""{"telegramId":12,"apiKey":"   "}""", "apiKey")]
     public async Task An_invalid_registration_body_is_a_400_naming_the_field(string body, string field)

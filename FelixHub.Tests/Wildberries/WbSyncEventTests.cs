@@ -271,7 +271,7 @@ public sealed class WbSyncEventTests(WbFixture fixture) : IClassFixture<WbFixtur
         foreach (var user in new[] { first, second })
             (await telegram.SettledMessagesAsync(user, 7)).Skip(1).Select(TypeOf).Should().BeEquivalentTo(Headers);
         var cabinet = await worker.Http.GetFromJsonAsync<CabinetResponse>($"/api/cabinets/{cabinetId}");
-        cabinet!.Users.Select(u => u.TelegramId).Should().Equal(first, second);
+        cabinet!.Users.Select(u => u.TelegramId).Should().Equal(first.ToString(CultureInfo.InvariantCulture), second.ToString(CultureInfo.InvariantCulture));
     }
 
     public static TheoryData<string, int> Switches => new()

@@ -107,6 +107,24 @@ public sealed class AccessPolicy(IOptionsMonitor<ApiOptions> api, IOptionsMonito
         return colon > 0 && FixedEquals(decoded[..colon], o.Username) & FixedEquals(decoded[(colon + 1)..], o.Password);
     }
 
+    /// <summary>
+    /// The rule of <c>/api</c> (and of the API's description): with <c>Api:Key</c> set, a valid
+    /// <c>X-Api-Key</c> is required; without one, only callers from the trusted networks are answered.
+    /// Null when the caller may go on; otherwise the 401/403 ProblemDetails to answer.
+    /// </summary>
+    public IResult? ApiRefusal(HttpContext http)
+    {
+        if (ApiKeyConfigured)
+        {
+            return HasValidApiKey(http) ? null
+                : Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized.",
+                    detail: $"A valid {ApiKeyHeader} header is required.");
+        }
+        return IsTrusted(http) ? null
+            : Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.",
+                detail: Refusal(http, "No API key is configured (Api:Key), so the API answers trusted networks (Api:TrustedNetworks, loopback by default) only."));
+    }
+
     public bool DashboardCredentialsConfigured => !string.IsNullOrEmpty(dashboard.CurrentValue.Username);
 
     public bool DashboardReadOnly => dashboard.CurrentValue.ReadOnly;
@@ -121,21 +139,8 @@ public sealed class AccessPolicy(IOptionsMonitor<ApiOptions> api, IOptionsMonito
 /// </summary>
 internal sealed class ApiAccessFilter(AccessPolicy access) : IEndpointFilter
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        if (access.ApiKeyConfigured)
-        {
-            return access.HasValidApiKey(http)
-                ? await next(context)
-                : Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized.",
-                    detail: $"A valid {AccessPolicy.ApiKeyHeader} header is required.");
-        }
-        return access.IsTrusted(http)
-            ? await next(context)
-            : Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.",
-                detail: AccessPolicy.Refusal(http, "No API key is configured (Api:Key), so the API answers trusted networks (Api:TrustedNetworks, loopback by default) only."));
-    }
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        access.ApiRefusal(context.HttpContext) ?? await next(context);
 }
 
 /// <summary>

@@ -7,25 +7,48 @@ public static class BookingsApi
 {
     public static WebApplication MapBookingsApi(this WebApplication app)
     {
-        var api = app.MapApi();
+        var api = app.MapApi().MapGroup("").WithTags("Bookings");
 
         api.MapPost("/users", async (CreateUserRequest body, BookingService bookings, CancellationToken ct) =>
-            Results.Json(await bookings.CreateUserAsync(body, ct), statusCode: StatusCodes.Status201Created));
+            Results.Json(await bookings.CreateUserAsync(body, ct), statusCode: StatusCodes.Status201Created))
+            .WithName("CreateUser")
+            .WithSummary("Create a user who books resources")
+            .WithDescription("Both fields are optional; `telegramId` is the chat the booking reminders go to.")
+            .Produces<UserResponse>(StatusCodes.Status201Created)
+            .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a chat id, or `name` is empty.");
 
         api.MapPost("/bookings", async (CreateBookingRequest body, BookingService bookings, CancellationToken ct) =>
         {
             var booking = await bookings.CreateBookingAsync(body, ct);
             return Results.Created($"/api/bookings/{booking.Id}", booking);
-        });
+        })
+            .WithName("CreateBooking")
+            .WithSummary("Book a resource")
+            .WithDescription($"`startTime` and `endTime` are ISO 8601 with an offset (e.g. `{IsoTimestamp.Example}`); the start must be in the future and the end after it. The reminders are planned in the same transaction and listed in the answer.")
+            .Produces<BookingResponse>(StatusCodes.Status201Created)
+            .Answers(StatusCodes.Status400BadRequest, "A field is missing, a time has no offset or is in the past, the end is not after the start, or `userId` names no user.");
 
         api.MapGet("/bookings/{id:int}", async (int id, BookingService bookings, CancellationToken ct) =>
-            Results.Ok(await bookings.GetBookingAsync(id, ct)));
+            Results.Ok(await bookings.GetBookingAsync(id, ct)))
+            .WithName("GetBooking")
+            .WithSummary("Get a booking with its reminders")
+            .Produces<BookingResponse>()
+            .Answers(StatusCodes.Status404NotFound, "No booking has this id.");
 
         api.MapPost("/bookings/{id:int}/cancel", async (int id, BookingService bookings, CancellationToken ct) =>
-            Results.Ok(await bookings.CancelBookingAsync(id, ct)));
+            Results.Ok(await bookings.CancelBookingAsync(id, ct)))
+            .WithName("CancelBooking")
+            .WithSummary("Cancel a booking")
+            .WithDescription("Cancels the reminders not yet sent and queues one cancellation notice. Cancelling again changes nothing.")
+            .Produces<BookingResponse>()
+            .Answers(StatusCodes.Status404NotFound, "No booking has this id.");
 
         api.MapGet("/bookings/{id:int}/notifications", async (int id, BookingService bookings, CancellationToken ct) =>
-            Results.Ok(await bookings.ListNotificationsAsync(id, ct)));
+            Results.Ok(await bookings.ListNotificationsAsync(id, ct)))
+            .WithName("ListBookingNotifications")
+            .WithSummary("List a booking's reminders and their states")
+            .Produces<IReadOnlyList<BookingNotificationResponse>>()
+            .Answers(StatusCodes.Status404NotFound, "No booking has this id.");
 
         return app;
     }

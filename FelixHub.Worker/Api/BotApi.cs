@@ -16,7 +16,7 @@ public static partial class BotApi
 
     public static WebApplication MapBotApi(this WebApplication app)
     {
-        var api = app.MapApi();
+        var api = app.MapApi().MapGroup("").WithTags("Mechanics");
 
         api.MapPost("/mechanics/{id:int}/telegram-link", async (int id, MechanicLinks links, CancellationToken ct) =>
         {
@@ -28,7 +28,13 @@ public static partial class BotApi
             {
                 return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The Telegram bot is unavailable.", detail: unavailable.Message);
             }
-        });
+        })
+            .WithName("CreateMechanicTelegramLink")
+            .WithSummary("Make a one-time link that connects a mechanic's Telegram account")
+            .WithDescription("The mechanic opens `url` (`https://t.me/<bot>?start=mech_…`) before `expiresAt`; the bot then stores their chat as the mechanic's `telegramId`.")
+            .Produces<MechanicTelegramLinkResponse>(StatusCodes.Status201Created)
+            .Answers(StatusCodes.Status404NotFound, "No mechanic has this id.")
+            .Answers(StatusCodes.Status503ServiceUnavailable, "The bot is not configured (no token or username) or Telegram's getMe failed.");
 
         // Telegram calls this from outside, so it is not under /api: the secret header is its credential.
         app.MapPost(WebhookPath, HandleWebhookAsync);

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using FelixHub.Core.Orders;
 
 namespace FelixHub.Worker.Api;
@@ -8,30 +9,67 @@ public static class OrdersApi
     public static WebApplication MapOrdersApi(this WebApplication app)
     {
         var api = app.MapApi();
+        var mechanics = api.MapGroup("").WithTags("Mechanics");
+        var orders = api.MapGroup("").WithTags("Orders");
 
-        api.MapPost("/mechanics", async (CreateMechanicRequest body, OrderService orders, CancellationToken ct) =>
+        mechanics.MapPost("/mechanics", async (CreateMechanicRequest body, OrderService service, CancellationToken ct) =>
         {
-            var mechanic = await orders.CreateMechanicAsync(body, ct);
+            var mechanic = await service.CreateMechanicAsync(body, ct);
             return Results.Created($"/api/mechanics/{mechanic.Id}", mechanic);
-        });
+        })
+            .WithName("CreateMechanic")
+            .WithSummary("Create a mechanic")
+            .WithDescription("`name` is required (at most 200 characters); `telegramId` is optional: the chat the mechanic's order notifications go to.")
+            .Produces<MechanicResponse>(StatusCodes.Status201Created)
+            .Answers(StatusCodes.Status400BadRequest, "`name` is missing or too long, or `telegramId` is not a chat id.");
 
-        api.MapPatch("/mechanics/{id:int}", async (int id, UpdateMechanicRequest body, OrderService orders, CancellationToken ct) =>
-            Results.Ok(await orders.UpdateMechanicAsync(id, body, ct)));
+        mechanics.MapPatch("/mechanics/{id:int}", async (int id, UpdateMechanicRequest body, OrderService service, CancellationToken ct) =>
+            Results.Ok(await service.UpdateMechanicAsync(id, body, ct)))
+            .WithName("UpdateMechanic")
+            .WithSummary("Rename a mechanic or change their Telegram chat")
+            .WithDescription("A field left out (or null) is unchanged; `\"telegramId\": \"\"` unlinks the mechanic's Telegram account.")
+            .Produces<MechanicResponse>()
+            .Answers(StatusCodes.Status400BadRequest, "A field is invalid (an empty `name`, a `telegramId` that is not a chat id).")
+            .Answers(StatusCodes.Status404NotFound, "No mechanic has this id.");
 
-        api.MapPost("/orders", async (CreateOrderRequest body, OrderService orders, CancellationToken ct) =>
+        orders.MapPost("/orders", async (CreateOrderRequest body, OrderService service, CancellationToken ct) =>
         {
-            var order = await orders.CreateOrderAsync(body, ct);
+            var order = await service.CreateOrderAsync(body, ct);
             return Results.Created($"/api/orders/{order.Id}", order);
-        });
+        })
+            .WithName("CreateOrder")
+            .WithSummary("Create an order")
+            .WithDescription("The order starts as `новый`. Assigning a mechanic queues their notification in the same transaction; the send happens afterwards. An unknown `assignedMechanicId` is a 400 naming it.")
+            .Produces<OrderResponse>(StatusCodes.Status201Created)
+            .Answers(StatusCodes.Status400BadRequest, "A field is missing or invalid, or `assignedMechanicId` names no mechanic.");
 
-        api.MapGet("/orders/{id:int}", async (int id, OrderService orders, CancellationToken ct) =>
-            Results.Ok(await orders.GetOrderAsync(id, ct)));
+        orders.MapGet("/orders/{id:int}", async (int id, OrderService service, CancellationToken ct) =>
+            Results.Ok(await service.GetOrderAsync(id, ct)))
+            .WithName("GetOrder")
+            .WithSummary("Get an order")
+            .Produces<OrderResponse>()
+            .Answers(StatusCodes.Status404NotFound, "No order has this id.");
 
-        api.MapPatch("/orders/{id:int}", async (int id, UpdateOrderRequest body, OrderService orders, CancellationToken ct) =>
-            Results.Ok(await orders.UpdateOrderAsync(id, body, ct)));
+        orders.MapPatch("/orders/{id:int}", async (int id, UpdateOrderRequest body, OrderService service, CancellationToken ct) =>
+            Results.Ok(await service.UpdateOrderAsync(id, body, ct)))
+            .WithName("UpdateOrder")
+            .WithSummary("Change an order's status, mechanic or customer chat")
+            .WithDescription("Statuses: `новый`, `в работе`, `готов`, `выдан`. A field left out is unchanged; `\"customerTelegramId\": \"\"` removes the customer's chat. The notifications the change causes are queued in the same transaction.")
+            .Produces<OrderResponse>()
+            .Answers(StatusCodes.Status400BadRequest, "An unknown status, an unknown mechanic, or a field of the wrong shape.")
+            .Answers(StatusCodes.Status404NotFound, "No order has this id.");
 
-        api.MapGet("/notification-logs", async (int? orderId, string? type, int? limit, OrderService orders, CancellationToken ct) =>
-            Results.Ok(await orders.ListNotificationLogsAsync(orderId, type, limit ?? 100, ct)));
+        orders.MapGet("/notification-logs", async (
+            [Description("Only the attempts of this order.")] int? orderId,
+            [Description("Only this notification type, e.g. `mechanic_status_change`.")] string? type,
+            [Description("At most this many rows, 1–1000 (default 100).")] int? limit,
+            OrderService service, CancellationToken ct) =>
+            Results.Ok(await service.ListNotificationLogsAsync(orderId, type, limit ?? 100, ct)))
+            .WithName("ListNotificationLogs")
+            .WithSummary("List notification send attempts")
+            .WithDescription("One row per send attempt of an order message or stuck-order alert, newest first.")
+            .Produces<IReadOnlyList<NotificationLogResponse>>()
+            .Answers(StatusCodes.Status400BadRequest, "`limit` is outside 1–1000, or a parameter is not a number.");
 
         return app;
     }

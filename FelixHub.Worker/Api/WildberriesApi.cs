@@ -7,7 +7,7 @@ public static class WildberriesApi
 {
     public static WebApplication MapWildberriesApi(this WebApplication app)
     {
-        var api = app.MapApi();
+        var api = app.MapApi().MapGroup("").WithTags("Wildberries");
 
         api.MapPost("/cabinets", async (RegisterCabinetRequest body, CabinetService cabinets, CancellationToken ct) =>
         {
@@ -22,16 +22,36 @@ public static class WildberriesApi
                 return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Wildberries is unavailable.", detail: ex.Message,
                     extensions: ex.RetryAfter is { } retry ? new Dictionary<string, object?> { ["retryAfterSeconds"] = (int)Math.Ceiling(retry.TotalSeconds) } : null);
             }
-        });
+        })
+            .WithName("RegisterCabinet")
+            .WithSummary("Register a seller's WB API key")
+            .WithDescription("`telegramId` is the seller's Telegram user id (a positive integer, as a string or a number). The key is checked (JWT shape, expiry, WB's /ping), stored encrypted and joined to the cabinet of the same key if there is one; the initial sync is queued. The key is never shown again.")
+            .Produces<RegisterCabinetResponse>(StatusCodes.Status202Accepted)
+            .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a positive user id, or `apiKey` is missing, malformed, expired or rejected by WB (the reason is in `errors.apiKey`).")
+            .Answers(StatusCodes.Status503ServiceUnavailable, "WB could not be asked (down, rate-limited, unreachable); `retryAfterSeconds` when WB said.");
 
         api.MapGet("/cabinets/{id:long}", async (long id, CabinetService cabinets, CancellationToken ct) =>
-            Results.Ok(await cabinets.GetAsync(id, ct)));
+            Results.Ok(await cabinets.GetAsync(id, ct)))
+            .WithName("GetCabinet")
+            .WithSummary("Get a cabinet: its state, last sync and users (never the key)")
+            .Produces<CabinetResponse>()
+            .Answers(StatusCodes.Status404NotFound, "No cabinet has this id.");
 
         api.MapGet("/users/{telegramId:long}/notification-settings", async (long telegramId, CabinetService cabinets, CancellationToken ct) =>
-            Results.Ok(await cabinets.GetSettingsAsync(telegramId, ct)));
+            Results.Ok(await cabinets.GetSettingsAsync(telegramId, ct)))
+            .WithName("GetNotificationSettings")
+            .WithSummary("Get a seller's WB notification switches")
+            .Produces<NotificationSettingsDto>()
+            .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a positive user id.")
+            .Answers(StatusCodes.Status404NotFound, "The user has no cabinet.");
 
         api.MapPut("/users/{telegramId:long}/notification-settings", async (long telegramId, NotificationSettingsDto body, CabinetService cabinets, CancellationToken ct) =>
-            Results.Ok(await cabinets.PutSettingsAsync(telegramId, body, ct)));
+            Results.Ok(await cabinets.PutSettingsAsync(telegramId, body, ct)))
+            .WithName("PutNotificationSettings")
+            .WithSummary("Set all seven of a seller's WB notification switches")
+            .WithDescription("Every switch is required. The settings are stored even before the user registers a key.")
+            .Produces<NotificationSettingsDto>()
+            .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a positive user id, or a switch is missing or not true/false.");
 
         return app;
     }

@@ -46,6 +46,7 @@ public static class FelixHubApp
         builder.Services.AddInbox().AddInboxWebSockets();
         builder.Services.AddWildberries();
         builder.Services.AddBookings();
+        builder.Services.AddFelixHubOpenApi();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -54,6 +55,7 @@ public static class FelixHubApp
         app.UseFelixHubDefaults();
         app.MapFelixHubHealth();
         app.MapFelixHubDashboard();
+        app.MapFelixHubApiReference();
         app.MapOrdersApi();
         app.MapMetricsApi();
         app.MapFelixHubMetrics();

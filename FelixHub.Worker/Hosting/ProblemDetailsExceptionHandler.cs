@@ -2,7 +2,9 @@ using System.Text.Json;
 using FelixHub.Core.Common;
 using FelixHub.Core.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace FelixHub.Worker.Hosting;
@@ -11,7 +13,8 @@ namespace FelixHub.Worker.Hosting;
 /// Turns what went wrong into RFC 7807 answers: invalid input 400 (naming the field), unknown ids
 /// 404, an unreachable database 503. Nothing else leaks: an unexpected error is a bare 500.
 /// </summary>
-internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsService problems, ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class ProblemDetailsExceptionHandler(
+    IProblemDetailsService problems, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
@@ -22,7 +25,7 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
                 Status = StatusCodes.Status400BadRequest,
                 Title = "The request is invalid.",
             },
-            BadHttpRequestException bad => FromBadRequest(bad),
+            BadHttpRequestException bad => FromBadRequest(bad, http),
             NotFoundException notFound => new ProblemDetails
             {
                 Status = StatusCodes.Status404NotFound,
@@ -60,7 +63,7 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
     }
 
-    private static HttpValidationProblemDetails FromBadRequest(BadHttpRequestException bad)
+    private HttpValidationProblemDetails FromBadRequest(BadHttpRequestException bad, HttpContext http)
     {
         // A body over the limit sent without Content-Length (chunked) is only found out while the JSON
         // is read: Kestrel's 413 may then arrive wrapped in the serializer's exception.
@@ -72,17 +75,20 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
                 Title = "The request body is too large.",
             };
         }
-        var json = bad.InnerException as JsonException ?? bad.InnerException?.InnerException as JsonException;
-        var field = json?.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
-        var message = json is not null
-            ? $"The JSON is malformed or has the wrong type at '{field}'."
-            : bad.Message;
+        // A body the JSON reader refused: name the field and say what it expects there.
+        var (field, message) = Chain(bad).OfType<JsonException>().FirstOrDefault() is { } invalid
+            ? JsonBodyErrors.Describe(invalid, BodyType(http), json.Value.SerializerOptions)
+            : JsonBodyErrors.DescribeBinding(bad.Message);
         return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
             Status = bad.StatusCode,
             Title = "The request is invalid.",
         };
     }
+
+    /// <summary>The body type of the endpoint that threw (the exception handler runs with the request's endpoint cleared).</summary>
+    private static Type? BodyType(HttpContext http) =>
+        (http.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? http.GetEndpoint())?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
 
     private static IEnumerable<Exception> Chain(Exception exception)
     {

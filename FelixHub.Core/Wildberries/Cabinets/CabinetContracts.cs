@@ -1,6 +1,10 @@
+using System.Text.Json.Serialization;
+using FelixHub.Core.Common;
+
 namespace FelixHub.Core.Wildberries.Cabinets;
 
-public sealed record RegisterCabinetRequest(long? TelegramId, string? ApiKey);
+/// <summary><c>telegramId</c> is the seller's Telegram user id (a positive integer, as a string or a number); it is stored as <c>BIGINT</c>.</summary>
+public sealed record RegisterCabinetRequest([property: JsonConverter(typeof(TelegramIdJsonConverter))] string? TelegramId, string? ApiKey);
 
 public sealed record RegisterCabinetResponse(long CabinetId, string State);
 
@@ -27,7 +31,8 @@ public sealed record CabinetRegistration(long CabinetId, string State, KeyRefusa
         new(0, "", new KeyRefusalDetails(kind, reason, expiredAt, wbStatus, wbReason));
 }
 
-public sealed record CabinetUserResponse(long TelegramId, DateTimeOffset JoinedAt);
+/// <summary>A user of a cabinet: <c>telegramId</c> is written as a string, like every Telegram id in the API.</summary>
+public sealed record CabinetUserResponse(string TelegramId, DateTimeOffset JoinedAt);
 
 /// <summary>A cabinet as the API shows it: never the key.</summary>
 public sealed record CabinetResponse(long Id, string State, DateTimeOffset? LastSyncAt, IReadOnlyList<CabinetUserResponse> Users);

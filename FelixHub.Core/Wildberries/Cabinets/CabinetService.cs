@@ -1,5 +1,6 @@
-using FelixHub.Core.Delivery;
+using System.Globalization;
 using System.Net;
+using FelixHub.Core.Delivery;
 using FelixHub.Core.Common;
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Wildberries.Api;
@@ -34,10 +35,11 @@ public sealed partial class CabinetService(
     {
         var apiKey = request.ApiKey?.Trim();
         new Validator()
-            .Check(request.TelegramId is > 0, "telegramId", "'telegramId' must be the user's positive Telegram id.")
+            .Check(TelegramChatId.TryParseUserId(request.TelegramId, out var telegramId), "telegramId",
+                "'telegramId' must be the user's Telegram id: a positive integer, as a string (\"123456789\") or a number.")
             .Required(apiKey, "apiKey", WbApiKey.MaxLength)
             .ThrowIfInvalid();
-        var registration = await RegisterKeyAsync(request.TelegramId!.Value, apiKey!, ct);
+        var registration = await RegisterKeyAsync(telegramId, apiKey!, ct);
         if (registration.Refusal is { } refusal) throw RequestValidationException.For("apiKey", refusal.Reason);
         return new RegisterCabinetResponse(registration.CabinetId, registration.State);
     }
@@ -128,8 +130,9 @@ public sealed partial class CabinetService(
             .Select(c => new { c.Id, c.State, c.LastSyncAt }).SingleOrDefaultAsync(ct)
             ?? throw new NotFoundException("Cabinet", id);
         var users = await db.Set<CabinetUser>().AsNoTracking().Where(u => u.CabinetId == id).OrderBy(u => u.CreatedAt).ThenBy(u => u.Id)
-            .Select(u => new CabinetUserResponse(u.TelegramId, u.CreatedAt)).ToListAsync(ct);
-        return new CabinetResponse(cabinet.Id, cabinet.State, cabinet.LastSyncAt, users);
+            .Select(u => new { u.TelegramId, u.CreatedAt }).ToListAsync(ct);
+        return new CabinetResponse(cabinet.Id, cabinet.State, cabinet.LastSyncAt,
+            [.. users.Select(u => new CabinetUserResponse(u.TelegramId.ToString(CultureInfo.InvariantCulture), u.CreatedAt))]);
     }
 
     public async Task<NotificationSettingsDto> GetSettingsAsync(long telegramId, CancellationToken ct)
