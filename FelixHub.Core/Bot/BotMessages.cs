@@ -1,8 +1,10 @@
+using System.Globalization;
+using FelixHub.Core.OrderNotifications;
 using FelixHub.Core.Telegram;
 
 namespace FelixHub.Core.Bot;
 
-/// <summary>What the bot says, in Telegram HTML (user values escaped).</summary>
+/// <summary>What the bot says, in Telegram HTML (user values escaped); answers to a button press are plain text.</summary>
 public static class BotMessages
 {
     public const string Welcome =
@@ -22,6 +24,26 @@ public static class BotMessages
 
     public static string Linked(string mechanicName) =>
         $"✅ Готово, {TelegramHtml.Escape(mechanicName)}! Этот чат привязан к вашему профилю механика в FelixHub: сюда будут приходить уведомления о ваших заказах.";
+
+    // ---- the mechanic's status buttons (answers to a press: plain text, at most 200 characters) ----
+
+    public static string StepTaken(int orderId, string status) =>
+        string.Create(CultureInfo.InvariantCulture, $"✅ Заказ #{orderId}: теперь «{status}».");
+
+    public static string StepAlreadyTaken(int orderId, string status, DateTimeOffset since) =>
+        string.Create(CultureInfo.InvariantCulture, $"ℹ️ Заказ #{orderId} уже «{status}» (с {OrderMessages.MoscowTime(since)}). Ничего не изменено.");
+
+    public static string StepStatusMoved(int orderId, string status) =>
+        string.Create(CultureInfo.InvariantCulture, $"⚠️ Статус заказа #{orderId} уже изменился: сейчас «{status}». Ничего не изменено.");
+
+    public static string StepNotAssigned(int orderId) =>
+        string.Create(CultureInfo.InvariantCulture, $"⛔ Заказ #{orderId} больше не назначен на вас. Ничего не изменено.");
+
+    public const string StepOtherChat = "⛔ Эта кнопка — для механика, которому назначен заказ, в его чате с ботом. Ничего не изменено.";
+
+    public const string StepOrderGone = "⚠️ Этого заказа больше нет.";
+
+    public const string OrderButtonUnknown = "⚠️ Эта кнопка больше не действует. Откройте заказ в FelixHub.";
 
     // ---- the seller (seed 003) ----
 

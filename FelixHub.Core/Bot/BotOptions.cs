@@ -21,6 +21,12 @@ public sealed partial class BotOptions : IValidatableObject
     /// <summary>Telegram sends it as <c>X-Telegram-Bot-Api-Secret-Token</c> on every webhook call; required with <see cref="WebhookUrl"/>. Never logged.</summary>
     public string WebhookSecret { get; set; } = "";
 
+    /// <summary>
+    /// Signs the callback data of the mechanics' status buttons (at least 32 characters). Empty: a key
+    /// derived from the bot token, so a new token retires the buttons already sent. Never logged.
+    /// </summary>
+    public string CallbackSecret { get; set; } = "";
+
     /// <summary>The bot's @username for links (<c>https://t.me/&lt;bot&gt;?start=...</c>); empty: asked once with <c>getMe</c>.</summary>
     public string BotUsername { get; set; } = "";
 
@@ -62,6 +68,8 @@ public sealed partial class BotOptions : IValidatableObject
             if (!SecretPattern().IsMatch(WebhookSecret))
                 yield return new ValidationResult("Telegram:WebhookSecret is required with a webhook: 16-256 characters of A-Z a-z 0-9 _ -.", [nameof(WebhookSecret)]);
         }
+        if (CallbackSecret.Length is > 0 and < 32)
+            yield return new ValidationResult("Telegram:CallbackSecret must be at least 32 characters (or empty: derived from the bot token).", [nameof(CallbackSecret)]);
         if (BotUsername.Length > 0 && !UsernamePattern().IsMatch(BotUsername))
             yield return new ValidationResult("Telegram:BotUsername must be the bot's username (5-32 characters of A-Z a-z 0-9 _), with or without @.", [nameof(BotUsername)]);
     }

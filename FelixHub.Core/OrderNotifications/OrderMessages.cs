@@ -22,6 +22,31 @@ public static class OrderMessages
         return WithParts(head, order.Parts, Link(frontendUrl, "mechanic/orders", order.Id));
     }
 
+    /// <summary>
+    /// What a mechanic's message about an order becomes once they moved it on with its button: the order
+    /// as it is now, the step, and when it was taken.
+    /// </summary>
+    public static string MechanicStepTaken(Order order, string oldStatus, string newStatus, DateTimeOffset changedAt, string frontendUrl)
+    {
+        var head = new StringBuilder()
+            .Append(newStatus == OrderStatus.Ready ? "✅" : "🔧").Append(CultureInfo.InvariantCulture, $" Заказ #{order.Id}: ")
+            .Append(TelegramHtml.Escape(newStatus)).Append("\n\n")
+            .Append("🚗 Номер авто: ").Append(TelegramHtml.Escape(order.CarNumber)).Append('\n')
+            .Append("📂 Категория: ").Append(TelegramHtml.Escape(order.Category)).Append("\n\n")
+            .Append("Было: ").Append(TelegramHtml.Escape(oldStatus)).Append('\n')
+            .Append("Стало: ").Append(TelegramHtml.Escape(newStatus)).Append('\n')
+            .Append("🕒 Изменён: ").Append(MoscowTime(changedAt)).Append(" (кнопкой в Telegram)\n\n")
+            .ToString();
+        return WithParts(head, order.Parts, Link(frontendUrl, "mechanic/orders", order.Id));
+    }
+
+    /// <summary>A moment as the bot shows it: Moscow time (UTC+3, no daylight saving), e.g. «05.03.2026 14:32 МСК».</summary>
+    public static string MoscowTime(DateTimeOffset at) =>
+        at.ToOffset(TimeSpan.FromHours(3)).ToString("dd.MM.yyyy HH:mm", CultureInfo.InvariantCulture) + " МСК";
+
+    /// <summary>Where a mechanic opens an order in the front end.</summary>
+    public static string MechanicOrderUrl(string frontendUrl, int orderId) => Url(frontendUrl, "mechanic/orders", orderId);
+
     public static string AdminNewOrder(Order order, string? mechanicName, string frontendUrl)
     {
         var head = new StringBuilder()
@@ -60,11 +85,11 @@ public static class OrderMessages
             .Append("Стало: ").Append(TelegramHtml.Escape(newStatus))
             .ToString();
 
-    private static string Link(string frontendUrl, string path, int orderId)
-    {
-        var url = string.Create(CultureInfo.InvariantCulture, $"{frontendUrl.TrimEnd('/')}/{path}/{orderId}");
-        return $"\n🔗 <a href=\"{TelegramHtml.Escape(url)}\">Открыть заказ</a>";
-    }
+    private static string Link(string frontendUrl, string path, int orderId) =>
+        $"\n🔗 <a href=\"{TelegramHtml.Escape(Url(frontendUrl, path, orderId))}\">Открыть заказ</a>";
+
+    private static string Url(string frontendUrl, string path, int orderId) =>
+        string.Create(CultureInfo.InvariantCulture, $"{frontendUrl.TrimEnd('/')}/{path}/{orderId}");
 
     /// <summary>The parts as a list, cut to Telegram's limit: as many as fit, then «… и ещё N».</summary>
     private static string WithParts(string head, IReadOnlyList<string> parts, string tail)

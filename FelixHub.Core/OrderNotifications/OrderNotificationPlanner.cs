@@ -11,11 +11,13 @@ namespace FelixHub.Core.OrderNotifications;
 /// Decides which messages an order's change causes, to whom, with what text — every rule of the order
 /// notifications in one place (the flags of <see cref="NotificationsOptions"/>, who the recipient is,
 /// what a recipient without a chat gets). Runs inside the change's transaction; the messages are then
-/// written to the delivery ledger with it.
+/// written to the delivery ledger with it. A mechanic's messages (status change, assignment) carry the
+/// buttons of the order's current status (<see cref="MechanicOrderButtons"/>).
 /// </summary>
 public sealed partial class OrderNotificationPlanner(
     FelixHubDbContext db,
     IOptionsMonitor<NotificationsOptions> options,
+    MechanicOrderButtons buttons,
     ILogger<OrderNotificationPlanner> logger) : IOrderNotifications
 {
     public const string NoMechanicChat = "Mechanic has no telegram_id";
@@ -39,7 +41,7 @@ public sealed partial class OrderNotificationPlanner(
         if (!o.IsMechanicAssignmentEnabled || order.AssignedMechanicId is null) return None;
         return LoadMechanicThen(order, cancellationToken, mechanic => mechanic is null ? [] :
         [
-            ToMechanic(OrderNotificationTypes.MechanicAssignment, mechanic, order.Id,
+            ToMechanic(OrderNotificationTypes.MechanicAssignment, mechanic, order,
                 MessageHash.Compute(OrderNotificationTypes.MechanicAssignment, assignmentId, mechanic.Id, mechanic.TelegramId),
                 OrderMessages.MechanicAssignment(order, o.FrontendUrl)),
         ]);
@@ -52,7 +54,7 @@ public sealed partial class OrderNotificationPlanner(
         if (!o.IsMechanicStatusEnabled) LogFlagOff(logger, order.Id);
         else if (order.AssignedMechanicId is null) LogNoMechanic(logger, order.Id);
         else if (await LoadMechanicAsync(order, cancellationToken) is { } mechanic)
-            messages.Add(ToMechanic(OrderNotificationTypes.MechanicStatusChange, mechanic, order.Id,
+            messages.Add(ToMechanic(OrderNotificationTypes.MechanicStatusChange, mechanic, order,
                 MessageHash.Compute(OrderNotificationTypes.MechanicStatusChange, change.Id, mechanic.Id, mechanic.TelegramId),
                 OrderMessages.MechanicStatusChange(order, change.OldStatus, change.NewStatus, o.FrontendUrl)));
 
@@ -66,14 +68,21 @@ public sealed partial class OrderNotificationPlanner(
         return messages;
     }
 
-    /// <summary>A message to a mechanic; one without a chat is recorded as skipped, as seed 000 logs it.</summary>
-    private static OutgoingMessage ToMechanic(string kind, Mechanic mechanic, int orderId, string dedupKey, string text) =>
-        new(kind, dedupKey, string.IsNullOrWhiteSpace(mechanic.TelegramId) ? null : mechanic.TelegramId, text)
+    /// <summary>
+    /// A message to a mechanic about <paramref name="order"/>, with the buttons of its current status; one
+    /// without a chat is recorded as skipped, as seed 000 logs it.
+    /// </summary>
+    private OutgoingMessage ToMechanic(string kind, Mechanic mechanic, Order order, string dedupKey, string text)
+    {
+        var chatId = string.IsNullOrWhiteSpace(mechanic.TelegramId) ? null : mechanic.TelegramId;
+        return new(kind, dedupKey, chatId, text)
         {
-            OrderId = orderId,
+            OrderId = order.Id,
             MechanicId = mechanic.Id,
             SkipReason = NoMechanicChat,
+            ReplyMarkup = chatId is null ? null : buttons.SerializedKeyboard(order.Id, mechanic.Id, order.Status),
         };
+    }
 
     private async Task<IReadOnlyList<OutgoingMessage>> LoadMechanicThen(Order order, CancellationToken cancellationToken, Func<Mechanic?, IReadOnlyList<OutgoingMessage>> plan) =>
         plan(await LoadMechanicAsync(order, cancellationToken));

@@ -8,9 +8,10 @@ using Microsoft.Extensions.Logging;
 namespace FelixHub.Core.Orders;
 
 /// <summary>
-/// Mechanics and orders as the admin panel edits them. A change and the messages it causes (the
-/// mechanic's status message and the related notifications) commit in one transaction, so a crash
-/// between the change and its messages cannot lose one.
+/// Mechanics and orders as the admin panel edits them, and the status steps mechanics take from their
+/// Telegram messages. A change and the messages it causes (the mechanic's status message and the
+/// related notifications) commit in one transaction, so a crash between the change and its messages
+/// cannot lose one.
 /// </summary>
 public sealed partial class OrderService(
     FelixHubDbContext db,
@@ -117,8 +118,7 @@ public sealed partial class OrderService(
         Order order;
         using (var scope = DeliveryTransaction.Begin())
         {
-            order = await db.Orders.FromSql($"SELECT * FROM orders WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct)
-                ?? throw new NotFoundException("Order", id);
+            order = await LockOrderAsync(id, ct) ?? throw new NotFoundException("Order", id);
             var now = time.GetUtcNow();
             var reassigned = false;
             if (request.AssignedMechanicId is int mechanicId && mechanicId != order.AssignedMechanicId)
@@ -128,31 +128,47 @@ public sealed partial class OrderService(
             }
             if (request.CustomerTelegramId is not null)
                 order.CustomerTelegramId = request.CustomerTelegramId.Length == 0 ? null : request.CustomerTelegramId;
-            if (request.Status is not null && request.Status != order.Status)
-            {
-                change = new OrderStatusChange
-                {
-                    OrderId = order.Id,
-                    OldStatus = order.Status,
-                    NewStatus = request.Status,
-                    ChangedAt = now,
-                    RequestId = Correlation.RequestId,
-                };
-                db.OrderStatusChanges.Add(change);
-                order.Status = request.Status;
-                order.StatusChangedAt = now;
-            }
+            if (request.Status is not null && request.Status != order.Status) change = ChangeStatus(order, request.Status, now);
             order.UpdatedAt = now;
-            await db.SaveChangesAsync(ct);
-
-            var messages = new List<OutgoingMessage>();
-            if (reassigned) await PlanAsync(messages, () => notifications.MechanicAssignedAsync(order, Guid.NewGuid(), ct));
-            if (change is not null) await PlanAsync(messages, () => notifications.StatusChangedAsync(order, change, ct));
-            await outbox.WriteAsync(messages, ct);
+            await SaveWithMessagesAsync(order, reassigned, change, ct);
             scope.Complete();
         }
         if (change is not null) LogStatusChanged(logger, order.Id, change.OldStatus, change.NewStatus);
         return OrderResponse.From(order);
+    }
+
+    /// <summary>
+    /// A mechanic's press of a status button in Telegram: the same change as a PATCH of the status, with
+    /// the same messages, made only if the chat is the linked chat of the mechanic the button was drawn
+    /// for, the order is still assigned to them, and it is still in the status the button expected. The
+    /// checks run under the order's row lock, so a press racing a PATCH (or another press) makes one
+    /// change: whichever comes second finds the order moved on and changes nothing.
+    /// </summary>
+    public async Task<MechanicStepResult> TakeMechanicStepAsync(MechanicStep step, CancellationToken ct)
+    {
+        using var orderScope = Correlation.Push("orderId", step.OrderId);
+        Order order;
+        OrderStatusChange change;
+        using (var scope = DeliveryTransaction.Begin())
+        {
+            if (await LockOrderAsync(step.OrderId, ct) is not { } locked) return new MechanicStepResult(MechanicStepOutcome.NotFound, null);
+            order = locked;
+            var mechanicChat = await db.Mechanics.Where(m => m.Id == step.MechanicId).Select(m => m.TelegramId).FirstOrDefaultAsync(ct);
+            var refusal = mechanicChat != step.ChatId ? MechanicStepOutcome.OtherChat
+                : order.AssignedMechanicId != step.MechanicId ? MechanicStepOutcome.NotAssigned
+                : order.Status == step.ToStatus ? MechanicStepOutcome.AlreadyDone
+                : order.Status != step.FromStatus ? MechanicStepOutcome.StatusMoved
+                : (MechanicStepOutcome?)null;
+            if (refusal is { } outcome) return new MechanicStepResult(outcome, order);
+
+            var now = time.GetUtcNow();
+            change = ChangeStatus(order, step.ToStatus, now);
+            order.UpdatedAt = now;
+            await SaveWithMessagesAsync(order, reassigned: false, change, ct);
+            scope.Complete();
+        }
+        LogStatusChanged(logger, order.Id, change.OldStatus, change.NewStatus);
+        return new MechanicStepResult(MechanicStepOutcome.Changed, order, change);
     }
 
     public async Task<IReadOnlyList<NotificationLogResponse>> ListNotificationLogsAsync(int? orderId, string? type, int limit, CancellationToken ct)
@@ -169,6 +185,37 @@ public sealed partial class OrderService(
         return await query.OrderByDescending(l => l.SentAt).ThenByDescending(l => l.Id).Take(limit)
             .Select(l => new NotificationLogResponse(l.Id, l.NotificationType, l.OrderId, l.MechanicId, l.TelegramId, l.MessageHash, l.Success, l.ErrorMessage, l.SentAt))
             .ToListAsync(ct);
+    }
+
+    /// <summary>The order, locked for the rest of the transaction; null when there is none.</summary>
+    private Task<Order?> LockOrderAsync(int id, CancellationToken ct) =>
+        db.Orders.FromSql($"SELECT * FROM orders WHERE id = {id} FOR UPDATE").SingleOrDefaultAsync(ct);
+
+    /// <summary>Records a status change of a locked order (with the request id it came with).</summary>
+    private OrderStatusChange ChangeStatus(Order order, string status, DateTimeOffset now)
+    {
+        var change = new OrderStatusChange
+        {
+            OrderId = order.Id,
+            OldStatus = order.Status,
+            NewStatus = status,
+            ChangedAt = now,
+            RequestId = Correlation.RequestId,
+        };
+        db.OrderStatusChanges.Add(change);
+        order.Status = status;
+        order.StatusChangedAt = now;
+        return change;
+    }
+
+    /// <summary>Saves the order's changes, then writes the messages they cause, in the caller's transaction.</summary>
+    private async Task SaveWithMessagesAsync(Order order, bool reassigned, OrderStatusChange? change, CancellationToken ct)
+    {
+        await db.SaveChangesAsync(ct);
+        var messages = new List<OutgoingMessage>();
+        if (reassigned) await PlanAsync(messages, () => notifications.MechanicAssignedAsync(order, Guid.NewGuid(), ct));
+        if (change is not null) await PlanAsync(messages, () => notifications.StatusChangedAsync(order, change, ct));
+        await outbox.WriteAsync(messages, ct);
     }
 
     /// <summary>

@@ -11,4 +11,16 @@ public static class OrderStatus
     public static IReadOnlyList<string> All { get; } = [New, InProgress, Ready, Issued];
 
     public static bool IsValid(string? status) => status is not null && All.Contains(status, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The step a mechanic takes on an order in <paramref name="status"/> from their Telegram message:
+    /// «новый» → «в работе», «в работе» → «готов». Null when there is none for them (handing the car
+    /// over, «выдан», is the office's). The admin panel may set any status; this is the mechanic's path.
+    /// </summary>
+    public static string? MechanicNextStep(string status) => status switch
+    {
+        New => InProgress,
+        InProgress => Ready,
+        _ => null,
+    };
 }

@@ -19,6 +19,9 @@ public interface ITelegramSender
     /// <summary>Replaces the inline keyboard under one of the bot's messages (<c>editMessageReplyMarkup</c>).</summary>
     Task<TelegramSendResult> EditReplyMarkupAsync(string chatId, int messageId, InlineKeyboardMarkup? replyMarkup, CancellationToken cancellationToken);
 
+    /// <summary>Replaces the text (HTML) and the inline keyboard of one of the bot's messages (<c>editMessageText</c>); a null keyboard removes it.</summary>
+    Task<TelegramSendResult> EditHtmlAsync(string chatId, int messageId, string html, InlineKeyboardMarkup? replyMarkup, CancellationToken cancellationToken);
+
     /// <summary>Deletes a message from a chat (<c>deleteMessage</c>); not paced as a message.</summary>
     Task<TelegramSendResult> DeleteMessageAsync(string chatId, int messageId, CancellationToken cancellationToken);
 

@@ -58,6 +58,13 @@ internal sealed partial class TelegramSender(
         SendAsync(chatId, async (client, chat, token) => (await client.EditMessageReplyMarkup(
             chat, messageId, replyMarkup, cancellationToken: token)).MessageId, cancellationToken);
 
+    public Task<TelegramSendResult> EditHtmlAsync(string chatId, int messageId, string html, InlineKeyboardMarkup? replyMarkup, CancellationToken cancellationToken) =>
+        SendAsync(chatId, async (client, chat, token) => (await client.EditMessageText(
+            chat, messageId, html, ParseMode.Html,
+            replyMarkup: replyMarkup,
+            linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
+            cancellationToken: token)).MessageId, cancellationToken);
+
     public Task<TelegramSendResult> DeleteMessageAsync(string chatId, int messageId, CancellationToken cancellationToken) =>
         SendAsync(chatId, async (client, chat, token) =>
         {

@@ -148,14 +148,14 @@ public sealed partial class FakeTelegramServer
             case "setWebhook" or "deleteWebhook" or "answerCallbackQuery" or "deleteMessage" or "setMyCommands":
                 result = true;
                 break;
-            case "editMessageReplyMarkup":
+            case "editMessageReplyMarkup" or "editMessageText":
                 // Telegram answers an edit with the edited message.
                 result = new JsonObject
                 {
                     ["message_id"] = call.Body["message_id"]?.DeepClone(),
                     ["date"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
                     ["chat"] = new JsonObject { ["id"] = long.TryParse(call.ChatId, out var chat) ? chat : 0, ["type"] = "private" },
-                    ["text"] = "menu",
+                    ["text"] = call.Text ?? "menu",
                     ["reply_markup"] = call.Body["reply_markup"]?.DeepClone(),
                 };
                 break;

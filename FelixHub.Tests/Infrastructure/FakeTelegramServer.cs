@@ -26,8 +26,8 @@ public sealed record FakeReply(int StatusCode, string Description = "error", int
 /// It also plays the user's side: updates pushed with <see cref="PushUpdate"/> (or
 /// <see cref="PushMessage"/>, <see cref="PushCallbackQuery"/>) are served by <c>getUpdates</c> like
 /// Telegram does (long poll, <c>offset</c> confirms and forgets), and <c>getMe</c>, <c>setWebhook</c>,
-/// <c>deleteWebhook</c>, <c>answerCallbackQuery</c>, <c>deleteMessage</c> and <c>editMessageReplyMarkup</c>
-/// answer as Telegram would (every call recorded, keyboards in <see cref="TelegramCall.Body"/>).
+/// <c>deleteWebhook</c>, <c>answerCallbackQuery</c>, <c>deleteMessage</c>, <c>editMessageReplyMarkup</c> and
+/// <c>editMessageText</c> answer as Telegram would (every call recorded, keyboards in <see cref="TelegramCall.Body"/>).
 /// </summary>
 public sealed partial class FakeTelegramServer : IAsyncDisposable
 {
