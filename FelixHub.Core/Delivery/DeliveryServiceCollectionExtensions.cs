@@ -23,6 +23,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddScoped<DeliveryDispatcher>();
         services.AddScoped<DeliveryDispatchJob>();
         services.AddSingleton<DeliveryDispatchGate>();
+        services.AddScoped<DeliveryResender>();
         // A restart sends what came due while the process was down at once, not at the next tick.
         services.AddRecurringJob(DeliveryDispatchJob.RecurringJobId, (jobs, sp) => jobs.AddOrUpdate<DeliveryDispatchJob>(
             DeliveryDispatchJob.RecurringJobId, job => job.ExecuteAsync(CancellationToken.None),

@@ -64,10 +64,38 @@ public sealed class HeadlessChromium : IAsyncDisposable
         await SendAsync("Page.navigate", new JsonObject { ["url"] = url });
     }
 
-    /// <summary>Evaluates an expression in the page and returns its value as a string.</summary>
-    public async Task<string?> EvaluateAsync(string expression)
+    /// <summary>Navigates and waits until the new document has loaded (the old one carried a marker the new one lacks).</summary>
+    public async Task LoadAsync(string url)
     {
-        var result = await SendAsync("Runtime.evaluate", new JsonObject { ["expression"] = expression, ["returnByValue"] = true });
+        await EvaluateAsync("window.__felixhubPrevious = true");
+        await NavigateAsync(url);
+        await Eventually.Until(async () => await EvaluateAsync("window.__felixhubPrevious === undefined && document.readyState === 'complete'") == "true",
+            $"{url} to load");
+    }
+
+    /// <summary>The size of the window pages are laid out in (CSS pixels).</summary>
+    public Task SetViewportAsync(int width, int height) =>
+        SendAsync("Emulation.setDeviceMetricsOverride", new JsonObject { ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = 1, ["mobile"] = false });
+
+    /// <summary>A PNG of the whole page (beyond the window's height), at the window's width.</summary>
+    public async Task<byte[]> ScreenshotAsync()
+    {
+        var metrics = await SendAsync("Page.getLayoutMetrics", new JsonObject());
+        var width = metrics!["cssLayoutViewport"]!["clientWidth"]!.GetValue<double>();
+        var height = metrics["cssContentSize"]!["height"]!.GetValue<double>();
+        var shot = await SendAsync("Page.captureScreenshot", new JsonObject
+        {
+            ["format"] = "png",
+            ["captureBeyondViewport"] = true,
+            ["clip"] = new JsonObject { ["x"] = 0, ["y"] = 0, ["width"] = width, ["height"] = Math.Ceiling(height), ["scale"] = 1 },
+        });
+        return Convert.FromBase64String(shot!["data"]!.GetValue<string>());
+    }
+
+    /// <summary>Evaluates an expression in the page (awaiting its promise if asked) and returns its value as a string.</summary>
+    public async Task<string?> EvaluateAsync(string expression, bool awaitPromise = false)
+    {
+        var result = await SendAsync("Runtime.evaluate", new JsonObject { ["expression"] = expression, ["returnByValue"] = true, ["awaitPromise"] = awaitPromise });
         return result?["result"]?["value"]?.ToString();
     }
 

@@ -1,4 +1,5 @@
 using FelixHub.Worker.Api;
+using FelixHub.Worker.DashboardPages;
 using Hangfire;
 using Hangfire.Dashboard;
 
@@ -17,6 +18,7 @@ public static class DashboardExtensions
     public static WebApplication MapFelixHubDashboard(this WebApplication app)
     {
         var access = app.Services.GetRequiredService<AccessPolicy>();
+        FelixHubPages.Register();
         app.UseWhen(http => http.Request.Path.StartsWithSegments(DashboardPath), branch => branch.Use(async (http, next) =>
         {
             if (MayUse(access, http))

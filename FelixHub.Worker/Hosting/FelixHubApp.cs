@@ -11,6 +11,7 @@ using FelixHub.Core.Retention;
 using FelixHub.Core.Telegram;
 using FelixHub.Core.Wildberries;
 using FelixHub.Worker.Api;
+using FelixHub.Worker.DashboardPages;
 using FelixHub.Worker.Inbox;
 using Microsoft.Extensions.Options;
 
@@ -34,6 +35,7 @@ public static class FelixHubApp
         builder.Services.AddFelixHubHealth();
         builder.Services.AddPersistence(builder.Configuration);
         builder.AddFelixHubHangfire();
+        builder.Services.AddFelixHubDashboardPages();
         builder.Services.AddConnectionBudget();
         builder.Services.AddTelegram();
         builder.Services.AddDelivery();
