@@ -24,6 +24,9 @@ internal sealed class DeliveryMessageConfiguration : IEntityTypeConfiguration<De
         b.HasIndex(m => m.OrderId);
         b.HasIndex(m => m.CreatedAt);
         b.HasIndex(m => m.BookingId);
+        // The dashboard's Messages filters by recipient and by WB cabinet (both written once, never updated).
+        b.HasIndex(m => m.ChatId);
+        b.HasIndex(m => m.CabinetId).HasFilter("cabinet_id IS NOT NULL");
         // The dispatcher's due messages: only those on the dispatch path and not final carry a next attempt.
         b.HasIndex(m => m.NextAttemptAt).HasFilter("next_attempt_at IS NOT NULL").HasDatabaseName("ix_delivery_messages_due");
         // Rates and alerts count finished messages in a time window (index-only).

@@ -31,7 +31,7 @@ public sealed class DashboardScreenshots
         var sample = fixture.Sample;
         var pages = new (string Name, string Path)[]
         {
-            ("messages", "/messages"),
+            ("messages", "/messages?count=20"),
             ("messages-order", $"/messages?order={sample.ActiveOrderId}"),
             ("message", $"/messages/{sample.FailedCustomerMessageId}"),
             ("health", "/health"),

@@ -125,7 +125,7 @@ internal sealed class MessagesPage : FelixHubPage
                 html.Append($"<tr class=\"message-row\" data-id=\"{r.Id}\"><td class=\"min-width\"><a href=\"{link}\">#{r.Id}</a></td>");
                 html.Append($"<td class=\"min-width\">{Time(r.CreatedAt)}</td><td>{E(r.Kind)}</td><td class=\"min-width\">{Label(r.State)}</td>");
                 html.Append($"<td>{E(r.ChatId)}</td><td>{About(r)}</td><td class=\"min-width align-right\">{r.Attempts}</td>");
-                html.Append($"<td class=\"word-break\"><a href=\"{link}\" class=\"text-preview\">{E(Shorten(r.Text, 80))}</a>");
+                html.Append($"<td style=\"overflow-wrap: anywhere\"><a href=\"{link}\" class=\"text-preview\">{E(Shorten(r.Text, 80))}</a>");
                 if (r.LastError is not null && r.State != DeliveryStates.Sent)
                     html.Append($"<br><small class=\"text-danger last-error\">{E(Shorten(r.LastError, 160))}</small>");
                 html.Append("</td></tr>");
