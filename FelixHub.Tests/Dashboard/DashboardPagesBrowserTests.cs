@@ -23,6 +23,12 @@ public sealed class DashboardPagesBrowserTests(DashboardFixture fixture) : IClas
         await Browser.LoadAsync(fixture.Dashboard + "/recurring");
         var menu = await Js("Array.from(document.querySelectorAll('.navbar-nav a')).map(a => a.textContent.trim().split(/\\s+/)[0]).join(',')");
         menu.Should().Contain("Jobs").And.Contain("Messages").And.Contain("Health").And.Contain("Sellers").And.Contain("Bookings");
+        // Hangfire's own POSTs (its statistics poll, its buttons) carry the anti-forgery header its script sets up.
+        var poll = await Browser.EvaluateAsync("""
+            new Promise(resolve => $.post('/hangfire/stats', { metrics: ['enqueued:count'] })
+              .done(() => resolve('ok')).fail(x => resolve('failed ' + x.status)))
+            """, awaitPromise: true);
+        poll.Should().Be("ok");
         await Js("document.querySelector('.navbar-nav a[href$=\"/hangfire/messages\"]').click()");
         await Eventually.Until(async () => await Js("document.readyState === 'complete' && document.title") == "Messages – FelixHub jobs", "the Messages page to open from the menu");
         (await Js("document.querySelector('.navbar-nav li.active a').textContent.trim()")).Should().Be("Messages");
