@@ -16,7 +16,7 @@ public enum ResendOutcome
     /// <summary>Only a <c>failed</c> message can be resent; this one is in another state.</summary>
     NotFailed,
 
-    /// <summary>The message has no chat to send to.</summary>
+    /// <summary>The message has no chat to send to and no feature names one at send time.</summary>
     NoRecipient,
 }
 
@@ -56,7 +56,9 @@ public sealed partial class DeliveryResender(NpgsqlDataSource dataSource, IBackg
             jobId = reader.IsDBNull(3) ? null : reader.GetString(3);
         }
         if (state != DeliveryStates.Failed) return new ResendResult(ResendOutcome.NotFailed, state);
-        if (chatId is null) return new ResendResult(ResendOutcome.NoRecipient, state);
+        // A message with its own job needs its chat; one of the dispatch path may have its recipient
+        // named when it is sent (a booking user who has linked Telegram since).
+        if (chatId is null && jobId is not null) return new ResendResult(ResendOutcome.NoRecipient, state);
 
         var now = time.GetUtcNow();
         if (jobId is null)

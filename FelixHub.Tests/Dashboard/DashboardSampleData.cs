@@ -92,9 +92,10 @@ public static class DashboardSampleData
         await MessageAsync(connection, "BOOKING_24H", BookingChat, "📅 Завтра: Переговорная «Волга»", "sent", now.AddHours(-23), bookingId: bookingId);
         var upcoming = await MessageAsync(connection, "BOOKING_1H", BookingChat, "⏰ Через час: Переговорная «Волга»", "pending", now.AddDays(-2),
             bookingId: bookingId, dueAt: now.AddMinutes(40), nextAttemptAt: now.AddMinutes(40));
-        var late = await MessageAsync(connection, "BOOKING_START", "555004", "▶️ Началось: Переговорная «Волга»", "pending", now.AddDays(-1),
+        var late = await MessageAsync(connection, "BOOKING_START", BookingChat, "▶️ Началось: Переговорная «Волга»", "pending", now.AddDays(-1),
             bookingId: bookingId, dueAt: now.AddMinutes(-12), nextAttemptAt: now.AddMinutes(30), lastError: "Internal Server Error", attempts: 2);
-        const string failedReminderChat = "555005";
+        // Reminders go to the booking user's chat as it is when they are sent.
+        const string failedReminderChat = BookingChat;
         var failedReminder = await MessageAsync(connection, "BOOKING_END", failedReminderChat, "🏁 Закончилось: Переговорная «Волга»", "failed", now.AddHours(-5),
             bookingId: bookingId, lastError: "Gave up after 5 attempts: Bad Gateway", attempts: 5);
 

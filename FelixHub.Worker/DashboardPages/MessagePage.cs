@@ -90,7 +90,7 @@ internal sealed class MessagePage(string id) : FelixHubPage
         }
         var m = message;
         html.Append($"<h1 id=\"page-title\" class=\"page-header\">Message #{m.Id} <small>{E(m.Kind)}</small> {Label(m.State)}");
-        if (m.State == DeliveryStates.Failed && m.ChatId is not null && !IsReadOnly)
+        if (m.State == DeliveryStates.Failed && (m.ChatId is not null || m.JobId is null) && !IsReadOnly)
         {
             html.Append($"""
                  <button id="resend" class="btn btn-sm btn-primary pull-right" data-ajax="{Url.To($"/messages/{m.Id}/resend")}" data-loading-text="Resending...">
@@ -110,7 +110,7 @@ internal sealed class MessagePage(string id) : FelixHubPage
         html.Append("<div class=\"row\"><div class=\"col-md-6\"><h3>Details</h3><table class=\"table table-condensed message-details\"><tbody>");
         Detail(html, "Kind", E(m.Kind));
         Detail(html, "State", Label(m.State));
-        Detail(html, "Chat", E(m.ChatId ?? "none (nobody to send to)"));
+        Detail(html, "Chat", E(m.ChatId ?? (m.JobId is null ? "none yet (named when it is sent, if its feature can)" : "none (nobody to send to)")));
         if (m.OrderId is { } order) Detail(html, "Order", $"<a href=\"{Url.To("/messages")}?order={order}\">{order}</a> (all its messages)");
         if (m.MechanicId is { } mechanic) Detail(html, "Mechanic", E(mechanic));
         if (m.BookingId is { } booking) Detail(html, "Booking", $"<a href=\"{Url.To("/messages")}?booking={booking}\">{booking}</a> (all its messages)");
