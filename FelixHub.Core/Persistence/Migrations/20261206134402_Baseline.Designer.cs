@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace FelixHub.Core.Persistence.Migrations
 {
     [DbContext(typeof(FelixHubDbContext))]
-    [Migration("20261206124107_Baseline")]
+    [Migration("20261206134402_Baseline")]
     partial class Baseline
     {
         /// <inheritdoc />
@@ -410,6 +410,13 @@ namespace FelixHub.Core.Persistence.Migrations
 
                     b.HasIndex("BookingId")
                         .HasDatabaseName("ix_delivery_messages_booking_id");
+
+                    b.HasIndex("CabinetId")
+                        .HasDatabaseName("ix_delivery_messages_cabinet_id")
+                        .HasFilter("cabinet_id IS NOT NULL");
+
+                    b.HasIndex("ChatId")
+                        .HasDatabaseName("ix_delivery_messages_chat_id");
 
                     b.HasIndex("CreatedAt")
                         .HasDatabaseName("ix_delivery_messages_created_at");

@@ -684,6 +684,17 @@ namespace FelixHub.Core.Persistence.Migrations
                 column: "booking_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_delivery_messages_cabinet_id",
+                table: "delivery_messages",
+                column: "cabinet_id",
+                filter: "cabinet_id IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_delivery_messages_chat_id",
+                table: "delivery_messages",
+                column: "chat_id");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_delivery_messages_created_at",
                 table: "delivery_messages",
                 column: "created_at");
