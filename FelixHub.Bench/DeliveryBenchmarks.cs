@@ -139,10 +139,14 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
                 INSERT INTO notification_logs (notification_type, telegram_id, message_hash, sent_at, success)
                 SELECT 'mechanic_status_change', (7000000 + i % 5000)::text, md5('old:' || i), now() - interval '100 days', true
                 FROM generate_series(1, @rows) AS i;
-                VACUUM ANALYZE delivery_messages; VACUUM ANALYZE notification_logs;
                 """, connection) { CommandTimeout = 1200 };
             seed.Parameters.AddWithValue("rows", rows);
             await seed.ExecuteNonQueryAsync();
+            foreach (var table in new[] { "delivery_messages", "notification_logs" })
+            {
+                await using var vacuum = new NpgsqlCommand($"/*bench*/ VACUUM ANALYZE {table}", connection) { CommandTimeout = 1200 };
+                await vacuum.ExecuteNonQueryAsync();
+            }
         }
         var orders = await SeedOrdersAsync(cs, 6_000, mechanics: 6_000, chatBase: 8_000_000);
         // Warm-up: a few changes that are not measured (first JIT, first connections).

@@ -3,7 +3,7 @@ using System.Text.Json;
 using FelixHub.Bench;
 
 // dotnet run -c Release --project FelixHub.Bench -- [scenario ...] [--runs N] [--quick] [--messages N] [--set Section:Key=value ...]
-// Scenarios: latency pipeline limits bulk reminders reminders-limits wb-events wb idle (the default set, in this order), metrics.
+// Scenarios: latency pipeline limits bulk reminders reminders-limits wb-events wb idle (the default set, in this order), metrics, retention.
 // Each run starts what it needs (a throwaway PostgreSQL, the worker as a child process, a fake Bot API
 // on 127.0.0.1), prints one table (medians over the runs) and writes bench-results/<scenario>.json.
 // wb-worker is the child process of the wb scenario (the worker whose memory it measures), not a scenario.

@@ -50,6 +50,7 @@ public sealed partial class RetentionJob(
                 command.CommandTimeout = 300;
                 batch = await command.ExecuteNonQueryAsync(cancellationToken);
                 total += batch;
+                if (batch >= o.BatchSize && o.PauseMilliseconds > 0) await Task.Delay(TimeSpan.FromMilliseconds(o.PauseMilliseconds), time, cancellationToken);
             } while (batch >= o.BatchSize);
             deleted[rule.Name] = total;
             LogRule(logger, rule.Name, total, cutoff);

@@ -26,4 +26,8 @@ public sealed class RetentionOptions
     /// <summary>Rows one statement deletes: each batch is its own short transaction, so no sender waits long on a lock.</summary>
     [Range(100, 100_000)]
     public int BatchSize { get; set; } = 5000;
+
+    /// <summary>A pause between two batches, so the senders' statements and WAL writes get their turn during a big run.</summary>
+    [Range(0, 10_000)]
+    public int PauseMilliseconds { get; set; } = 50;
 }
