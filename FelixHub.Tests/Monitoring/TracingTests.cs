@@ -64,6 +64,7 @@ public sealed class TracingTests(TracingFixture fixture) : IClassFixture<Tracing
         var database = spansById.Values.Where(s => s.Source.Name == "Npgsql").ToList();
         database.Should().NotBeEmpty("the request's and the job's commands are in the trace");
         database.Should().OnlyContain(s => s.GetTagItem("db.query.text") == null, "SQL text is off by default");
+        database.Should().OnlyContain(s => s.GetTagItem("db.npgsql.data_source") == null, "the connection string stays out of spans");
 
         var sent = worker.Logs.Containing("delivered to chat").Single(e => e.Property("orderId") == order.Id.ToString());
         sent.Property("requestId").Should().Be("req-trace-1");

@@ -131,8 +131,8 @@ public static partial class TelemetrySetup
 
     /// <summary>
     /// Before spans leave the process: the bot token out of every tag and name (a Bot API URL is
-    /// <c>…/bot&lt;token&gt;/method</c>), and the SQL text off database spans unless
-    /// <see cref="TelemetryOptions.TraceDatabaseStatements"/>. WB keys travel in the Authorization header,
+    /// <c>…/bot&lt;token&gt;/method</c>); off database spans, the connection string and, unless
+    /// <see cref="TelemetryOptions.TraceDatabaseStatements"/>, the SQL text. WB keys travel in the Authorization header,
     /// which no instrumentation records.
     /// </summary>
     internal sealed partial class RedactingProcessor(bool keepStatements) : BaseProcessor<Activity>
@@ -141,10 +141,15 @@ public static partial class TelemetrySetup
 
         public override void OnEnd(Activity data)
         {
-            if (!keepStatements && data.Source.Name == NpgsqlSourceName)
+            if (data.Source.Name == NpgsqlSourceName)
             {
-                data.SetTag("db.query.text", null);
-                data.SetTag("db.statement", null);
+                // The whole connection string, on every command: db.namespace and server.* say the same.
+                data.SetTag("db.npgsql.data_source", null);
+                if (!keepStatements)
+                {
+                    data.SetTag("db.query.text", null);
+                    data.SetTag("db.statement", null);
+                }
             }
             if (data.DisplayName.Contains("/bot", StringComparison.Ordinal)) data.DisplayName = Redact(data.DisplayName);
             List<KeyValuePair<string, string>>? redacted = null;
