@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using FelixHub.Core.Monitoring;
 using FelixHub.Worker.Api;
 using FelixHub.Worker.Jobs;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -39,7 +40,11 @@ public static partial class TelemetrySetup
     {
         var configuration = builder.Configuration;
         builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        // Which instrumentations exist is decided here, from the raw keys (a value that does not parse is
+        // left to the options' own validation at start-up); the sampler and the processor read the validated options.
+        var defaults = new TelemetryOptions();
+        var traces = Flag(configuration, nameof(TelemetryOptions.Traces), defaults.Traces);
+        var databaseCommands = Flag(configuration, nameof(TelemetryOptions.TraceDatabaseCommands), defaults.TraceDatabaseCommands);
         var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointKey]);
 
         var telemetry = builder.Services.AddOpenTelemetry()
@@ -62,7 +67,7 @@ public static partial class TelemetrySetup
                 if (otlp) metrics.AddOtlpExporter();
             });
 
-        if (options.Traces)
+        if (traces)
         {
             telemetry.WithTracing(tracing =>
             {
@@ -70,16 +75,21 @@ public static partial class TelemetrySetup
                     .AddAspNetCoreInstrumentation(o => o.Filter = http => !UntracedPaths.Any(p => http.Request.Path.StartsWithSegments(p)))
                     .AddHttpClientInstrumentation()
                     // Runs before any exporter: secrets out of URLs, SQL text off unless asked for.
-                    .AddProcessor(new RedactingProcessor(options.TraceDatabaseStatements));
-                if (options.TraceDatabaseCommands) tracing.AddNpgsql();
+                    .AddProcessor(sp => new RedactingProcessor(Options(sp).TraceDatabaseStatements));
+                if (databaseCommands) tracing.AddNpgsql();
                 // OTEL_TRACES_SAMPLER, when set, is the SDK's to read; otherwise the worker's own.
                 if (string.IsNullOrWhiteSpace(configuration["OTEL_TRACES_SAMPLER"]))
-                    tracing.SetSampler(CreateSampler(options.TraceSampleRatio));
+                    tracing.SetSampler(sp => CreateSampler(Options(sp).TraceSampleRatio));
                 if (otlp) tracing.AddOtlpExporter();
             });
         }
         return builder;
     }
+
+    private static TelemetryOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+
+    private static bool Flag(IConfiguration configuration, string key, bool fallback) =>
+        bool.TryParse(configuration[$"{TelemetryOptions.Section}:{key}"], out var value) ? value : fallback;
 
     /// <summary>
     /// <c>/metrics</c> in Prometheus text format (OpenTelemetry's exporter): FelixHub's meter, Polly's, ASP.NET

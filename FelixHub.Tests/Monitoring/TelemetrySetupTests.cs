@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FelixHub.Tests.Monitoring;
 
@@ -46,9 +47,21 @@ public sealed class FakeOtlpCollector : IAsyncDisposable
     public ValueTask DisposeAsync() => app.DisposeAsync();
 }
 
-/// <summary>With <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> set, spans and metrics go to the collector, named felixhub-worker, without the bot token.</summary>
-public sealed class OtlpExportTests
+/// <summary>The telemetry settings: OTLP export and the validation of <c>Telemetry:*</c>.</summary>
+public sealed class TelemetrySetupTests
 {
+    [Theory]
+    [InlineData("-0.1")]
+    [InlineData("1.5")]
+    public async Task A_sample_ratio_outside_0_to_1_stops_the_start_naming_the_key(string ratio)
+    {
+        var start = () => TestWorker.StartAsync("Host=127.0.0.1;Port=9;Database=unused", telegram: null,
+            new Dictionary<string, string?> { ["Telemetry:TraceSampleRatio"] = ratio });
+
+        (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("TraceSampleRatio");
+    }
+
+    /// <summary>With <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> set, spans and metrics go to the collector, named felixhub-worker, without the bot token.</summary>
     [Fact]
     public async Task With_an_OTLP_endpoint_traces_and_metrics_reach_the_collector()
     {
