@@ -6,6 +6,7 @@ using FelixHub.Tests.Orders;
 using FelixHub.Tests.Wildberries;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
+using Serilog.Formatting.Compact;
 
 namespace FelixHub.Tests.Monitoring;
 
@@ -13,6 +14,9 @@ namespace FelixHub.Tests.Monitoring;
 public sealed class TracingFixture : WbFixture
 {
     public SpanList Spans { get; } = new();
+
+    // Without an OTLP endpoint the worker records nothing by default: the in-memory exporter needs it on.
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Telemetry:TraceSampleRatio"] = "1";
 
     protected override void ConfigureServices(IServiceCollection services) =>
         services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans));
@@ -73,6 +77,12 @@ public sealed class TracingTests(TracingFixture fixture) : IClassFixture<Tracing
         var sent = worker.Logs.Containing("delivered to chat").Single(e => e.Property("orderId") == order.Id.ToString());
         sent.Property("requestId").Should().Be(requestId);
         sent.TraceId.Should().Be(request!.TraceId, "the job's log lines carry the request's trace id");
+        using (var json = new StringWriter())
+        {
+            new RenderedCompactJsonFormatter().Format(sent, json); // Logging:Format=json
+            json.ToString().Should().Contain($"\"@tr\":\"{request.TraceId}\"").And.Contain($"\"@sp\":\"{job.SpanId}\"")
+                .And.Contain($"\"requestId\":\"{requestId}\"");
+        }
         worker.Logs.Containing("status changed").Should().Contain(e => e.Property("requestId") == requestId && e.TraceId == request.TraceId);
     }
 

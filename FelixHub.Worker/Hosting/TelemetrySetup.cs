@@ -79,7 +79,7 @@ public static partial class TelemetrySetup
                 if (databaseCommands) tracing.AddNpgsql();
                 // OTEL_TRACES_SAMPLER, when set, is the SDK's to read; otherwise the worker's own.
                 if (string.IsNullOrWhiteSpace(configuration["OTEL_TRACES_SAMPLER"]))
-                    tracing.SetSampler(sp => CreateSampler(Options(sp).TraceSampleRatio));
+                    tracing.SetSampler(sp => CreateSampler(Options(sp).TraceSampleRatio ?? (otlp ? 1.0 : 0.0)));
                 if (otlp) tracing.AddOtlpExporter();
             });
         }

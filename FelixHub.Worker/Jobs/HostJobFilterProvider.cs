@@ -7,8 +7,8 @@ namespace FelixHub.Worker.Jobs;
 
 /// <summary>
 /// Hangfire's global filters, minus its default retry (10 attempts), plus this host's filters:
-/// the configured retry policy, telemetry (trace context, log correlation, job counts), the dead-letter log and skipping recurring runs with
-/// nothing to do. Attributes on a job method
+/// the configured retry policy, telemetry (trace context, log correlation, job counts), the
+/// dead-letter log and skipping recurring runs with nothing to do. Attributes on a job method
 /// (e.g. <c>[AutomaticRetry(Attempts = 0)]</c>) still override the global retry.
 /// </summary>
 internal sealed class HostJobFilterProvider : IJobFilterProvider
