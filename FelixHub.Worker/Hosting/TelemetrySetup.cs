@@ -15,7 +15,7 @@ namespace FelixHub.Worker.Hosting;
 /// <summary>
 /// OpenTelemetry: traces (ASP.NET Core requests, Hangfire jobs, HttpClient calls to Telegram and WB,
 /// Npgsql commands) and metrics (FelixHub's meter, Polly's resilience telemetry, ASP.NET Core, HttpClient,
-/// Npgsql, the .NET runtime), served at <c>/metrics</c> by the Prometheus exporter and sent over OTLP when
+/// the .NET runtime), served at <c>/metrics</c> by the Prometheus exporter and sent over OTLP when
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Tests add exporters with
 /// <c>services.ConfigureOpenTelemetryTracerProvider(...)</c>.
 /// </summary>
