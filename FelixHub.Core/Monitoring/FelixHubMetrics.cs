@@ -52,6 +52,9 @@ public static class FelixHubMetrics
     /// <summary>Openings are counted by Polly's own telemetry (<c>resilience_polly_strategy_events_total{event_name="OnCircuitOpened"}</c>).</summary>
     public static void BreakerOpened(string name) => BreakerStates[name] = 2;
 
+    /// <summary>A breaker exists (closed until it says otherwise); a state already reported for that name is kept.</summary>
+    public static void BreakerDeclared(string name) => BreakerStates.TryAdd(name, 0);
+
     public static void BreakerHalfOpened(string name) => BreakerStates[name] = 1;
 
     public static void BreakerClosed(string name) => BreakerStates[name] = 0;
