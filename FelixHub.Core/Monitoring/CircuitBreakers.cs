@@ -25,7 +25,7 @@ public sealed class CircuitBreakers
         foreach (var name in declared)
         {
             entries.TryAdd(name.Name, new Entry());
-            FelixHubMetrics.BreakerClosed(name.Name);
+            FelixHubMetrics.BreakerDeclared(name.Name);
         }
     }
 

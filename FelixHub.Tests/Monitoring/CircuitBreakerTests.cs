@@ -49,12 +49,18 @@ public sealed class CircuitBreakerTests(BreakerFixture fixture) : IClassFixture<
         var callsWhenOpened = telegram.Calls.Count;
         var alerts = (await worker.Http.GetFromJsonAsync<JsonObject>("/api/metrics/alerts"))!;
         alerts["alerts"]!.AsArray().Select(a => a!["rule"]!.GetValue<string>()).Should().Contain("circuit_breaker_open");
+        var scrape = await worker.Http.GetStringAsync("/metrics");
+        scrape.Should().Contain("felixhub_circuit_breaker_state{breaker=\"telegram\"} 2");
+        // Openings are Polly's own telemetry (docs/operations.md maps felixhub_circuit_breaker_openings_total to it).
+        scrape.Split('\n').Should().Contain(line => line.StartsWith("resilience_polly_strategy_events_total{", StringComparison.Ordinal)
+            && line.Contains("event_name=\"OnCircuitOpened\"", StringComparison.Ordinal) && line.Contains("strategy_name=\"telegram\"", StringComparison.Ordinal));
         await Task.Delay(1000); // the break lasts 6 s: no half-open probe inside this window
         telegram.Calls.Count.Should().Be(callsWhenOpened, "while the breaker is open, sends fail fast without calling Telegram");
 
         Volatile.Write(ref down, false);
         await Eventually.Until(() => chats.All(c => telegram.Delivered.Count(d => d.ChatId == c) == 1), "every message after recovery", TimeSpan.FromSeconds(60));
         await Eventually.Until(async () => await BreakerStateAsync() == "closed", "the breaker to close");
+        (await worker.Http.GetStringAsync("/metrics")).Should().Contain("felixhub_circuit_breaker_state{breaker=\"telegram\"} 0");
         await Task.Delay(1500);
         chats.Select(c => telegram.Delivered.Count(d => d.ChatId == c)).Should().AllBeEquivalentTo(1, "nothing is lost and nothing sent twice");
         foreach (var order in orders)

@@ -85,7 +85,7 @@ public sealed class MetricsApiTests(WorkerFixture fixture) : IClassFixture<Worke
             return text.Contains("felixhub_jobs_total{job=\"DeliveryJob\",outcome=\"succeeded\"}") && text.Contains("felixhub_telegram_sends_total{outcome=\"sent\"}");
         }, "FelixHub's instruments in /metrics");
         text.Should().Contain("# TYPE felixhub_telegram_sends_total counter").And.Contain("felixhub_telegram_send_duration_seconds_bucket")
-            .And.Contain("felixhub_circuit_breaker_state{breaker=\"telegram\"}").And.Contain("process_cpu_seconds_total")
+            .And.Contain("felixhub_circuit_breaker_state{breaker=\"telegram\"}").And.Contain("dotnet_process_cpu_time_seconds_total")
             .And.NotContain("Password").And.NotContain(FakeTelegramServer.Token);
     }
 }

@@ -306,6 +306,10 @@ public sealed class MechanicStatusNotificationTests(WorkerFixture fixture) : ICl
         sent.Property("requestId").Should().Be("req-42");
         sent.Property("jobId").Should().NotBeNullOrEmpty();
         worker.Logs.Containing("status changed").Should().Contain(e => e.Property("requestId") == "req-42" && e.Property("orderId") == order.Id.ToString());
+        // No exporter here, so nothing is recorded, but the trace id still goes from the request into the job.
+        var changed = worker.Logs.Containing("status changed").Single(e => e.Property("requestId") == "req-42");
+        changed.TraceId.Should().NotBeNull();
+        sent.TraceId.Should().Be(changed.TraceId);
     }
 
     [Fact]

@@ -49,6 +49,11 @@ public class WbFixture : IAsyncLifetime
     {
     }
 
+    /// <summary>Service replacements for this fixture's worker (e.g. an in-memory span exporter).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public virtual Task<FakeWbServer> StartWbAsync() => FakeWbServer.StartAsync();
 
     public async Task InitializeAsync()
@@ -58,7 +63,7 @@ public class WbFixture : IAsyncLifetime
         var settings = Settings(Wb);
         Configure(settings);
         var database = await PostgresServer.CreateDatabaseAsync();
-        Worker = await TestWorker.StartAsync(database, Telegram, settings);
+        Worker = await TestWorker.StartAsync(database, Telegram, settings, ConfigureServices);
     }
 
     public async Task DisposeAsync()

@@ -4,7 +4,10 @@ using Serilog.Events;
 
 namespace FelixHub.Worker.Hosting;
 
-/// <summary>Puts the ambient correlation properties (requestId, orderId, chatId, jobId) on every log event.</summary>
+/// <summary>
+/// Puts the ambient correlation properties (requestId, orderId, chatId, jobId) on every log event. The
+/// trace and span ids are Serilog's own (taken from <c>Activity.Current</c>): <c>@tr</c>/<c>@sp</c> in JSON.
+/// </summary>
 internal sealed class CorrelationEnricher : ILogEventEnricher
 {
     public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
@@ -14,13 +17,14 @@ internal sealed class CorrelationEnricher : ILogEventEnricher
     }
 }
 
-/// <summary>For the text console only: the correlation as one short tag, e.g. <c> [requestId=ab12 orderId=7]</c>.</summary>
+/// <summary>For the text console only: the correlation and the trace id as one short tag, e.g. <c> [requestId=ab12 orderId=7 traceId=4bf9…]</c>.</summary>
 internal sealed class CorrelationTagEnricher : ILogEventEnricher
 {
     public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
     {
-        var properties = Correlation.Properties;
-        var tag = properties.Count == 0 ? "" : " [" + string.Join(' ', properties.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")) + "]";
-        logEvent.AddPropertyIfAbsent(new LogEventProperty("CorrelationTag", new ScalarValue(tag)));
+        var parts = Correlation.Properties.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}");
+        if (logEvent.TraceId is { } traceId) parts = parts.Append($"traceId={traceId}");
+        var tag = string.Join(' ', parts);
+        logEvent.AddPropertyIfAbsent(new LogEventProperty("CorrelationTag", new ScalarValue(tag.Length == 0 ? "" : " [" + tag + "]")));
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Encodings.Web;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
@@ -18,7 +19,6 @@ public static partial class DefaultsExtensions
     public static WebApplicationBuilder AddFelixHubDefaults(this WebApplicationBuilder builder)
     {
         builder.Configuration.AddEnvironmentAliases(Environment.GetEnvironmentVariables());
-        PrometheusExtensions.ConfigurePrometheusDefaults();
         RaiseThreadPoolMinimum(builder.Configuration.GetValue<int?>("Hosting:MinThreadPoolThreads") ?? 100);
         builder.Services.AddSingleton(TimeProvider.System);
 
@@ -82,6 +82,8 @@ public static partial class DefaultsExtensions
             if (!RequestIdPattern().IsMatch(requestId)) requestId = Guid.NewGuid().ToString("N");
             http.TraceIdentifier = requestId;
             http.Response.Headers[RequestIdHeader] = requestId;
+            // The request's span carries it too, so a requestId from a log line or a caller finds its trace.
+            if (Activity.Current is { IsAllDataRequested: true } span) span.SetTag(TelemetrySetup.RequestIdTag, requestId);
             using (Correlation.Push(Correlation.RequestIdKey, requestId))
                 await next(http);
         });

@@ -32,6 +32,7 @@ public static class FelixHubApp
         });
 
         builder.AddFelixHubDefaults();
+        builder.AddFelixHubTelemetry();
         builder.Services.AddFelixHubHealth();
         builder.Services.AddPersistence(builder.Configuration);
         builder.AddFelixHubHangfire();

@@ -94,7 +94,7 @@ public static class HangfireSetup
         // Hangfire.AspNetCore would otherwise hand out the process-wide JobActivator.Current: with two
         // hosts in one process, jobs could be activated from the other host's container.
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
-        services.AddSingleton<CorrelationJobFilter>();
+        services.AddSingleton<JobTelemetryFilter>();
         services.AddSingleton<DeadLetterFilter>();
         services.AddSingleton<SkipIdleRecurringJobsFilter>();
         services.AddSingleton<IJobFilterProvider, HostJobFilterProvider>();

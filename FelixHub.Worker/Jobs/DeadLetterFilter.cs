@@ -19,7 +19,7 @@ internal sealed partial class DeadLetterFilter(DeliveryDeadLetter deadLetters, I
     {
         if (context.CandidateState is not FailedState failed) return;
 
-        var properties = context.GetJobParameter<Dictionary<string, string>>(CorrelationJobFilter.ParameterName) ?? [];
+        var properties = context.GetJobParameter<Dictionary<string, string>>(JobTelemetryFilter.CorrelationParameter) ?? [];
         properties["jobId"] = context.BackgroundJob.Id;
         using var scope = Correlation.PushAll(properties);
         var job = context.BackgroundJob.Job;

@@ -7,15 +7,15 @@ namespace FelixHub.Worker.Jobs;
 
 /// <summary>
 /// Hangfire's global filters, minus its default retry (10 attempts), plus this host's filters:
-/// the configured retry policy, correlation, the dead-letter log and skipping recurring runs with
-/// nothing to do. Attributes on a job method
+/// the configured retry policy, telemetry (trace context, log correlation, job counts), the
+/// dead-letter log and skipping recurring runs with nothing to do. Attributes on a job method
 /// (e.g. <c>[AutomaticRetry(Attempts = 0)]</c>) still override the global retry.
 /// </summary>
 internal sealed class HostJobFilterProvider : IJobFilterProvider
 {
     private readonly JobFilterProviderCollection providers;
 
-    public HostJobFilterProvider(IOptions<HangfireOptions> options, CorrelationJobFilter correlation, DeadLetterFilter deadLetter, SkipIdleRecurringJobsFilter skipIdle)
+    public HostJobFilterProvider(IOptions<HangfireOptions> options, JobTelemetryFilter telemetry, DeadLetterFilter deadLetter, SkipIdleRecurringJobsFilter skipIdle)
     {
         var o = options.Value;
         var host = new JobFilterCollection
@@ -26,8 +26,7 @@ internal sealed class HostJobFilterProvider : IJobFilterProvider
                 DelaysInSeconds = o.EffectiveRetryDelaysSeconds,
                 OnAttemptsExceeded = AttemptsExceededAction.Fail,
             },
-            correlation,
-            new JobMetricsFilter(),
+            telemetry,
             skipIdle,
         };
         host.Add(deadLetter, DeadLetterFilter.FilterOrder);
