@@ -23,6 +23,14 @@ public sealed class RetentionOptions
     [Range(1, 3650)]
     public int WbSyncLogDays { get; set; } = 30;
 
+    /// <summary>
+    /// The synced WB rows (orders and sales by their date, reviews by theirs) and the WB notification
+    /// history, by age. WB's statistics return at most 90 days, so it must be longer than that; a row
+    /// older than this age is never announced, even if WB returns it again.
+    /// </summary>
+    [Range(91, 3650)]
+    public int WbDataDays { get; set; } = 120;
+
     /// <summary>Rows one statement deletes: each batch is its own short transaction, so no sender waits long on a lock.</summary>
     [Range(100, 100_000)]
     public int BatchSize { get; set; } = 5000;

@@ -89,11 +89,28 @@ public static class WildberriesServiceCollectionExtensions
         services.AddHostedService<WbRecurringJobs>();
         services.AddRecurringWorkProbe(WbSyncFanOutJob.RecurringJobId,
             $"SELECT 1 FROM wb_cabinets WHERE state IN ('{CabinetState.InitialSync}', '{CabinetState.Active}')");
-        // Retention: the sync log after Retention:WbSyncLogDays. The synced rows, notification_history and
-        // the ledger's dedup keys are what keep an event from being told twice; they are not deleted here.
+        // Retention: the sync log after Retention:WbSyncLogDays; the synced rows and notification_history
+        // after Retention:WbDataDays, longer than WB returns them (the sync never announces a row older
+        // than that age, so a deleted key cannot come back as news).
         services.AddRetentionRule(new RetentionRule("wb_sync_logs", o => o.WbSyncLogDays, """
             DELETE FROM wb_sync_logs WHERE id IN (
                 SELECT id FROM wb_sync_logs WHERE started_at < $1 ORDER BY started_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+            """));
+        services.AddRetentionRule(new RetentionRule("wb_orders", o => o.WbDataDays, """
+            DELETE FROM wb_orders WHERE id IN (
+                SELECT id FROM wb_orders WHERE date < $1 ORDER BY date LIMIT $2 FOR UPDATE SKIP LOCKED)
+            """));
+        services.AddRetentionRule(new RetentionRule("wb_sales", o => o.WbDataDays, """
+            DELETE FROM wb_sales WHERE id IN (
+                SELECT id FROM wb_sales WHERE date < $1 ORDER BY date LIMIT $2 FOR UPDATE SKIP LOCKED)
+            """));
+        services.AddRetentionRule(new RetentionRule("wb_reviews", o => o.WbDataDays, """
+            DELETE FROM wb_reviews WHERE id IN (
+                SELECT id FROM wb_reviews WHERE created_date < $1 ORDER BY created_date LIMIT $2 FOR UPDATE SKIP LOCKED)
+            """));
+        services.AddRetentionRule(new RetentionRule("notification_history", o => o.WbDataDays, """
+            DELETE FROM notification_history WHERE id IN (
+                SELECT id FROM notification_history WHERE sent_at < $1 ORDER BY sent_at LIMIT $2 FOR UPDATE SKIP LOCKED)
             """));
         return services;
     }

@@ -13,7 +13,7 @@ namespace FelixHub.Tests.Retention;
 /// <summary>
 /// A simulated year of daily traffic with the retention job running every day on a fake clock: every
 /// table it keeps stays bounded by its age, and nothing still needed (an unsent message, an unread
-/// notification, the WB history that deduplicates events) is deleted.
+/// notification) is deleted; the WB history that deduplicates events is kept longer than WB returns rows.
 /// </summary>
 public sealed class RetentionTests(ITestOutputHelper output)
 {
@@ -38,15 +38,11 @@ public sealed class RetentionTests(ITestOutputHelper output)
                 INSERT INTO wb_cabinets (api_key_encrypted, api_key_hash, state, history_from, created_at, updated_at)
                 VALUES ('x', 'retention-test', 'active', now(), now(), now()) RETURNING id
                 """);
-            // Kept whatever their age: a message that never finished, an unread notification, the WB history.
+            // Kept whatever their age: a message that never finished, an unread notification.
             await ExecAsync(connection, """
                 INSERT INTO delivery_messages (kind, dedup_key, chat_id, text, state, due_at, created_at)
                 VALUES ('new_order', 'never-finished', '1', 'waiting for a bot token', 'pending', @day, @day)
                 """, ("day", clock.GetUtcNow()));
-            await ExecAsync(connection, """
-                INSERT INTO notification_history (telegram_id, event_key, event_type, cabinet_id, sent_at)
-                VALUES (1, 'new_order:first', 'new_order', @cabinet, @day)
-                """, ("cabinet", cabinet), ("day", clock.GetUtcNow()));
 
             var runs = new List<RetentionSummary>();
             for (var day = 0; day < Days; day++)
@@ -66,6 +62,7 @@ public sealed class RetentionTests(ITestOutputHelper output)
                 ["inbox_notifications"] = await ScalarAsync(connection, "SELECT count(*) FROM inbox_notifications"),
                 ["wb_sync_logs"] = await ScalarAsync(connection, "SELECT count(*) FROM wb_sync_logs"),
                 ["notification_history"] = await ScalarAsync(connection, "SELECT count(*) FROM notification_history"),
+                ["wb_orders"] = await ScalarAsync(connection, "SELECT count(*) FROM wb_orders"),
             };
             output.WriteLine($"after {Days} days: " + string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}")));
             output.WriteLine($"last run: {runs[^1]}; slowest run {runs.Max(r => r.Seconds):F2} s");
@@ -77,7 +74,8 @@ public sealed class RetentionTests(ITestOutputHelper output)
             counts["inbox_recipients (unread)"].Should().Be(Days, "an unread notification is never deleted");
             counts["inbox_notifications"].Should().Be((o.InboxReadDays + 1) * InboxPerDay + Days);
             counts["wb_sync_logs"].Should().Be((o.WbSyncLogDays + 1) * SyncsPerDay);
-            counts["notification_history"].Should().Be(Days + 1, "WB's dedup history is not the retention job's");
+            counts["notification_history"].Should().Be(o.WbDataDays + 1, "WB's dedup history is kept longer than WB returns rows");
+            counts["wb_orders"].Should().Be(o.WbDataDays + 1);
             (await ScalarAsync(connection, "SELECT count(*) FROM delivery_messages WHERE dedup_key = 'never-finished'")).Should().Be(1);
             runs[^1].Deleted["delivery_messages"].Should().Be(MessagesPerDay, "each day's run removes the day that aged out");
         }
@@ -130,6 +128,9 @@ public sealed class RetentionTests(ITestOutputHelper output)
             SELECT @cabinet, 'delta', 'succeeded', @now, @now, 0, 0, 0, 0, 0, 0 FROM generate_series(1, @syncs);
             INSERT INTO notification_history (telegram_id, event_key, event_type, cabinet_id, sent_at)
             VALUES (1, 'new_order:' || @day, 'new_order', @cabinet, @now);
+            INSERT INTO wb_orders (cabinet_id, srid, date, last_change_date, nm_id, total_price, discount_percent, spp,
+                                   finished_price, price_with_disc, is_cancel, created_at, updated_at)
+            VALUES (@cabinet, 'srid-' || @day, @now, @now, 1, 100, 0, 0, 100, 100, false, @now, @now);
             """, ("day", day), ("now", now), ("messages", MessagesPerDay), ("inbox", InboxPerDay), ("syncs", SyncsPerDay), ("cabinet", cabinet));
     }
 

@@ -5,6 +5,7 @@ using FelixHub.Core.Wildberries.Cabinets;
 using FelixHub.Core.Wildberries.Data;
 using FelixHub.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace FelixHub.Tests.Wildberries;
@@ -253,6 +254,35 @@ public sealed class WbSyncEventTests(WbFixture fixture) : IClassFixture<WbFixtur
         await Task.Delay(300);
         telegram.MessagesTo(user).Should().HaveCount(1);
         (await worker.DbAsync(db => db.Set<WbOrder>().AnyAsync(o => o.CabinetId == cabinetId && o.Srid == old.Srid))).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task An_order_older_than_the_kept_WB_data_is_never_announced_and_the_retention_job_removes_it()
+    {
+        var user = WbTestSteps.NewTelegramId();
+        var (seller, nm, _, cabinetId) = await SellerWithHistoryAsync(user);
+        // A cabinet whose history reaches far back: what makes an old row "news" is then only the retention horizon.
+        await worker.DbAsync(db => db.Database.ExecuteSqlRawAsync(
+            "UPDATE wb_cabinets SET history_from = now() - interval '400 days' WHERE id = {0}", cabinetId));
+
+        var ancient = seller.AddOrder(nm, dateMoscow: FakeSeller.MoscowNow().AddDays(-150));
+        seller.CancelOrder(ancient);
+        var recent = seller.AddOrder(nm, dateMoscow: FakeSeller.MoscowNow().AddDays(-100), warehouse: "Электросталь");
+        await worker.SyncAsync(cabinetId);
+
+        var messages = (await telegram.SettledMessagesAsync(user, 2)).Skip(1).ToList();
+        messages.Select(TypeOf).Should().Equal([Headers[0]], "only the order inside the kept 120 days is news");
+        messages[0].Content().Should().Contain("Электросталь");
+
+        await worker.InScopeAsync(sp => sp.GetRequiredService<FelixHub.Core.Retention.RetentionJob>().ExecuteAsync(CancellationToken.None));
+        var kept = await worker.DbAsync(db => db.Set<WbOrder>().Where(o => o.CabinetId == cabinetId).Select(o => o.Srid).ToListAsync());
+        kept.Should().Contain(recent.Srid).And.NotContain(ancient.Srid);
+
+        // WB returns the ancient row again after its key was deleted: stored again, still not news.
+        seller.Touch(ancient);
+        await worker.SyncAsync(cabinetId);
+        await Task.Delay(300);
+        telegram.MessagesTo(user).Should().HaveCount(2);
     }
 
     [Fact]

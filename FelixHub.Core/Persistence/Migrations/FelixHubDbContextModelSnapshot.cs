@@ -1113,6 +1113,9 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_wb_orders");
 
+                    b.HasIndex("Date")
+                        .HasDatabaseName("ix_wb_orders_date");
+
                     b.HasIndex("CabinetId", "Date")
                         .HasDatabaseName("ix_wb_orders_cabinet_id_date");
 
@@ -1250,6 +1253,9 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_wb_reviews");
 
+                    b.HasIndex("CreatedDate")
+                        .HasDatabaseName("ix_wb_reviews_created_date");
+
                     b.HasIndex("CabinetId", "CreatedDate")
                         .HasDatabaseName("ix_wb_reviews_cabinet_id_created_date");
 
@@ -1368,6 +1374,9 @@ namespace FelixHub.Core.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_wb_sales");
+
+                    b.HasIndex("Date")
+                        .HasDatabaseName("ix_wb_sales_date");
 
                     b.HasIndex("CabinetId", "Date")
                         .HasDatabaseName("ix_wb_sales_cabinet_id_date");

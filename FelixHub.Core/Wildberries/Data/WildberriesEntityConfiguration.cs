@@ -39,6 +39,7 @@ internal sealed class WbOrderConfiguration : IEntityTypeConfiguration<WbOrder>
         // srid is WB's order id; per cabinet, because two keys of one seller are two cabinets that both see it.
         b.HasIndex(o => new { o.CabinetId, o.Srid }).IsUnique();
         b.HasIndex(o => new { o.CabinetId, o.Date });
+        b.HasIndex(o => o.Date); // the retention job's batches
     }
 }
 
@@ -55,6 +56,7 @@ internal sealed class WbSaleConfiguration : IEntityTypeConfiguration<WbSale>
         b.HasOne<WbCabinet>().WithMany().HasForeignKey(s => s.CabinetId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(s => new { s.CabinetId, s.SaleId }).IsUnique();
         b.HasIndex(s => new { s.CabinetId, s.Date });
+        b.HasIndex(s => s.Date); // the retention job's batches
     }
 }
 
@@ -78,6 +80,7 @@ internal sealed class WbReviewConfiguration : IEntityTypeConfiguration<WbReview>
         b.HasOne<WbCabinet>().WithMany().HasForeignKey(r => r.CabinetId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(r => new { r.CabinetId, r.ReviewId }).IsUnique();
         b.HasIndex(r => new { r.CabinetId, r.CreatedDate });
+        b.HasIndex(r => r.CreatedDate); // the retention job's batches
     }
 }
 

@@ -8,17 +8,18 @@ namespace FelixHub.Core.Wildberries.Sync;
 /// Turns what an upsert changed into events. Only rows the database reports as inserted or changed
 /// count, so a boundary row read twice, or a page read again after a failure, yields nothing.
 /// Rows older than the cabinet's loaded history (e.g. an old order whose lastChangeDate moved) are
-/// not news: they fill the tables without notifying.
+/// not news: they fill the tables without notifying. Nor is a row dated before the retention horizon
+/// (<c>keptFrom</c>): its key may already have been deleted, and WB returning it again must not tell it twice.
 /// </summary>
 internal static class WbEventDetector
 {
-    public static List<WbEvent> FromOrders(IReadOnlyList<WbSyncStore.OrderChange> changes, IReadOnlyList<WbOrderRow> rows, IReadOnlyDictionary<long, WbProductInfo> products, DateTimeOffset historyFrom)
+    public static List<WbEvent> FromOrders(IReadOnlyList<WbSyncStore.OrderChange> changes, IReadOnlyList<WbOrderRow> rows, IReadOnlyDictionary<long, WbProductInfo> products, DateTimeOffset historyFrom, DateTimeOffset keptFrom)
     {
         var latest = Latest(rows, r => r.Srid, r => r.LastChangeDate);
         var events = new List<WbEvent>();
         foreach (var change in changes)
         {
-            if (!latest.TryGetValue(change.Srid, out var row)) continue;
+            if (!latest.TryGetValue(change.Srid, out var row) || !(row.Date.Utc >= keptFrom)) continue;
             var product = Product(products, row.NmId);
             var facts = new WbMessages.OrderFacts(row.Srid, row.NmId, row.SupplierArticle, row.WarehouseName, row.RegionName, row.OblastOkrugName,
                 row.PriceWithDisc, row.FinishedPrice, row.Date.Utc ?? historyFrom, row.CancelDate.Utc);
@@ -34,13 +35,13 @@ internal static class WbEventDetector
         return events;
     }
 
-    public static List<WbEvent> FromSales(IReadOnlyList<WbSyncStore.SaleChange> changes, IReadOnlyList<WbSaleRow> rows, IReadOnlyDictionary<long, WbProductInfo> products, DateTimeOffset historyFrom)
+    public static List<WbEvent> FromSales(IReadOnlyList<WbSyncStore.SaleChange> changes, IReadOnlyList<WbSaleRow> rows, IReadOnlyDictionary<long, WbProductInfo> products, DateTimeOffset historyFrom, DateTimeOffset keptFrom)
     {
         var latest = Latest(rows, r => r.SaleId, r => r.LastChangeDate);
         var events = new List<WbEvent>();
         foreach (var change in changes.Where(c => c.Inserted))
         {
-            if (!latest.TryGetValue(change.SaleId, out var row) || !(row.Date.Utc >= historyFrom)) continue;
+            if (!latest.TryGetValue(change.SaleId, out var row) || !(row.Date.Utc >= historyFrom) || !(row.Date.Utc >= keptFrom)) continue;
             var product = Product(products, row.NmId);
             var facts = new WbMessages.SaleFacts(row.SaleId, row.NmId, row.SupplierArticle, row.WarehouseName, row.RegionName, row.OblastOkrugName,
                 row.PriceWithDisc, row.ForPay, row.Date.Utc ?? historyFrom);
@@ -52,12 +53,12 @@ internal static class WbEventDetector
         return events;
     }
 
-    public static List<WbEvent> FromReviews(IReadOnlySet<string> inserted, IReadOnlyList<WbFeedback> rows, IReadOnlyDictionary<long, WbProductInfo> products, DateTimeOffset historyFrom)
+    public static List<WbEvent> FromReviews(IReadOnlySet<string> inserted, IReadOnlyList<WbFeedback> rows, IReadOnlyDictionary<long, WbProductInfo> products, DateTimeOffset historyFrom, DateTimeOffset keptFrom)
     {
         var events = new List<WbEvent>();
         foreach (var review in rows.Where(r => inserted.Contains(r.Id)).DistinctBy(r => r.Id))
         {
-            if (review.ProductValuation is < 1 or > 3 || !(review.CreatedDate.Utc >= historyFrom)) continue;
+            if (review.ProductValuation is < 1 or > 3 || !(review.CreatedDate.Utc >= historyFrom) || !(review.CreatedDate.Utc >= keptFrom)) continue;
             var nmId = review.ProductDetails?.NmId ?? 0;
             var product = Product(products, nmId);
             if (product.Name is null && review.ProductDetails?.ProductName is { } name) product = product with { Name = name };

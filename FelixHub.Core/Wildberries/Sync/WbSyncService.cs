@@ -28,6 +28,7 @@ public sealed partial class WbSyncService(
     WbKeyProtector keys,
     IBackgroundJobClient jobs,
     IOptionsMonitor<WildberriesOptions> options,
+    IOptionsMonitor<FelixHub.Core.Retention.RetentionOptions> retention,
     TimeProvider time,
     ILogger<WbSyncService> logger)
 {
@@ -40,6 +41,11 @@ public sealed partial class WbSyncService(
         public required int? TokenType { get; init; }
         public required bool Initial { get; init; }
         public required DateTimeOffset HistoryFrom { get; init; }
+        /// <summary>
+        /// The retention horizon (<c>Retention:WbDataDays</c>): a row dated before it raises no event, so a row
+        /// the retention job deleted — its key gone with it — is stored again but never announced twice.
+        /// </summary>
+        public required DateTimeOffset KeptFrom { get; init; }
         public required WildberriesOptions Options { get; init; }
         public bool Notify => !Initial;
         public int Orders { get; set; }
@@ -68,6 +74,7 @@ public sealed partial class WbSyncService(
         {
             CabinetId = cabinetId, Owner = owner, TokenType = tokenType,
             Initial = state == CabinetState.InitialSync, HistoryFrom = historyFrom, Options = o,
+            KeptFrom = time.GetUtcNow().AddDays(-retention.CurrentValue.WbDataDays),
         };
         var logId = await StartLogAsync(cabinetId, run.Initial ? "initial" : "regular", ct);
         try
@@ -323,7 +330,7 @@ public sealed partial class WbSyncService(
                 if (run.Notify && changes.Count > 0)
                 {
                     var products = await WbSyncStore.ProductsAsync(connection, tx, run.CabinetId, rows.Select(r => r.NmId), token);
-                    var events = WbEventDetector.FromOrders(changes, rows, products, run.HistoryFrom);
+                    var events = WbEventDetector.FromOrders(changes, rows, products, run.HistoryFrom, run.KeptFrom);
                     run.Events += await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, events, now, token);
                 }
                 run.Orders += changes.Count;
@@ -339,7 +346,7 @@ public sealed partial class WbSyncService(
                 if (run.Notify && changes.Count > 0)
                 {
                     var products = await WbSyncStore.ProductsAsync(connection, tx, run.CabinetId, rows.Select(r => r.NmId), token);
-                    var events = WbEventDetector.FromSales(changes, rows, products, run.HistoryFrom);
+                    var events = WbEventDetector.FromSales(changes, rows, products, run.HistoryFrom, run.KeptFrom);
                     run.Events += await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, events, now, token);
                 }
                 run.Sales += changes.Count;
@@ -430,7 +437,7 @@ public sealed partial class WbSyncService(
                     if (run.Notify && inserted.Count > 0)
                     {
                         var products = await WbSyncStore.ProductsAsync(connection, tx, run.CabinetId, list.Select(f => f.ProductDetails?.NmId ?? 0), ct);
-                        var events = WbEventDetector.FromReviews(inserted, list, products, run.HistoryFrom);
+                        var events = WbEventDetector.FromReviews(inserted, list, products, run.HistoryFrom, run.KeptFrom);
                         run.Events += await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, events, now, ct);
                     }
                     await WbSyncStore.SetCursorAsync(connection, tx, run.CabinetId, cursorName, next.ToString(CultureInfo.InvariantCulture), now, ct);
