@@ -15,7 +15,7 @@ public static class BotMessages
         "ℹ️ Я бот уведомлений FelixHub.\n\n" +
         "Продавцам Wildberries: /start — подключить кабинет по API-ключу, затем «🔔 Уведомления» в меню.\n" +
         "Механикам: откройте ссылку, которую выдал администратор.\n\n" +
-        "/start — начать\n/help — эта подсказка";
+        "/start — начать\n/settings — какие уведомления о заказах получать\n/help — эта подсказка";
 
     public const string LinkUnknown = "⛔ Ссылка недействительна. Попросите администратора выдать новую.";
     public const string LinkUsed = "⛔ Эта ссылка уже использована. Попросите администратора выдать новую.";
@@ -24,6 +24,18 @@ public static class BotMessages
 
     public static string Linked(string mechanicName) =>
         $"✅ Готово, {TelegramHtml.Escape(mechanicName)}! Этот чат привязан к вашему профилю механика в FelixHub: сюда будут приходить уведомления о ваших заказах.";
+
+    // ---- /settings: a mechanic's or customer's order notifications ----
+
+    public const string PreferencesTitle =
+        "⚙️ <b>Уведомления о заказах</b>\n\nНажмите на кнопку, чтобы включить или выключить. ✅ — приходят, 🔕 — выключены.";
+
+    public const string PreferencesNotForYou =
+        "ℹ️ Настройки уведомлений о заказах есть у механиков и клиентов автосервиса. Механики подключаются по ссылке от администратора.";
+
+    public const string PreferencesUnknownButton = "⛔ Эта кнопка больше не действует. Отправьте /settings.";
+
+    public static string PreferenceSwitched(string name, bool on) => $"{name}: {(on ? "включены" : "выключены")}.";
 
     // ---- the mechanic's status buttons (answers to a press: plain text, at most 200 characters) ----
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using FelixHub.Core.Common;
 using FelixHub.Core.Persistence;
+using FelixHub.Core.Recipients;
 using FelixHub.Core.Telegram;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -217,9 +218,11 @@ public sealed partial class DeliveryDispatcher(
                 rowsOfGroup = addressed;
             }
             var withdrawn = group.Key is null ? null : await group.Key.WithdrawnAsync(connection, rowsOfGroup, cancellationToken);
+            var turnedOff = await TurnedOffAsync(connection, rowsOfGroup, cancellationToken);
             foreach (var row in rowsOfGroup)
             {
                 if (withdrawn is not null && withdrawn.TryGetValue(row.Id, out var reason)) outcomes.Add(RowOutcome.Skipped(row, reason));
+                else if (turnedOff.TryGetValue(row.Id, out var off)) outcomes.Add(RowOutcome.Skipped(row, off));
                 else if (row.ChatId.Length == 0) outcomes.Add(RowOutcome.Skipped(row, "No recipient"));
                 else toSend.Add(row);
             }
@@ -298,6 +301,27 @@ public sealed partial class DeliveryDispatcher(
         }
         if (sent > 0) LogBatchSent(logger, sent, outcomes.Count, batch.Token);
         return summary;
+    }
+
+    /// <summary>Messages whose recipient turned their kind off (<see cref="RecipientRules"/>): ids and why; one query, only when a kind has a choice.</summary>
+    private static async Task<Dictionary<long, string>> TurnedOffAsync(NpgsqlConnection connection, IReadOnlyList<DispatchMessage> rows, CancellationToken ct)
+    {
+        var turnedOff = new Dictionary<long, string>();
+        var chats = rows.Where(r => RecipientRules.PreferenceFor(r.Kind) is not null && r.ChatId.Length > 0).Select(r => r.ChatId).Distinct().ToArray();
+        if (chats.Length == 0) return turnedOff;
+        var choices = new Dictionary<string, (bool StatusChanges, bool Assignments, bool Ready)>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand("SELECT chat_id, status_changes, assignments, ready FROM recipient_preferences WHERE chat_id = ANY($1)", connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = chats });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) choices[reader.GetString(0)] = (reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3));
+        }
+        foreach (var row in rows)
+        {
+            if (choices.TryGetValue(row.ChatId, out var c) && RecipientRules.Withdrawn(row.Kind, c.StatusChanges, c.Assignments, c.Ready) is { } why)
+                turnedOff[row.Id] = why;
+        }
+        return turnedOff;
     }
 
     private IDeliveryHooks? HooksFor(DispatchMessage message) => hooks.FirstOrDefault(h => h.Handles(message.Kind));

@@ -1,5 +1,6 @@
 using FelixHub.Core.Common;
 using FelixHub.Core.Persistence;
+using FelixHub.Core.Recipients;
 using FelixHub.Core.Telegram;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -46,7 +47,7 @@ public sealed partial class DeliverySender(
     ILogger<DeliverySender> logger)
 {
     private sealed record Loaded(long Id, string Kind, string DedupKey, string? ChatId, string Text, string? ReplyMarkup, string? PhotoUrl,
-        string State, int? OrderId, int? MechanicId);
+        string State, int? OrderId, int? MechanicId, string? TurnedOff);
 
     public async Task<DeliveryResult> SendAsync(long messageId, CancellationToken cancellationToken)
     {
@@ -62,6 +63,12 @@ public sealed partial class DeliverySender(
         {
             LogAlreadyDone(logger, messageId, message.Kind, message.State);
             return new DeliveryResult(DeliveryOutcome.AlreadyDone);
+        }
+        if (message.TurnedOff is { } turnedOff)
+        {
+            await FinishAsync(connection, message, DeliveryStates.Skipped, turnedOff, null, logAttempt: false, CancellationToken.None);
+            LogTurnedOff(logger, messageId, message.Kind, message.ChatId);
+            return new DeliveryResult(DeliveryOutcome.AlreadyDone, turnedOff);
         }
         if (!telegram.IsConfigured)
         {
@@ -128,7 +135,7 @@ public sealed partial class DeliverySender(
         DeliveryTransport.SendAsync(telegram, m.ChatId!, m.Text, m.ReplyMarkup, m.PhotoUrl,
             refused => LogPhotoRefused(logger, m.Id, m.ChatId!, refused.Error), token);
 
-    /// <summary>Opens the transaction and locks the message's row (one round trip).</summary>
+    /// <summary>Opens the transaction, locks the message's row and reads its recipient's choices (one round trip).</summary>
     private static async Task<Loaded?> LockAsync(NpgsqlConnection connection, long messageId, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection)
@@ -136,9 +143,11 @@ public sealed partial class DeliverySender(
             BatchCommands =
             {
                 new NpgsqlBatchCommand("BEGIN"),
-                new NpgsqlBatchCommand("""
-                    SELECT kind, dedup_key, chat_id, text, reply_markup::text, photo_url, state, order_id, mechanic_id
-                    FROM delivery_messages WHERE id = $1 FOR UPDATE
+                new NpgsqlBatchCommand($"""
+                    SELECT m.kind, m.dedup_key, m.chat_id, m.text, m.reply_markup::text, m.photo_url, m.state, m.order_id, m.mechanic_id,
+                        {RecipientRules.Columns}
+                    FROM delivery_messages m LEFT JOIN recipient_preferences rp ON rp.chat_id = m.chat_id
+                    WHERE m.id = $1 FOR UPDATE OF m
                     """) { Parameters = { new() { Value = messageId } } },
             },
         };
@@ -147,7 +156,8 @@ public sealed partial class DeliverySender(
         if (!await reader.ReadAsync(cancellationToken)) return null;
         return new Loaded(messageId, reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3),
             reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6),
-            reader.IsDBNull(7) ? null : reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetInt32(8));
+            reader.IsDBNull(7) ? null : reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetInt32(8),
+            RecipientRules.Withdrawn(reader.GetString(0), reader.GetBoolean(9), reader.GetBoolean(10), reader.GetBoolean(11)));
     }
 
     /// <summary>The attempt's log row, the message's new state and the commit (one round trip).</summary>
@@ -224,6 +234,9 @@ public sealed partial class DeliverySender(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram refused the photo of message {MessageId} for chat {ChatId} ({Error}); sending the text instead")]
     private static partial void LogPhotoRefused(ILogger logger, long messageId, string chatId, string? error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} ({Kind}) not sent: chat {ChatId} turned this kind of message off")]
+    private static partial void LogTurnedOff(ILogger logger, long messageId, string kind, string? chatId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} no longer exists; nothing to send")]
     private static partial void LogMissing(ILogger logger, long messageId);

@@ -5,6 +5,7 @@ using FelixHub.Core.Bookings;
 using FelixHub.Core.Common;
 using FelixHub.Core.Inbox;
 using FelixHub.Core.Orders;
+using FelixHub.Core.Recipients;
 using FelixHub.Core.Wildberries.Cabinets;
 using FelixHub.Worker.Hosting;
 using Microsoft.AspNetCore.Http.Json;
@@ -120,6 +121,7 @@ public static class ApiReference
         [typeof(UpdateMechanicRequest)] = new(new UpdateMechanicRequest(null, "@ivan_petrov")),
         [typeof(CreateOrderRequest)] = new(new CreateOrderRequest("AB1234CD", "Двигатель", ["Масляный фильтр", "Свечи зажигания"], 7, "987654321"), "carNumber", "category"),
         [typeof(UpdateOrderRequest)] = new(new UpdateOrderRequest("в работе", 7)),
+        [typeof(UpdateRecipientPreferencesRequest)] = new(new UpdateRecipientPreferencesRequest(false, null, null)),
         [typeof(CreateUserRequest)] = new(new CreateUserRequest("123456789", "Анна")),
         [typeof(CreateBookingRequest)] = new(new CreateBookingRequest(12, "Подъёмник 1", IsoTimestamp.Example, "2026-05-01T15:00:00+03:00"),
             "userId", "resourceName", "startTime", "endTime"),

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using FelixHub.Core.Orders;
+using FelixHub.Core.Recipients;
 
 namespace FelixHub.Worker.Api;
 
@@ -11,6 +12,23 @@ public static class OrdersApi
         var api = app.MapApi();
         var mechanics = api.MapGroup("").WithTags("Mechanics");
         var orders = api.MapGroup("").WithTags("Orders");
+        var recipients = api.MapGroup("").WithTags("Recipients");
+
+        recipients.MapGet("/recipients/{telegramId}/preferences", async (string telegramId, RecipientPreferencesService service, CancellationToken ct) =>
+            Results.Ok(await service.GetAsync(telegramId, ct)))
+            .WithName("GetRecipientPreferences")
+            .WithSummary("Which order notifications a Telegram chat gets")
+            .WithDescription("A mechanic's or customer's own choices, on top of the global flags: `statusChanges` (mechanic and customer status messages), `assignments` (a mechanic's new assignment), `ready` (the customer's «готов»). A chat that never chose gets everything: all `true`, `updatedAt` null.")
+            .Produces<RecipientPreferencesResponse>()
+            .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a chat id.");
+
+        recipients.MapPatch("/recipients/{telegramId}/preferences", async (string telegramId, UpdateRecipientPreferencesRequest body, RecipientPreferencesService service, CancellationToken ct) =>
+            Results.Ok(await service.UpdateAsync(telegramId, body, ct)))
+            .WithName("UpdateRecipientPreferences")
+            .WithSummary("Turn order notifications of a Telegram chat on or off")
+            .WithDescription("A field left out (or null) is unchanged. A message turned off is not sent and not logged as a failure; it shows as `skipped` (\"the recipient turned off …\") on the dashboard. The choice counts for messages already queued, too. The same switches are in the bot: `/settings`.")
+            .Produces<RecipientPreferencesResponse>()
+            .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a chat id, or a field is not `true`, `false` or null.");
 
         mechanics.MapPost("/mechanics", async (CreateMechanicRequest body, OrderService service, CancellationToken ct) =>
         {

@@ -751,6 +751,35 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.ToTable("order_status_changes", (string)null);
                 });
 
+            modelBuilder.Entity("FelixHub.Core.Recipients.RecipientPreferences", b =>
+                {
+                    b.Property<string>("ChatId")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("chat_id");
+
+                    b.Property<bool>("Assignments")
+                        .HasColumnType("boolean")
+                        .HasColumnName("assignments");
+
+                    b.Property<bool>("Ready")
+                        .HasColumnType("boolean")
+                        .HasColumnName("ready");
+
+                    b.Property<bool>("StatusChanges")
+                        .HasColumnType("boolean")
+                        .HasColumnName("status_changes");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ChatId")
+                        .HasName("pk_recipient_preferences");
+
+                    b.ToTable("recipient_preferences", (string)null);
+                });
+
             modelBuilder.Entity("FelixHub.Core.Wildberries.Data.CabinetUser", b =>
                 {
                     b.Property<long>("Id")
