@@ -61,6 +61,7 @@ public static class ApiReference
             });
             options.AddSchemaTransformer<IdSchemaTransformer>();
             options.AddOperationTransformer<CommonAnswersTransformer>();
+            options.AddOperationTransformer<IdempotencyKeyTransformer>();
         });
 
     private const string ApiKeyScheme = "apiKey";
