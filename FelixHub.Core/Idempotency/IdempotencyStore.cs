@@ -127,6 +127,26 @@ public sealed partial class IdempotencyStore(NpgsqlDataSource dataSource, IOptio
         await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
+    /// <summary>
+    /// <see cref="CompleteAsync"/> or <see cref="ReleaseAsync"/> when the request's own answer (or error) must
+    /// go out whatever happens here: a failure (the database just went away) is logged, not thrown. The key
+    /// then stays claimed until the lease ends, and a retry gets a 409 until then.
+    /// </summary>
+    public async Task FinishQuietlyAsync(IdempotencyClaim claim, Func<Task> finish)
+    {
+        try
+        {
+            await finish();
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            LogFinishFailed(logger, claim.Scope, claim.Key, e.GetBaseException().Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Idempotency-Key {Key} of {Scope}: could not record the end of the request ({Reason}); the key stays claimed until its lease ends")]
+    private static partial void LogFinishFailed(ILogger logger, string scope, string key, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Idempotency-Key {Key} of {Scope}: the request outlived its lease and another took the key over; its answer is not kept")]
     private static partial void LogClaimLost(ILogger logger, string scope, string key);
 }

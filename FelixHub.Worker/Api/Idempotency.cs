@@ -101,12 +101,12 @@ internal sealed partial class IdempotencyFilter(IdempotencyStore store, IOptions
         }
         catch
         {
-            await store.ReleaseAsync(claim);
+            await store.FinishQuietlyAsync(claim, () => store.ReleaseAsync(claim));
             throw;
         }
         if (result is IResult answer) return new RecordingResult(answer, claim, store);
         // Every idempotent endpoint answers an IResult; anything else is not kept.
-        await store.ReleaseAsync(claim);
+        await store.FinishQuietlyAsync(claim, () => store.ReleaseAsync(claim));
         return result;
     }
 
@@ -146,7 +146,7 @@ internal sealed class RecordingResult(IResult inner, IdempotencyClaim claim, Ide
         }
         catch
         {
-            await store.ReleaseAsync(claim);
+            await store.FinishQuietlyAsync(claim, () => store.ReleaseAsync(claim));
             throw;
         }
         finally
@@ -154,11 +154,12 @@ internal sealed class RecordingResult(IResult inner, IdempotencyClaim claim, Ide
             response.Body = original;
         }
 
-        if (response.StatusCode >= 500)
-            await store.ReleaseAsync(claim);
-        else
-            await store.CompleteAsync(claim, response.StatusCode, response.ContentType, response.Headers.Location.ToString() is { Length: > 0 } location ? location : null,
-                buffer.ToArray());
+        // The endpoint's work is done: its answer goes out even if it cannot be recorded.
+        var status = response.StatusCode;
+        var location = response.Headers.Location.ToString() is { Length: > 0 } l ? l : null;
+        await store.FinishQuietlyAsync(claim, () => status >= 500
+            ? store.ReleaseAsync(claim)
+            : store.CompleteAsync(claim, status, response.ContentType, location, buffer.ToArray()));
         buffer.Position = 0;
         await buffer.CopyToAsync(original, http.RequestAborted);
     }
