@@ -84,6 +84,7 @@ public sealed partial class OpenApiDocumentTests(WorkerFixture fixture) : IClass
             if (endpoint.HasBody || endpoint.QueryParameters.Count > 0) problems.Add("400");
             if (endpoint.HasBody) problems.AddRange(["413", "415"]);
             if (endpoint.RouteParameters.Any(p => p.Name is "id" or "notificationId")) problems.Add("404");
+            if (endpoint.Idempotent) problems.AddRange(["409", "422"]);
             foreach (var status in problems)
             {
                 if (responses[status]?["content"]?["application/problem+json"]?["schema"] is null)
@@ -100,7 +101,8 @@ public sealed partial class OpenApiDocumentTests(WorkerFixture fixture) : IClass
             }
 
             var parameters = operation["parameters"]?.AsArray().Select(p => $"{p!["in"]} {p["name"]}").ToList() ?? [];
-            var expected = endpoint.RouteParameters.Select(p => $"path {p.Name}").Concat(endpoint.QueryParameters.Select(q => $"query {q}"));
+            var expected = endpoint.RouteParameters.Select(p => $"path {p.Name}").Concat(endpoint.QueryParameters.Select(q => $"query {q}"))
+                .Concat(endpoint.Idempotent ? [$"header {Idempotency.Header}"] : []);
             if (!parameters.ToHashSet().SetEquals(expected))
                 failures.Add($"{endpoint.Key}: parameters [{string.Join(", ", parameters)}], the endpoint binds [{string.Join(", ", expected)}]");
         }
@@ -160,6 +162,35 @@ public sealed partial class OpenApiDocumentTests(WorkerFixture fixture) : IClass
         }
 
         failures.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Every_post_that_creates_something_takes_an_Idempotency_Key_and_the_document_says_so()
+    {
+        var document = await DocumentAsync();
+
+        // A POST that answers 201/202 creates something. The one-time Telegram links are left out on
+        // purpose: their answer is a secret stored only as a hash, and a replay would have to keep it.
+        var creating = Mapped.Where(e => e.Method == "POST" && !e.Route.EndsWith("/telegram-link", StringComparison.Ordinal)
+            && Operation(document, e)["responses"]!.AsObject().Any(r => r.Key is "201" or "202")).Select(e => e.Key).ToList();
+        creating.Should().Contain(["POST /api/mechanics", "POST /api/orders", "POST /api/users", "POST /api/bookings",
+            "POST /api/manual-notifications", "POST /api/work-orders/{id:int}/updates", "POST /api/cabinets"]);
+        Mapped.Where(e => e.Idempotent).Select(e => e.Key).Should().BeEquivalentTo(creating,
+            "every POST that creates something takes Idempotency-Key (.Idempotent() on the endpoint)");
+        foreach (var endpoint in Mapped.Where(e => e.Idempotent))
+        {
+            var operation = Operation(document, endpoint);
+            var header = operation["parameters"]!.AsArray().Single(p => p!["in"]!.GetValue<string>() == "header")!;
+            header["name"]!.GetValue<string>().Should().Be(Idempotency.Header);
+            header["required"]?.GetValue<bool>().Should().NotBe(true, "without the header the endpoint works as before");
+            header["description"]!.GetValue<string>().Should().Contain("same key");
+            header["schema"]!["maxLength"]!.GetValue<int>().Should().Be(255);
+            var responses = operation["responses"]!.AsObject();
+            responses["400"]!["description"]!.GetValue<string>().Should().Contain(Idempotency.Header, endpoint.Key);
+            responses["409"]!["description"]!.GetValue<string>().Should().Contain("still running", endpoint.Key);
+            responses["422"]!["description"]!.GetValue<string>().Should().Contain("another request", endpoint.Key);
+            responses.Single(r => r.Key.StartsWith('2')).Value!["headers"]?[Idempotency.ReplayedHeader].Should().NotBeNull(endpoint.Key);
+        }
     }
 
     [Fact]

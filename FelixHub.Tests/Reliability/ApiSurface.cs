@@ -21,6 +21,9 @@ public sealed record ApiEndpoint(
     public string Key => $"{Method} {Route}";
 
     public bool HasBody => BodyType is not null;
+
+    /// <summary>The endpoint takes an <c>Idempotency-Key</c> header.</summary>
+    public bool Idempotent { get; init; }
 }
 
 /// <summary>Reads every <c>/api</c> endpoint, its route and query parameters and its body type from the host's endpoint metadata.</summary>
@@ -42,7 +45,10 @@ public static class ApiSurface
                 .Select(p => p.Name)
                 .ToList();
             foreach (var method in endpoint.Metadata.GetOrderedMetadata<IHttpMethodMetadata>().SelectMany(m => m.HttpMethods).Distinct())
-                endpoints.Add(new ApiEndpoint(method, route, routeParameters, query, body, body is null ? [] : PropertiesOf(body)));
+                endpoints.Add(new ApiEndpoint(method, route, routeParameters, query, body, body is null ? [] : PropertiesOf(body))
+                {
+                    Idempotent = endpoint.Metadata.GetMetadata<FelixHub.Worker.Api.IdempotentEndpoint>() is not null,
+                });
         }
         return endpoints;
     }

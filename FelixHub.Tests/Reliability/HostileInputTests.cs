@@ -149,6 +149,7 @@ public sealed class HostileInputTests(HostileInputFixture fixture, ITestOutputHe
         foreach (var hostile in requests)
         {
             using var request = new HttpRequestMessage(hostile.Method, hostile.Url) { Content = hostile.Content() };
+            foreach (var (name, value) in hostile.Headers) request.Headers.TryAddWithoutValidation(name, value);
             HttpResponseMessage response;
             try
             {
@@ -205,6 +206,7 @@ public sealed class HostileInputTests(HostileInputFixture fixture, ITestOutputHe
             var problem = JsonNode.Parse(text)!.AsObject();
             if (problem["status"]?.GetValue<int>() != status) return $"the problem's status is not {status}: {Snippet(text)}";
             if (string.IsNullOrEmpty(problem["title"]?.GetValue<string>())) return $"the problem has no title: {Snippet(text)}";
+            if (hostile.MustName is { } field && problem["errors"]?[field] is null) return $"the problem does not name '{field}' in errors: {Snippet(text)}";
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {

@@ -17,6 +17,12 @@ public sealed record ValidRequest(IReadOnlyDictionary<string, string> Route, IRe
 public sealed record HostileRequest(string Name, HttpMethod Method, string Url, Func<HttpContent?> Content, HttpStatusCode? Expected = null)
 {
     public bool RejectedByKestrel { get; init; }
+
+    /// <summary>Request headers, each sent as given (no validation by the client).</summary>
+    public IReadOnlyList<(string Name, string Value)> Headers { get; init; } = [];
+
+    /// <summary>The field (or header) the 400 must name in <c>errors</c>.</summary>
+    public string? MustName { get; init; }
 }
 
 /// <summary>
@@ -101,10 +107,40 @@ public static class HostileRequests
         foreach (var request in WholeBodies(method, url, body, endpoint, maxBodyBytes))
             yield return request;
 
+        if (endpoint.Idempotent)
+        {
+            foreach (var request in IdempotencyKeys(method, url, body))
+                yield return request;
+        }
+
         foreach (var property in endpoint.BodyProperties)
         {
+            // On an endpoint that takes Idempotency-Key each carries a new one: a refusal keeps no key either.
             foreach (var (name, json) in Values)
-                yield return new HostileRequest($"{property.JsonName} = {name}", method, url, () => Json(With(valid.Body!, property.JsonName, json)));
+                yield return new HostileRequest($"{property.JsonName} = {name}", method, url, () => Json(With(valid.Body!, property.JsonName, json)))
+                {
+                    Headers = endpoint.Idempotent ? [(IdempotencyHeader, Guid.NewGuid().ToString())] : [],
+                };
+        }
+    }
+
+    private const string IdempotencyHeader = "Idempotency-Key";
+
+    /// <summary>Bad <c>Idempotency-Key</c> values on a valid body: each a 400 naming the header, nothing written.</summary>
+    private static IEnumerable<HostileRequest> IdempotencyKeys(HttpMethod method, string url, string body)
+    {
+        foreach (var (name, values) in new (string, string[])[]
+        {
+            ("empty", [""]), ("blank", ["   "]), ("quoted empty", ["\"\""]), ("256 characters", [new string('k', 256)]),
+            ("a space inside", ["my key"]), ("a tab inside", ["my\tkey"]), ("control character", ["key\u0001"]), ("DEL", ["key\u007f"]),
+            ("SQL", ["'; DROP TABLE idempotency_requests; --"]), ("two values", ["key-1", "key-2"]), ("5000 characters", [LongText]),
+        })
+        {
+            yield return new HostileRequest($"{IdempotencyHeader} {name}", method, url, () => Json(body), HttpStatusCode.BadRequest)
+            {
+                Headers = values.Select(v => (IdempotencyHeader, v)).ToList(),
+                MustName = IdempotencyHeader,
+            };
         }
     }
 

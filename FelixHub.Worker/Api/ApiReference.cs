@@ -46,6 +46,8 @@ public static class ApiReference
                         Requests and answers are UTF-8 JSON in camelCase. A Telegram id is a string in every
                         answer and may be sent as a JSON string or a JSON integer. Errors are RFC 7807
                         ProblemDetails carrying the `requestId`; a 400 names each wrong field in `errors`.
+                        The POSTs that create something take an optional `Idempotency-Key` header: a retry with the
+                        same key and body answers the first answer and creates nothing.
                         """,
                 };
                 document.Components ??= new OpenApiComponents();
@@ -62,6 +64,7 @@ public static class ApiReference
             });
             options.AddSchemaTransformer<IdSchemaTransformer>();
             options.AddOperationTransformer<CommonAnswersTransformer>();
+            options.AddOperationTransformer<IdempotencyKeyTransformer>();
         });
 
     private const string ApiKeyScheme = "apiKey";

@@ -11,6 +11,7 @@ public static class BookingsApi
 
         api.MapPost("/users", async (CreateUserRequest body, BookingService bookings, CancellationToken ct) =>
             Results.Json(await bookings.CreateUserAsync(body, ct), statusCode: StatusCodes.Status201Created))
+            .Idempotent()
             .WithName("CreateUser")
             .WithSummary("Create a user who books resources")
             .WithDescription("Both fields are optional; `telegramId` is the chat the booking reminders go to.")
@@ -22,6 +23,7 @@ public static class BookingsApi
             var booking = await bookings.CreateBookingAsync(body, ct);
             return Results.Created($"/api/bookings/{booking.Id}", booking);
         })
+            .Idempotent()
             .WithName("CreateBooking")
             .WithSummary("Book a resource")
             .WithDescription($"`startTime` and `endTime` are ISO 8601 with an offset (e.g. `{IsoTimestamp.Example}`); the start must be in the future and the end after it. The reminders are planned in the same transaction and listed in the answer.")

@@ -16,6 +16,7 @@ public static class InboxApi
 
         api.MapPost("/work-orders/{id:int}/updates", async (int id, WorkOrderUpdateRequest body, InboxService inbox, CancellationToken ct) =>
             Results.Accepted(value: await inbox.PostWorkOrderUpdateAsync(id, body, ct)))
+            .Idempotent()
             .WithName("PostWorkOrderUpdate")
             .WithSummary("Report a work order's status, notes and issues")
             .WithDescription("Notifies the office users (Inbox:OfficeUserIds) and the work order's technician: a status update, an issue if `issues` is set, an office alert if `alertOffice` is true. Answers the notifications created.")
@@ -25,6 +26,7 @@ public static class InboxApi
 
         api.MapPost("/manual-notifications", async (ManualNotificationRequest body, InboxService inbox, CancellationToken ct) =>
             Results.Created((string?)null, await inbox.CreateManualAsync(body, ct)))
+            .Idempotent()
             .WithName("CreateManualNotification")
             .WithSummary("Send one notification to one technician")
             .WithDescription("`priority` is `low`, `normal`, `high` or `urgent` (default `normal`).")

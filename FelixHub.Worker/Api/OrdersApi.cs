@@ -35,6 +35,7 @@ public static class OrdersApi
             var mechanic = await service.CreateMechanicAsync(body, ct);
             return Results.Created($"/api/mechanics/{mechanic.Id}", mechanic);
         })
+            .Idempotent()
             .WithName("CreateMechanic")
             .WithSummary("Create a mechanic")
             .WithDescription("`name` is required (at most 200 characters); `telegramId` is optional: the chat the mechanic's order notifications go to.")
@@ -55,6 +56,7 @@ public static class OrdersApi
             var order = await service.CreateOrderAsync(body, ct);
             return Results.Created($"/api/orders/{order.Id}", order);
         })
+            .Idempotent()
             .WithName("CreateOrder")
             .WithSummary("Create an order")
             .WithDescription("The order starts as `новый`. Assigning a mechanic queues their notification in the same transaction; the send happens afterwards. An unknown `assignedMechanicId` is a 400 naming it.")

@@ -23,6 +23,7 @@ public static class WildberriesApi
                     extensions: ex.RetryAfter is { } retry ? new Dictionary<string, object?> { ["retryAfterSeconds"] = (int)Math.Ceiling(retry.TotalSeconds) } : null);
             }
         })
+            .Idempotent()
             .WithName("RegisterCabinet")
             .WithSummary("Register a seller's WB API key")
             .WithDescription("`telegramId` is the seller's Telegram user id (a positive integer, as a string or a number). The key is checked (JWT shape, expiry, WB's /ping), stored encrypted and joined to the cabinet of the same key if there is one; the initial sync is queued. The key is never shown again.")

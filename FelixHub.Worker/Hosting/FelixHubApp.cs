@@ -1,6 +1,7 @@
 using FelixHub.Core.Bookings;
 using FelixHub.Core.Bot;
 using FelixHub.Core.Delivery;
+using FelixHub.Core.Idempotency;
 using FelixHub.Core.Inbox;
 using FelixHub.Core.Monitoring;
 using FelixHub.Core.OrderNotifications;
@@ -41,6 +42,7 @@ public static class FelixHubApp
         builder.Services.AddTelegram();
         builder.Services.AddDelivery();
         builder.Services.AddRetention();
+        builder.Services.AddIdempotency();
         builder.Services.AddFelixHubDataProtection();
         builder.Services.AddOrders();
         builder.Services.AddOrderNotifications();
