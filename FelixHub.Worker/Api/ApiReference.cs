@@ -117,10 +117,11 @@ public static class ApiReference
     public static IReadOnlyDictionary<Type, RequestContract> RequestContracts { get; } = new Dictionary<Type, RequestContract>
     {
         [typeof(CreateMechanicRequest)] = new(new CreateMechanicRequest("Иван Петров", "123456789"), "name"),
-        [typeof(UpdateMechanicRequest)] = new(new UpdateMechanicRequest(null, "@ivan_petrov")),
+        [typeof(UpdateMechanicRequest)] = new(new UpdateMechanicRequest(null, "@ivan_petrov", true)),
         [typeof(CreateOrderRequest)] = new(new CreateOrderRequest("AB1234CD", "Двигатель", ["Масляный фильтр", "Свечи зажигания"], 7, "987654321"), "carNumber", "category"),
         [typeof(UpdateOrderRequest)] = new(new UpdateOrderRequest("в работе", 7)),
         [typeof(CreateUserRequest)] = new(new CreateUserRequest("123456789", "Анна")),
+        [typeof(UpdateUserRequest)] = new(new UpdateUserRequest("Анна Смирнова", "987654321")),
         [typeof(CreateBookingRequest)] = new(new CreateBookingRequest(12, "Подъёмник 1", IsoTimestamp.Example, "2026-05-01T15:00:00+03:00"),
             "userId", "resourceName", "startTime", "endTime"),
         [typeof(WorkOrderUpdateRequest)] = new(new WorkOrderUpdateRequest("diagnosed", "Brake pads worn", "Oil leak at the rear axle", true, "tech-17"), "status"),
