@@ -105,6 +105,10 @@ public sealed class HostileInputTests(HostileInputFixture fixture, ITestOutputHe
         ["POST /api/work-orders/{id:int}/updates"] = f => new(Id(f.OrderId), None,
             Body(new { status = "diagnosed", notes = "Brake pads worn", issues = "Leak", alertOffice = true, technicianId = "tech-1" })),
         ["POST /api/manual-notifications"] = f => new(None, None, Body(new { technicianId = "tech-1", workOrderId = f.OrderId, message = "Call the client", priority = "urgent" })),
+        ["POST /api/alerts"] = f => new(None, None, Body(new
+        {
+            type = "equipment_alert", message = "Lift 2: pressure low", priority = "high", workOrderId = f.OrderId, recipientIds = new[] { "tech-1" }, office = true,
+        })),
         ["GET /api/inbox"] = f => new(None, Query(("userId", "tech-1"), ("unreadOnly", "true"), ("limit", "20")), null),
         ["POST /api/inbox/{notificationId:guid}/read"] = f => new(
             new Dictionary<string, string> { ["notificationId"] = f.NotificationId.ToString() }, None, Body(new { userId = "tech-1" })),

@@ -127,6 +127,8 @@ public static class ApiReference
         [typeof(WorkOrderUpdateRequest)] = new(new WorkOrderUpdateRequest("diagnosed", "Brake pads worn", "Oil leak at the rear axle", true, "tech-17"), "status"),
         [typeof(ManualNotificationRequest)] = new(new ManualNotificationRequest("tech-17", 1042, "Call the client before noon", "high"),
             "technicianId", "workOrderId", "message"),
+        [typeof(AlertRequest)] = new(new AlertRequest(InboxNotificationType.EquipmentAlert, "Lift 2: hydraulic pressure low", "high", 1042, ["tech-17"], true),
+            "type", "message"),
         [typeof(MarkReadRequest)] = new(new MarkReadRequest("tech-17")),
         [typeof(InboxTokenRequest)] = new(new InboxTokenRequest("tech-17"), "userId"),
         [typeof(RegisterCabinetRequest)] = new(new RegisterCabinetRequest("123456789",
@@ -153,6 +155,14 @@ public static class ApiReference
                 schema.Required = new HashSet<string>(contract.Required, StringComparer.Ordinal);
 
             var converter = context.JsonPropertyInfo?.CustomConverter;
+            if (converter is InboxUserIdListJsonConverter)
+            {
+                schema.Type = JsonSchemaType.Array | JsonSchemaType.Null;
+                schema.Items = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Integer };
+                schema.Description = $"User ids of the office platform or the technician app: each 1–{InboxUserId.MaxLength} characters of A-Z a-z 0-9 . _ : @ -, as a JSON string or a JSON integer.";
+                schema.Examples = [new JsonArray("tech-17", "office-1")];
+                return Task.CompletedTask;
+            }
             if (converter is not (TelegramIdJsonConverter or InboxUserIdJsonConverter)) return Task.CompletedTask;
             var nullable = context.JsonPropertyInfo!.IsGetNullable || (schema.Type ?? 0).HasFlag(JsonSchemaType.Null);
             schema.Type = JsonSchemaType.String | JsonSchemaType.Integer | (nullable ? JsonSchemaType.Null : 0);
