@@ -6,6 +6,9 @@ namespace FelixHub.Core.Bookings;
 
 public sealed record CreateUserRequest([property: JsonConverter(typeof(TelegramIdJsonConverter))] string? TelegramId, string? Name);
 
+/// <summary>Null leaves a field unchanged; an empty <c>telegramId</c> unlinks the user's Telegram chat.</summary>
+public sealed record UpdateUserRequest(string? Name, [property: JsonConverter(typeof(TelegramIdJsonConverter))] string? TelegramId);
+
 public sealed record UserResponse(int Id, string? TelegramId, string? Name, DateTimeOffset CreatedAt)
 {
     public static UserResponse From(User u) => new(u.Id, u.TelegramId, u.Name, u.CreatedAt);

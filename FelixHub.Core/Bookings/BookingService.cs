@@ -36,6 +36,31 @@ public sealed partial class BookingService(
         return UserResponse.From(user);
     }
 
+    public async Task<UserResponse> GetUserAsync(int id, CancellationToken ct)
+    {
+        var user = await db.Set<User>().AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, ct) ?? throw new NotFoundException("User", id);
+        return UserResponse.From(user);
+    }
+
+    /// <summary>
+    /// Renames a user or changes their Telegram chat. Reminders already planned go to the chat the user
+    /// has when each is sent, so they follow the change.
+    /// </summary>
+    public async Task<UserResponse> UpdateUserAsync(int id, UpdateUserRequest request, CancellationToken ct)
+    {
+        new Validator()
+            .Check(request.Name is null || !string.IsNullOrWhiteSpace(request.Name), "name", "'name' must not be empty.")
+            .Optional(request.Name, "name", 200)
+            .Check(string.IsNullOrEmpty(request.TelegramId) || TelegramChatId.IsValid(request.TelegramId), "telegramId", "'telegramId' must be a numeric Telegram chat id or an @username.")
+            .ThrowIfInvalid();
+
+        var user = await db.Set<User>().FindAsync([id], ct) ?? throw new NotFoundException("User", id);
+        if (request.Name is not null) user.Name = request.Name.Trim();
+        if (request.TelegramId is not null) user.TelegramId = request.TelegramId.Length == 0 ? null : request.TelegramId;
+        await db.SaveChangesAsync(ct);
+        return UserResponse.From(user);
+    }
+
     public async Task<BookingResponse> CreateBookingAsync(CreateBookingRequest request, CancellationToken ct)
     {
         var now = time.GetUtcNow();

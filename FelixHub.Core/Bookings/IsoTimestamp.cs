@@ -4,8 +4,9 @@ using System.Text.RegularExpressions;
 namespace FelixHub.Core.Bookings;
 
 /// <summary>
-/// ISO 8601 timestamps as the API accepts them: a date, a time and an explicit offset
-/// (<c>2026-05-01T14:00:00+03:00</c> or <c>...Z</c>). A timestamp without an offset is ambiguous and refused.
+/// ISO 8601 timestamps as the API accepts them: a date, a time and an offset
+/// (<c>2026-05-01T14:00:00+03:00</c> or <c>...Z</c>). A timestamp without an offset
+/// (<c>2026-05-01T14:00:00</c>, as seed 001's own examples write them) is read as UTC.
 /// </summary>
 public static partial class IsoTimestamp
 {
@@ -17,21 +18,17 @@ public static partial class IsoTimestamp
         utc = default;
         if (string.IsNullOrWhiteSpace(value))
         {
-            error = $"'{field}' is required (ISO 8601 with an offset, e.g. {Example}).";
+            error = $"'{field}' is required (ISO 8601, e.g. {Example}; without an offset it is read as UTC).";
             return false;
         }
         var match = Shape().Match(value);
         if (!match.Success)
         {
-            error = $"'{field}' must be an ISO 8601 timestamp with an offset, e.g. {Example}.";
+            error = $"'{field}' must be an ISO 8601 timestamp, e.g. {Example} (without an offset it is read as UTC).";
             return false;
         }
-        if (!match.Groups["offset"].Success)
-        {
-            error = $"'{field}' has no UTC offset; add 'Z' or '+hh:mm', e.g. {Example}.";
-            return false;
-        }
-        if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        var styles = match.Groups["offset"].Success ? DateTimeStyles.None : DateTimeStyles.AssumeUniversal;
+        if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, styles, out var parsed))
         {
             error = $"'{field}' is not a valid date and time.";
             return false;

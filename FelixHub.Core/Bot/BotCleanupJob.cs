@@ -18,7 +18,7 @@ public sealed partial class BotCleanupJob(FelixHubDbContext db, IOptionsMonitor<
     {
         var before = time.GetUtcNow().AddDays(-options.CurrentValue.HandledUpdateRetentionDays);
         var updates = await db.Set<HandledUpdate>().Where(u => u.HandledAt < before).ExecuteDeleteAsync(cancellationToken);
-        var tokens = await db.Set<MechanicLinkToken>().Where(t => t.ExpiresAt < before).ExecuteDeleteAsync(cancellationToken);
+        var tokens = await db.Set<TelegramLinkToken>().Where(t => t.ExpiresAt < before).ExecuteDeleteAsync(cancellationToken);
         LogCleaned(logger, updates, tokens);
     }
 

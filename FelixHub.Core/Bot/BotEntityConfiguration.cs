@@ -1,3 +1,4 @@
+using FelixHub.Core.Bookings;
 using FelixHub.Core.Orders;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -29,16 +30,18 @@ internal sealed class BotStateConfiguration : IEntityTypeConfiguration<BotState>
     }
 }
 
-internal sealed class MechanicLinkTokenConfiguration : IEntityTypeConfiguration<MechanicLinkToken>
+internal sealed class TelegramLinkTokenConfiguration : IEntityTypeConfiguration<TelegramLinkToken>
 {
-    public void Configure(EntityTypeBuilder<MechanicLinkToken> b)
+    public void Configure(EntityTypeBuilder<TelegramLinkToken> b)
     {
-        b.ToTable("mechanic_link_tokens");
+        b.ToTable("telegram_link_tokens", t =>
+            t.HasCheckConstraint("ck_telegram_link_tokens_one_owner", "num_nonnulls(mechanic_id, user_id) = 1"));
         b.Property(t => t.TokenHash).HasMaxLength(64);
         b.Property(t => t.UsedChatId).HasMaxLength(50);
         b.HasIndex(t => t.TokenHash).IsUnique();
         b.HasIndex(t => t.ExpiresAt);
         b.HasOne<Mechanic>().WithMany().HasForeignKey(t => t.MechanicId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne<User>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

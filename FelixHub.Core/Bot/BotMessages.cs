@@ -21,9 +21,14 @@ public static class BotMessages
     public const string LinkUsed = "⛔ Эта ссылка уже использована. Попросите администратора выдать новую.";
     public const string LinkExpired = "⌛ Срок действия ссылки истёк. Попросите администратора выдать новую.";
     public const string LinkNotPrivate = "⛔ Откройте ссылку в личном чате с ботом, а не в группе.";
+    public const string LinkDeactivated = "⛔ Этот профиль механика отключён. Обратитесь к администратору.";
 
     public static string Linked(string mechanicName) =>
         $"✅ Готово, {TelegramHtml.Escape(mechanicName)}! Этот чат привязан к вашему профилю механика в FelixHub: сюда будут приходить уведомления о ваших заказах.";
+
+    public static string UserLinked(string? userName) =>
+        (string.IsNullOrWhiteSpace(userName) ? "✅ Готово!" : $"✅ Готово, {TelegramHtml.Escape(userName)}!") +
+        " Этот чат привязан к вашему профилю в FelixHub: сюда будут приходить напоминания о ваших бронированиях.";
 
     // ---- /settings: a mechanic's or customer's order notifications ----
 

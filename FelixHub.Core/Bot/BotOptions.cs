@@ -30,7 +30,7 @@ public sealed partial class BotOptions : IValidatableObject
     /// <summary>The bot's @username for links (<c>https://t.me/&lt;bot&gt;?start=...</c>); empty: asked once with <c>getMe</c>.</summary>
     public string BotUsername { get; set; } = "";
 
-    /// <summary>How long a mechanic's link works.</summary>
+    /// <summary>How long a one-time Telegram link (a mechanic's or a booking user's) works.</summary>
     [Range(1, 43_200)]
     public int LinkTokenMinutes { get; set; } = 60;
 

@@ -44,7 +44,7 @@ public sealed record BotResult(string? ReplyHtml, ReplyMarkup? Markup = null)
 /// A part of the bot's conversation. Routes are asked in <see cref="Order"/>; the first that returns a
 /// result has handled the update (null: not mine). They run inside the update's transaction, so what
 /// they write commits exactly when the update counts as handled. The last route answers everything
-/// (help): the mechanic's link (100), order-notification settings (120), the mechanic's status buttons (150), the seller's onboarding and
+/// (help): the one-time links of mechanics and booking users (100), order-notification settings (120), the mechanic's status buttons (150), the seller's onboarding and
 /// «Уведомления» (200), the help (last).
 /// </summary>
 public interface IBotRoute

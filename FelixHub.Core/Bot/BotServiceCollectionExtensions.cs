@@ -10,7 +10,7 @@ public static class BotServiceCollectionExtensions
 {
     /// <summary>
     /// The bot's side of Telegram: receiving updates (long polling by one replica, or a webhook),
-    /// handling each once, the mechanic's one-time link and status buttons, the seller's onboarding and «Уведомления». Replies go through <see cref="ITelegramSender"/>.
+    /// handling each once, the one-time links of mechanics and booking users, the mechanic's status buttons, the seller's onboarding and «Уведомления». Replies go through <see cref="ITelegramSender"/>.
     /// Conversation parts are <see cref="IBotRoute"/>s: add one with <c>services.AddScoped&lt;IBotRoute, MyRoute&gt;()</c>.
     /// </summary>
     public static IServiceCollection AddBot(this IServiceCollection services)
@@ -31,8 +31,8 @@ public static class BotServiceCollectionExtensions
         services.AddSingleton<BotIdentity>();
         services.AddSingleton<BotUpdateHandler>();
         services.AddScoped<BotUpdateProcessor>();
-        services.AddScoped<MechanicLinks>();
-        services.AddScoped<IBotRoute, MechanicLinkRoute>();
+        services.AddScoped<TelegramLinks>();
+        services.AddScoped<IBotRoute, TelegramLinkRoute>();
         services.AddScoped<IBotRoute, PreferencesRoute>();
         services.AddScoped<IBotRoute, MechanicOrderRoute>();
         services.AddScoped<IBotRoute, SellerRoute>();

@@ -65,10 +65,10 @@ internal sealed partial class PreferencesRoute(
         return BotResult.NoReply;
     }
 
-    /// <summary>Mechanic: the chat is a mechanic's linked chat; customer: some order names it as its customer's. Neither: null.</summary>
+    /// <summary>Mechanic: the chat is an active mechanic's linked chat; customer: some order names it as its customer's. Neither: null.</summary>
     private async Task<Role?> RoleAsync(string chatId, CancellationToken ct)
     {
-        var mechanic = await db.Mechanics.AnyAsync(m => m.TelegramId == chatId, ct);
+        var mechanic = await db.Mechanics.AnyAsync(m => m.TelegramId == chatId && m.Active, ct);
         var customer = await db.Orders.AnyAsync(o => o.CustomerTelegramId == chatId, ct);
         return mechanic || customer ? new Role(mechanic, customer) : null;
     }

@@ -27,6 +27,8 @@ internal sealed class DeliveryMessageConfiguration : IEntityTypeConfiguration<De
         // The dashboard's Messages filters by recipient and by WB cabinet (both written once, never updated).
         b.HasIndex(m => m.ChatId);
         b.HasIndex(m => m.CabinetId).HasFilter("cabinet_id IS NOT NULL");
+        // Deactivating a mechanic cancels their messages not gone out yet.
+        b.HasIndex(m => m.MechanicId).HasFilter("mechanic_id IS NOT NULL AND state IN ('pending', 'sending')");
         // The dispatcher's due messages: only those on the dispatch path and not final carry a next attempt.
         b.HasIndex(m => m.NextAttemptAt).HasFilter("next_attempt_at IS NOT NULL").HasDatabaseName("ix_delivery_messages_due");
         // Rates and alerts count finished messages in a time window (index-only).

@@ -79,6 +79,26 @@ public sealed partial class DeliveryOutbox(
     }
 
     /// <summary>
+    /// Cancels every message to mechanic <paramref name="mechanicId"/> that has not gone out (they were
+    /// deactivated), in the caller's transaction, as <see cref="CancelAsync"/> does. Returns how many.
+    /// </summary>
+    public async Task<int> CancelForMechanicAsync(int mechanicId, CancellationToken cancellationToken)
+    {
+        if (Transaction.Current is null)
+            throw new InvalidOperationException("Messages are cancelled in their cause's transaction: wrap the change in DeliveryTransaction.Begin().");
+        return await OnOwnConnectionAsync(async connection =>
+        {
+            await using var command = new NpgsqlCommand("""
+                UPDATE delivery_messages SET state = 'cancelled', next_attempt_at = NULL, claim_token = NULL, finished_at = $2
+                WHERE mechanic_id = $1 AND state IN ('pending', 'sending')
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = mechanicId });
+            command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow().ToUniversalTime() });
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        });
+    }
+
+    /// <summary>
     /// Runs on the DbContext's connection and closes it again: Hangfire's enqueue then opens the same
     /// enlisted connection from the pool (two open at once would need a two-phase commit).
     /// </summary>

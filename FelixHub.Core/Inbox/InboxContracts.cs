@@ -22,6 +22,18 @@ public sealed record ManualNotificationRequest(
     string? Message,
     string? Priority);
 
+/// <summary>
+/// <c>POST /api/alerts</c>: seed 002's <c>equipment_alert</c> or <c>inventory_alert</c>, to the users in
+/// <c>recipientIds</c> and, with <c>office: true</c>, to every office user (<c>Inbox:OfficeUserIds</c>).
+/// </summary>
+public sealed record AlertRequest(
+    string? Type,
+    string? Message,
+    string? Priority,
+    int? WorkOrderId,
+    [property: JsonConverter(typeof(InboxUserIdListJsonConverter))] List<string>? RecipientIds,
+    bool? Office);
+
 /// <summary>Body of <c>POST /api/inbox/{id}/read</c> when the user id is not in the query.</summary>
 public sealed record MarkReadRequest([property: JsonConverter(typeof(InboxUserIdJsonConverter))] string? UserId);
 

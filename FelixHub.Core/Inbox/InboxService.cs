@@ -19,7 +19,8 @@ namespace FelixHub.Core.Inbox;
 /// <remarks>
 /// Recipients: a status update and an issue go to the office users (<c>Inbox:OfficeUserIds</c>) and to
 /// the work order's technician when the update names one (<c>technicianId</c>); an office alert goes
-/// to the office users; a manual notification goes to its technician only.
+/// to the office users; a manual notification goes to its technician only; an equipment or inventory
+/// alert goes to the users it names and, if it asks, to the office users.
 /// </remarks>
 public sealed partial class InboxService(
     FelixHubDbContext db,
@@ -98,6 +99,45 @@ public sealed partial class InboxService(
         return Created(notification);
     }
 
+    /// <summary>At most this many users in an alert's <c>recipientIds</c>.</summary>
+    public const int MaxAlertRecipients = 200;
+
+    /// <summary>The notification types <c>POST /api/alerts</c> raises.</summary>
+    public static IReadOnlyList<string> AlertTypes { get; } = [InboxNotificationType.EquipmentAlert, InboxNotificationType.InventoryAlert];
+
+    /// <summary>
+    /// An equipment or inventory alert (seed 002), to the users named in <c>recipientIds</c> and, with
+    /// <c>office: true</c>, to every office user; saved and pushed like every other notification.
+    /// </summary>
+    public async Task<CreatedNotificationResponse> CreateAlertAsync(AlertRequest request, CancellationToken ct)
+    {
+        var named = request.RecipientIds ?? [];
+        var office = request.Office == true ? options.CurrentValue.OfficeUserIds : [];
+        var badId = named.FirstOrDefault(id => !InboxUserId.IsValid(id));
+        new Validator()
+            .Check(request.Type is not null && AlertTypes.Contains(request.Type, StringComparer.Ordinal), "type", $"'type' must be one of: {string.Join(", ", AlertTypes)}.")
+            .Required(request.Message, "message", MaxMessageLength)
+            .Check(InboxPriority.TryParse(request.Priority, out var label, out var priority), "priority",
+                $"'priority' must be one of: {string.Join(", ", InboxPriority.Labels.Keys)}.")
+            .Check(request.WorkOrderId is null or > 0, "workOrderId", "'workOrderId' must be a positive id.")
+            .Check(named.Count <= MaxAlertRecipients, "recipientIds", $"'recipientIds' may name at most {MaxAlertRecipients} users.")
+            .Check(badId is null, "recipientIds", UserIdRule("recipientIds") + " (each)")
+            .Check(named.Count > 0 || request.Office == true, "recipientIds", "Name the recipients in 'recipientIds', or set 'office': true, or both.")
+            .Check(request.Office != true || named.Count > 0 || office.Length > 0, "office",
+                "'office': true reaches nobody: no office users are configured (Inbox:OfficeUserIds); name the recipients in 'recipientIds'.")
+            .ThrowIfInvalid();
+        using var scope = request.WorkOrderId is int id ? Correlation.Push("workOrderId", id) : null;
+        if (request.WorkOrderId is int workOrderId && !await db.Set<Order>().AnyAsync(o => o.Id == workOrderId, ct))
+            throw RequestValidationException.For("workOrderId", $"Work order {workOrderId} does not exist.");
+
+        var metadata = new JsonObject { ["priority"] = label, ["office"] = request.Office == true };
+        if (request.WorkOrderId is int order) metadata["work_order_id"] = order;
+        var notification = New(request.Type!, request.Message!.Trim(), priority, request.WorkOrderId, metadata, [.. named, .. office]);
+        await SaveAndEnqueuePushAsync([notification], ct);
+        LogAlert(logger, notification.Id, notification.Type, notification.Recipients.Count);
+        return Created(notification);
+    }
+
     public async Task<InboxListResponse> ListAsync(string? userId, bool unreadOnly, int limit, CancellationToken ct)
     {
         new Validator()
@@ -141,7 +181,7 @@ public sealed partial class InboxService(
     public Task<int> UnreadCountAsync(string userId, CancellationToken ct) =>
         db.Set<InboxRecipient>().CountAsync(r => r.UserId == userId && r.ReadAt == null, ct);
 
-    private InboxNotification New(string type, string message, int priority, int workOrderId, JsonObject metadata, IEnumerable<string> recipients)
+    private InboxNotification New(string type, string message, int priority, int? workOrderId, JsonObject metadata, IEnumerable<string> recipients)
     {
         var now = time.GetUtcNow();
         var id = Guid.CreateVersion7(now);
@@ -191,6 +231,9 @@ public sealed partial class InboxService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Manual notification {NotificationId} for work order {WorkOrderId} saved for technician {TechnicianId}")]
     private static partial void LogManual(ILogger logger, Guid notificationId, int workOrderId, string technicianId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alert {NotificationId} ({Type}) saved for {Recipients} recipient(s)")]
+    private static partial void LogAlert(ILogger logger, Guid notificationId, string type, int recipients);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} notification(s) have no recipient (is Inbox:OfficeUserIds empty?); saved, not pushed")]
     private static partial void LogNoRecipients(ILogger logger, int count);

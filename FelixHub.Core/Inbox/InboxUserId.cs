@@ -32,3 +32,29 @@ public sealed class InboxUserIdJsonConverter : JsonConverter<string>
 
     public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
 }
+
+/// <summary>Reads a list of user ids, each a JSON string or integer (see <see cref="InboxUserIdJsonConverter"/>).</summary>
+public sealed class InboxUserIdListJsonConverter : JsonConverter<List<string>>
+{
+    private static readonly InboxUserIdJsonConverter Item = new();
+
+    public override List<string>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return null;
+        if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException("User ids must be an array of strings or integers.");
+        var ids = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType == JsonTokenType.Null) throw new JsonException("A user id must be a string or an integer.");
+            ids.Add(Item.Read(ref reader, typeof(string), options)!);
+        }
+        return ids;
+    }
+
+    public override void Write(Utf8JsonWriter writer, List<string> value, JsonSerializerOptions options)
+    {
+        writer.WriteStartArray();
+        foreach (var id in value) writer.WriteStringValue(id);
+        writer.WriteEndArray();
+    }
+}

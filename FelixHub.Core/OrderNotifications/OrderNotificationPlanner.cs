@@ -39,7 +39,7 @@ public sealed partial class OrderNotificationPlanner(
     {
         var o = options.CurrentValue;
         if (!o.IsMechanicAssignmentEnabled || order.AssignedMechanicId is null) return None;
-        return LoadMechanicThen(order, cancellationToken, mechanic => mechanic is null ? [] :
+        return LoadMechanicThen(order, cancellationToken, mechanic => mechanic is null || !IsActive(mechanic, order) ? [] :
         [
             ToMechanic(OrderNotificationTypes.MechanicAssignment, mechanic, order,
                 MessageHash.Compute(OrderNotificationTypes.MechanicAssignment, assignmentId, mechanic.Id, mechanic.TelegramId),
@@ -53,7 +53,7 @@ public sealed partial class OrderNotificationPlanner(
         var messages = new List<OutgoingMessage>();
         if (!o.IsMechanicStatusEnabled) LogFlagOff(logger, order.Id);
         else if (order.AssignedMechanicId is null) LogNoMechanic(logger, order.Id);
-        else if (await LoadMechanicAsync(order, cancellationToken) is { } mechanic)
+        else if (await LoadMechanicAsync(order, cancellationToken) is { } mechanic && IsActive(mechanic, order))
             messages.Add(ToMechanic(OrderNotificationTypes.MechanicStatusChange, mechanic, order,
                 MessageHash.Compute(OrderNotificationTypes.MechanicStatusChange, change.Id, mechanic.Id, mechanic.TelegramId),
                 OrderMessages.MechanicStatusChange(order, change.OldStatus, change.NewStatus, o.FrontendUrl)));
@@ -87,14 +87,28 @@ public sealed partial class OrderNotificationPlanner(
     private async Task<IReadOnlyList<OutgoingMessage>> LoadMechanicThen(Order order, CancellationToken cancellationToken, Func<Mechanic?, IReadOnlyList<OutgoingMessage>> plan) =>
         plan(await LoadMechanicAsync(order, cancellationToken));
 
+    /// <summary>
+    /// The order's mechanic, share-locked for the change's transaction: a deactivation running at the same
+    /// time either commits first (and is seen here) or waits, then cancels what this change writes.
+    /// </summary>
     private Task<Mechanic?> LoadMechanicAsync(Order order, CancellationToken cancellationToken) =>
         order.AssignedMechanicId is not int id ? Task.FromResult<Mechanic?>(null)
-        : db.Mechanics.AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, cancellationToken);
+        : db.Mechanics.FromSql($"SELECT * FROM mechanics WHERE id = {id} FOR SHARE").AsNoTracking().FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>A deactivated mechanic gets nothing: no message is written, so none is sent or counted as failed.</summary>
+    private bool IsActive(Mechanic mechanic, Order order)
+    {
+        if (!mechanic.Active) LogDeactivatedMechanic(logger, order.Id, mechanic.Id);
+        return mechanic.Active;
+    }
 
     private static Task<IReadOnlyList<OutgoingMessage>> None => Task.FromResult<IReadOnlyList<OutgoingMessage>>([]);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Mechanic notifications are off (ENABLE_TG_MECH_NOTIFS); order {OrderId} not notified")]
     private static partial void LogFlagOff(ILogger logger, int orderId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId}: mechanic {MechanicId} is deactivated; not notified")]
+    private static partial void LogDeactivatedMechanic(ILogger logger, int orderId, int mechanicId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId} has no assigned mechanic; notification skipped")]
     private static partial void LogNoMechanic(ILogger logger, int orderId);

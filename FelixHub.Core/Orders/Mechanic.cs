@@ -9,4 +9,13 @@ public sealed class Mechanic
     public string? TelegramId { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>
+    /// False once the mechanic is deactivated (<c>PATCH /api/mechanics/{id}</c> with <c>active: false</c>):
+    /// they get no more notifications, no new Telegram links and no new orders; their history stays.
+    /// </summary>
+    public bool Active { get; set; } = true;
+
+    /// <summary>When they were deactivated; null while active.</summary>
+    public DateTimeOffset? DeactivatedAt { get; set; }
 }

@@ -5,12 +5,16 @@ namespace FelixHub.Core.Orders;
 
 public sealed record CreateMechanicRequest(string? Name, [property: JsonConverter(typeof(TelegramIdJsonConverter))] string? TelegramId);
 
-/// <summary>Null leaves a field unchanged; an empty <c>telegramId</c> unlinks the mechanic's Telegram account.</summary>
-public sealed record UpdateMechanicRequest(string? Name, [property: JsonConverter(typeof(TelegramIdJsonConverter))] string? TelegramId);
+/// <summary>
+/// Null leaves a field unchanged; an empty <c>telegramId</c> unlinks the mechanic's Telegram account;
+/// <c>active: false</c> deactivates the mechanic, <c>active: true</c> reactivates them.
+/// </summary>
+public sealed record UpdateMechanicRequest(string? Name, [property: JsonConverter(typeof(TelegramIdJsonConverter))] string? TelegramId, bool? Active = null);
 
-public sealed record MechanicResponse(int Id, string Name, string? TelegramId)
+/// <summary>A mechanic; <c>active</c> is false (with <c>deactivatedAt</c>) for one who was deactivated.</summary>
+public sealed record MechanicResponse(int Id, string Name, string? TelegramId, bool Active, DateTimeOffset? DeactivatedAt, DateTimeOffset CreatedAt)
 {
-    public static MechanicResponse From(Mechanic m) => new(m.Id, m.Name, m.TelegramId);
+    public static MechanicResponse From(Mechanic m) => new(m.Id, m.Name, m.TelegramId, m.Active, m.DeactivatedAt, m.CreatedAt);
 }
 
 public sealed record CreateOrderRequest(string? CarNumber, string? Category, List<string>? Parts, int? AssignedMechanicId,

@@ -37,6 +37,11 @@ public sealed partial class OrderService(
         return MechanicResponse.From(mechanic);
     }
 
+    /// <summary>
+    /// Applies a PATCH of a mechanic. <c>active: false</c> deactivates them: in the same transaction every
+    /// message to them not gone out yet is cancelled (neither sent nor counted as a failure), and from
+    /// then on nothing new is planned for them. Their orders and logs stay as they are.
+    /// </summary>
     public async Task<MechanicResponse> UpdateMechanicAsync(int id, UpdateMechanicRequest request, CancellationToken ct)
     {
         new Validator()
@@ -45,12 +50,74 @@ public sealed partial class OrderService(
             .Check(string.IsNullOrEmpty(request.TelegramId) || TelegramChatId.IsValid(request.TelegramId), "telegramId", "'telegramId' must be a numeric Telegram chat id or an @username.")
             .ThrowIfInvalid();
 
-        var mechanic = await db.Mechanics.FindAsync([id], ct) ?? throw new NotFoundException("Mechanic", id);
-        if (request.Name is not null) mechanic.Name = request.Name.Trim();
-        if (request.TelegramId is not null) mechanic.TelegramId = request.TelegramId.Length == 0 ? null : request.TelegramId;
-        await db.SaveChangesAsync(ct);
+        Mechanic mechanic;
+        var cancelled = 0;
+        bool deactivating, reactivating;
+        using (var scope = DeliveryTransaction.Begin())
+        {
+            // NO KEY UPDATE: a sender logging an attempt (notification_logs' key share on the mechanic) is not
+            // blocked by it, while an order change planning a message for them (FOR SHARE) waits for it.
+            mechanic = await db.Mechanics.FromSql($"SELECT * FROM mechanics WHERE id = {id} FOR NO KEY UPDATE").SingleOrDefaultAsync(ct)
+                ?? throw new NotFoundException("Mechanic", id);
+            deactivating = request.Active == false && mechanic.Active;
+            reactivating = request.Active == true && !mechanic.Active;
+            if (request.Name is not null) mechanic.Name = request.Name.Trim();
+            if (request.TelegramId is not null) mechanic.TelegramId = request.TelegramId.Length == 0 ? null : request.TelegramId;
+            if (request.Active is bool active && active != mechanic.Active)
+            {
+                mechanic.Active = active;
+                mechanic.DeactivatedAt = active ? null : time.GetUtcNow();
+            }
+            await db.SaveChangesAsync(ct);
+            if (deactivating) cancelled = await outbox.CancelForMechanicAsync(id, ct);
+            scope.Complete();
+        }
+        if (deactivating) LogDeactivated(logger, id, cancelled);
+        if (reactivating) LogReactivated(logger, id);
         return MechanicResponse.From(mechanic);
     }
+
+    public async Task<MechanicResponse> GetMechanicAsync(int id, CancellationToken ct)
+    {
+        var mechanic = await db.Mechanics.AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, ct) ?? throw new NotFoundException("Mechanic", id);
+        return MechanicResponse.From(mechanic);
+    }
+
+    /// <summary>Mechanics by id, the deactivated ones too (<c>active: false</c>), one page at a time.</summary>
+    public async Task<Page<MechanicResponse>> ListMechanicsAsync(int? limit, string? after, CancellationToken ct)
+    {
+        new Validator().CheckPaging(MechanicsListing, limit, after, out var afterId).ThrowIfInvalid();
+        var take = limit ?? PageCursor.DefaultLimit;
+        var rows = await db.Mechanics.AsNoTracking().Where(m => m.Id > afterId).OrderBy(m => m.Id).Take(take + 1).ToListAsync(ct);
+        return rows.ToPage(take, MechanicsListing, m => m.Id, MechanicResponse.From);
+    }
+
+    /// <summary>
+    /// Orders by id, one page at a time: only those in <paramref name="status"/>, assigned to
+    /// <paramref name="mechanicId"/>, and changed (<c>updatedAt</c>) at or after <paramref name="changedSince"/>, when given.
+    /// </summary>
+    public async Task<Page<OrderResponse>> ListOrdersAsync(string? status, int? mechanicId, string? changedSince, int? limit, string? after, CancellationToken ct)
+    {
+        DateTimeOffset since = default;
+        var sinceOk = changedSince is null || Bookings.IsoTimestamp.TryParse(changedSince, "changedSince", out since, out _);
+        new Validator()
+            .Check(status is null || OrderStatus.IsValid(status), "status", $"Unknown status; expected one of: {string.Join(", ", OrderStatus.All)}.")
+            .Check(mechanicId is null or > 0, "mechanicId", "'mechanicId' must be a positive id.")
+            .Check(sinceOk, "changedSince", $"'changedSince' must be an ISO 8601 timestamp, e.g. {Bookings.IsoTimestamp.Example} (without an offset it is read as UTC).")
+            .CheckPaging(OrdersListing, limit, after, out var afterId)
+            .ThrowIfInvalid();
+
+        var query = db.Orders.AsNoTracking().Where(o => o.Id > afterId);
+        if (status is not null) query = query.Where(o => o.Status == status);
+        if (mechanicId is not null) query = query.Where(o => o.AssignedMechanicId == mechanicId);
+        if (changedSince is not null) query = query.Where(o => o.UpdatedAt >= since);
+        var take = limit ?? PageCursor.DefaultLimit;
+        var rows = await query.OrderBy(o => o.Id).Take(take + 1).ToListAsync(ct);
+        return rows.ToPage(take, OrdersListing, o => o.Id, OrderResponse.From);
+    }
+
+    private const string MechanicsListing = "mechanics";
+    private const string OrdersListing = "orders";
 
     public async Task<OrderResponse> CreateOrderAsync(CreateOrderRequest request, CancellationToken ct)
     {
@@ -63,7 +130,7 @@ public sealed partial class OrderService(
                 $"Each part must be a non-empty string of at most {MaxPartLength} characters, without NUL (U+0000).")
             .Check(request.CustomerTelegramId is null || TelegramChatId.IsValid(request.CustomerTelegramId), "customerTelegramId", CustomerTelegramIdMessage)
             .ThrowIfInvalid();
-        await EnsureMechanicExistsAsync(request.AssignedMechanicId, ct);
+        await EnsureAssignableAsync(request.AssignedMechanicId, ct);
 
         var now = time.GetUtcNow();
         var order = new Order
@@ -123,6 +190,7 @@ public sealed partial class OrderService(
             var reassigned = false;
             if (request.AssignedMechanicId is int mechanicId && mechanicId != order.AssignedMechanicId)
             {
+                await EnsureAssignableAsync(mechanicId, ct);
                 order.AssignedMechanicId = mechanicId;
                 reassigned = true;
             }
@@ -153,8 +221,9 @@ public sealed partial class OrderService(
         {
             if (await LockOrderAsync(step.OrderId, ct) is not { } locked) return new MechanicStepResult(MechanicStepOutcome.NotFound, null);
             order = locked;
-            var mechanicChat = await db.Mechanics.Where(m => m.Id == step.MechanicId).Select(m => m.TelegramId).FirstOrDefaultAsync(ct);
-            var refusal = mechanicChat != step.ChatId ? MechanicStepOutcome.OtherChat
+            // A deactivated mechanic's buttons no longer act: their chat is not a mechanic's any more.
+            var mechanicChat = await db.Mechanics.Where(m => m.Id == step.MechanicId && m.Active).Select(m => m.TelegramId).FirstOrDefaultAsync(ct);
+            var refusal = mechanicChat is null || mechanicChat != step.ChatId ? MechanicStepOutcome.OtherChat
                 : order.AssignedMechanicId != step.MechanicId ? MechanicStepOutcome.NotAssigned
                 : order.Status == step.ToStatus ? MechanicStepOutcome.AlreadyDone
                 : order.Status != step.FromStatus ? MechanicStepOutcome.StatusMoved
@@ -241,6 +310,21 @@ public sealed partial class OrderService(
         if (mechanicId <= 0 || !await db.Mechanics.AnyAsync(m => m.Id == mechanicId, ct))
             throw RequestValidationException.For("assignedMechanicId", $"Mechanic {mechanicId} does not exist.");
     }
+
+    /// <summary>An order may be given to an existing, active mechanic only.</summary>
+    private async Task EnsureAssignableAsync(int? mechanicId, CancellationToken ct)
+    {
+        if (mechanicId is null) return;
+        var active = mechanicId <= 0 ? null : await db.Mechanics.Where(m => m.Id == mechanicId).Select(m => (bool?)m.Active).FirstOrDefaultAsync(ct);
+        if (active is null) throw RequestValidationException.For("assignedMechanicId", $"Mechanic {mechanicId} does not exist.");
+        if (active == false) throw RequestValidationException.For("assignedMechanicId", $"Mechanic {mechanicId} is deactivated; orders cannot be assigned to them.");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mechanic {MechanicId} deactivated; {CancelledCount} message(s) to them not yet sent were cancelled")]
+    private static partial void LogDeactivated(ILogger logger, int mechanicId, int cancelledCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mechanic {MechanicId} reactivated")]
+    private static partial void LogReactivated(ILogger logger, int mechanicId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId} created")]
     private static partial void LogOrderCreated(ILogger logger, int orderId);

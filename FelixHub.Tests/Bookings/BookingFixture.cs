@@ -37,7 +37,7 @@ public class BookingFixture : WorkerFixture
         Telegram.Reset();
         await using var connection = new NpgsqlConnection(Worker.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("TRUNCATE delivery_messages, notification_logs, bookings, booking_users", connection);
+        await using var command = new NpgsqlCommand("TRUNCATE delivery_messages, notification_logs, bookings, telegram_link_tokens, booking_users", connection);
         await command.ExecuteNonQueryAsync();
     }
 }

@@ -54,7 +54,10 @@ public sealed class BookingMessageTests
     [InlineData("2026-05-01T14:00:00Z", "2026-05-01T14:00:00Z")]
     [InlineData("2026-05-01T14:00Z", "2026-05-01T14:00:00Z")]
     [InlineData("2026-05-01T14:00:00.5-05:00", "2026-05-01T19:00:00.5Z")]
-    public void Timestamps_with_an_offset_are_parsed_to_UTC(string value, string expectedUtc)
+    [InlineData("2026-05-01T14:00:00", "2026-05-01T14:00:00Z")]
+    [InlineData("2026-05-01T14:00", "2026-05-01T14:00:00Z")]
+    [InlineData("2026-05-01T14:00:00.250", "2026-05-01T14:00:00.25Z")]
+    public void Timestamps_are_parsed_to_UTC_and_without_an_offset_read_as_UTC(string value, string expectedUtc)
     {
         IsoTimestamp.TryParse(value, "startTime", out var utc, out var error).Should().BeTrue(error);
         utc.Should().Be(DateTimeOffset.Parse(expectedUtc, System.Globalization.CultureInfo.InvariantCulture));
@@ -62,13 +65,13 @@ public sealed class BookingMessageTests
     }
 
     [Theory]
-    [InlineData("2026-05-01T14:00:00", "no UTC offset")]
+    [InlineData("2026-05-01", "ISO 8601")]
     [InlineData("2026-05-01 14:00:00+03:00", "ISO 8601")]
     [InlineData("01.05.2026 14:00", "ISO 8601")]
     [InlineData("2026-13-01T14:00:00Z", "not a valid date")]
     [InlineData("", "required")]
     [InlineData(null, "required")]
-    public void Timestamps_without_an_offset_or_not_ISO_are_refused_with_the_field_named(string? value, string reason)
+    public void Timestamps_not_ISO_are_refused_with_the_field_named(string? value, string reason)
     {
         IsoTimestamp.TryParse(value, "startTime", out _, out var error).Should().BeFalse();
         error.Should().Contain("startTime").And.Contain(reason);

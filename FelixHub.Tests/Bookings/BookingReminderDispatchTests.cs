@@ -267,6 +267,31 @@ public sealed class BookingReminderDispatchTests(BookingFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task A_reminder_of_a_user_without_a_chat_waits_for_its_time_and_goes_to_the_chat_a_patch_gave_them()
+    {
+        var (_, never) = await BookAsync(TimeSpan.FromHours(3), chatId: null);
+        var (_, later) = await BookAsync(TimeSpan.FromHours(3), chatId: null);
+
+        (await worker.DispatchAsync()).Claimed.Should().Be(0, "nothing is due yet");
+        (await worker.ReminderAsync(never.Id, Codes.Booking1H)).Status.Should().Be(States.Pending, "no chat yet is no failure before the reminder's time");
+
+        var chat = TestWorker.NewChatId();
+        using (var patch = new HttpRequestMessage(HttpMethod.Patch, $"/api/users/{later.UserId}")
+               { Content = new StringContent($$"""{"telegramId":{{chat}}}""", System.Text.Encoding.UTF8, "application/json") })
+            (await worker.Http.SendAsync(patch)).EnsureSuccessStatusCode();
+        fixture.Clock.Advance(TimeSpan.FromHours(2));
+        (await worker.ReminderAsync(never.Id, Codes.Booking1H)).Status.Should().Be(States.Pending);
+
+        var run = await worker.DispatchAsync();
+
+        run.Sent.Should().Be(1);
+        (await worker.ReminderAsync(never.Id, Codes.Booking1H)).Should().BeEquivalentTo(
+            new { Status = States.Failed, Error = $"User {never.UserId} has no telegram_id" }, "only at its time does it fail, with seed 001's reason");
+        (await worker.ReminderAsync(later.Id, Codes.Booking1H)).Status.Should().Be(States.Sent);
+        DeliveredTo(chat).Select(c => c.Text).Should().Equal(Text(Codes.Booking1H, later));
+    }
+
+    [Fact]
     public async Task A_transient_failure_is_retried_with_a_growing_backoff_and_fails_after_the_last_attempt()
     {
         var (chatId, booking) = await BookAsync(TimeSpan.FromHours(1));

@@ -105,8 +105,6 @@ public sealed class BookingsApiTests(BookingFixture fixture) : IClassFixture<Boo
         { """{"userId":-1,"resourceName":"Зал","startTime":"{start}","endTime":"{end}"}""", "userId" },
         { """{"resourceName":"Зал","startTime":"{start}","endTime":"{end}"}""", "userId" },
         { """{"userId":"{user}","resourceName":"Зал","startTime":"{start}","endTime":"{end}"}""", "userId" },
-        { """{"userId":{user},"resourceName":"Зал","startTime":"2030-05-01T14:00:00","endTime":"{end}"}""", "startTime" },
-        { """{"userId":{user},"resourceName":"Зал","startTime":"{start}","endTime":"2030-05-01T14:00:00.000"}""", "endTime" },
         { """{"userId":{user},"resourceName":"Зал","startTime":"2030-05-01","endTime":"{end}"}""", "startTime" },
         { """{"userId":{user},"resourceName":"Зал","startTime":"tomorrow at 9","endTime":"{end}"}""", "startTime" },
         { """{"userId":{user},"resourceName":"Зал","startTime":"2030-02-30T10:00:00Z","endTime":"{end}"}""", "startTime" },
@@ -142,15 +140,21 @@ public sealed class BookingsApiTests(BookingFixture fixture) : IClassFixture<Boo
     }
 
     [Fact]
-    public async Task A_timestamp_without_an_offset_is_refused_with_a_message_saying_so()
+    public async Task A_timestamp_without_an_offset_is_read_as_UTC_as_seed_001_writes_them()
     {
         var user = await worker.CreateUserAsync(TestWorker.NewChatId());
+        var start = new DateTimeOffset(fixture.Now.Date.AddDays(2).AddHours(12), TimeSpan.Zero);
 
         var response = await PostRawAsync("/api/bookings",
-            $$"""{"userId":{{user.Id}},"resourceName":"Зал","startTime":"2030-05-01T14:00:00","endTime":"2030-05-01T15:00:00+03:00"}""");
+            $$"""{"userId":{{user.Id}},"resourceName":"Зал","startTime":"{{start:yyyy-MM-dd'T'HH:mm:ss}}","endTime":"{{start.AddMinutes(90):yyyy-MM-dd'T'HH:mm:ss.fff}}"}""");
 
-        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
-        problem["errors"]!["startTime"]![0]!.GetValue<string>().Should().Contain("no UTC offset");
+        response.StatusCode.Should().Be(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        var booking = (await response.Content.ReadFromJsonAsync<BookingResponse>())!;
+        booking.StartTime.Should().Be(start);
+        booking.StartTime.Offset.Should().Be(TimeSpan.Zero);
+        booking.EndTime.Should().Be(start.AddMinutes(90));
+        booking.Notifications.Single(n => n.Type == Codes.Booking24H).ScheduledAt.Should().Be(start.AddHours(-24));
+        booking.Notifications.Single(n => n.Type == Codes.BookingStart).ScheduledAt.Should().Be(start, "12:00 without an offset is 12:00 UTC, not 12:00 Moscow time");
     }
 
     [Theory]

@@ -24,11 +24,11 @@ public static class BotTestSupport
         return settings;
     }
 
-    public static async Task<MechanicTelegramLinkResponse> CreateTelegramLinkAsync(this TestWorker worker, int mechanicId)
+    public static async Task<TelegramLinkResponse> CreateTelegramLinkAsync(this TestWorker worker, int mechanicId)
     {
         var response = await worker.Http.PostAsync($"/api/mechanics/{mechanicId}/telegram-link", null);
         response.StatusCode.Should().Be(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<MechanicTelegramLinkResponse>())!;
+        return (await response.Content.ReadFromJsonAsync<TelegramLinkResponse>())!;
     }
 
     public static string StartParameter(string url) => new Uri(url).Query.Split("start=")[1];

@@ -120,7 +120,7 @@ public sealed class MechanicLinkTests(BotPollingFixture fixture) : IClassFixture
         var mechanic = await worker.CreateMechanicAsync(telegramId: null);
         var token = BotTestSupport.StartParameter((await worker.CreateTelegramLinkAsync(mechanic.Id)).Url);
 
-        var stored = await worker.DbAsync(db => db.Set<MechanicLinkToken>().AsNoTracking().SingleAsync(t => t.MechanicId == mechanic.Id));
+        var stored = await worker.DbAsync(db => db.Set<TelegramLinkToken>().AsNoTracking().SingleAsync(t => t.MechanicId == mechanic.Id));
 
         stored.TokenHash.Should().MatchRegex("^[0-9a-f]{64}$").And.NotContain(token[5..]);
         worker.Logs.AllText().Should().NotContain(token);

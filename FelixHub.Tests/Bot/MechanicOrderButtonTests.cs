@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -234,6 +235,25 @@ public sealed partial class MechanicOrderButtonTests(MechanicButtonsFixture fixt
             WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%FROM orders%FOR UPDATE%'
             """, connection);
         return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task A_deactivated_mechanics_press_changes_nothing_until_they_are_reactivated()
+    {
+        var setup = await AssignedOrderAsync();
+        var data = StepButton(setup.Assignment).Data!;
+        (await worker.Http.PatchAsJsonAsync($"/api/mechanics/{setup.Mechanic.Id}", new { active = false })).EnsureSuccessStatusCode();
+
+        var press = PressButton(setup.MechanicChat, data, telegram.MessageIdOf(setup.Assignment));
+
+        (await AnswerAsync(press)).Should().Be(BotMessages.StepOtherChat, "their chat is no longer a mechanic's");
+        (await StatusAsync(setup.Order.Id)).Should().Be(OrderStatus.New);
+        (await ChangesAsync(setup.Order.Id)).Should().BeEmpty();
+        Edits(setup.MechanicChat).Should().BeEmpty();
+
+        (await worker.Http.PatchAsJsonAsync($"/api/mechanics/{setup.Mechanic.Id}", new { active = true })).EnsureSuccessStatusCode();
+        var again = PressButton(setup.MechanicChat, data, telegram.MessageIdOf(setup.Assignment));
+        (await AnswerAsync(again)).Should().Be(BotMessages.StepTaken(setup.Order.Id, OrderStatus.InProgress));
     }
 
     [Fact]

@@ -130,7 +130,7 @@ public sealed class OrdersApiValidationTests(WorkerFixture fixture) : IClassFixt
         created.TelegramId.Should().BeNull();
 
         var linked = await (await SendRawAsync(HttpMethod.Patch, $"/api/mechanics/{created.Id}", """{"telegramId":"5551234"}""")).Content.ReadFromJsonAsync<MechanicResponse>();
-        linked!.Should().Be(new MechanicResponse(created.Id, "Сергей", "5551234"));
+        linked!.Should().BeEquivalentTo(new { created.Id, Name = "Сергей", TelegramId = "5551234", Active = true, DeactivatedAt = (DateTimeOffset?)null });
 
         var unlinked = await (await SendRawAsync(HttpMethod.Patch, $"/api/mechanics/{created.Id}", """{"telegramId":""}""")).Content.ReadFromJsonAsync<MechanicResponse>();
         unlinked!.TelegramId.Should().BeNull();

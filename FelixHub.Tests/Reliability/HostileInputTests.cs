@@ -21,6 +21,9 @@ public sealed class HostileInputFixture : IAsyncLifetime
     public DatabaseDigest Digest { get; private set; } = null!;
     public IReadOnlyList<ApiEndpoint> Endpoints { get; private set; } = [];
     public int MechanicId { get; private set; }
+
+    /// <summary>The mechanic the PATCH variants edit (and may deactivate), so that <see cref="MechanicId"/> stays assignable.</summary>
+    public int SpareMechanicId { get; private set; }
     public int OrderId { get; private set; }
     public Guid NotificationId { get; private set; }
     public int UserId { get; private set; }
@@ -47,6 +50,7 @@ public sealed class HostileInputFixture : IAsyncLifetime
             ["Inbox:OfficeUserIds:0"] = "office-1",
         });
         MechanicId = (await Worker.CreateMechanicAsync("424242")).Id;
+        SpareMechanicId = (await Worker.CreateMechanicAsync("424243", "Запасной")).Id;
         OrderId = (await Worker.CreateOrderAsync(MechanicId)).Id;
         NotificationId = (await Worker.PostAsync<CreatedNotificationResponse>("/api/manual-notifications",
             new { technicianId = "tech-1", workOrderId = OrderId, message = "Check the brakes", priority = "high" })).Id;
@@ -81,7 +85,11 @@ public sealed class HostileInputTests(HostileInputFixture fixture, ITestOutputHe
     private static readonly Dictionary<string, Func<HostileInputFixture, ValidRequest>> Valid = new()
     {
         ["POST /api/mechanics"] = f => new(None, None, Body(new { name = "Иван", telegramId = "5551234" })),
-        ["PATCH /api/mechanics/{id:int}"] = f => new(Id(f.MechanicId), None, Body(new { name = "Пётр", telegramId = "5551235" })),
+        ["PATCH /api/mechanics/{id:int}"] = f => new(Id(f.SpareMechanicId), None, Body(new { name = "Пётр", telegramId = "5551235", active = true })),
+        ["GET /api/mechanics"] = f => new(None, Query(("limit", "2")), null),
+        ["GET /api/mechanics/{id:int}"] = f => new(Id(f.MechanicId), None, null),
+        ["GET /api/orders"] = f => new(None, Query(("status", "%D0%BD%D0%BE%D0%B2%D1%8B%D0%B9"), ("mechanicId", f.MechanicId.ToString(CultureInfo.InvariantCulture)),
+            ("changedSince", "2020-01-01T00:00:00Z"), ("limit", "5")), null),
         ["POST /api/orders"] = f => new(None, None, Body(new { carNumber = "AB1234CD", category = "Двигатель", parts = new[] { "Фильтр" }, assignedMechanicId = f.MechanicId })),
         ["GET /api/orders/{id:int}"] = f => new(Id(f.OrderId), None, null),
         ["PATCH /api/orders/{id:int}"] = f => new(Id(f.OrderId), None, Body(new { status = "в работе", assignedMechanicId = f.MechanicId })),
@@ -100,12 +108,19 @@ public sealed class HostileInputTests(HostileInputFixture fixture, ITestOutputHe
         ["POST /api/work-orders/{id:int}/updates"] = f => new(Id(f.OrderId), None,
             Body(new { status = "diagnosed", notes = "Brake pads worn", issues = "Leak", alertOffice = true, technicianId = "tech-1" })),
         ["POST /api/manual-notifications"] = f => new(None, None, Body(new { technicianId = "tech-1", workOrderId = f.OrderId, message = "Call the client", priority = "urgent" })),
+        ["POST /api/alerts"] = f => new(None, None, Body(new
+        {
+            type = "equipment_alert", message = "Lift 2: pressure low", priority = "high", workOrderId = f.OrderId, recipientIds = new[] { "tech-1" }, office = true,
+        })),
         ["GET /api/inbox"] = f => new(None, Query(("userId", "tech-1"), ("unreadOnly", "true"), ("limit", "20")), null),
         ["POST /api/inbox/{notificationId:guid}/read"] = f => new(
             new Dictionary<string, string> { ["notificationId"] = f.NotificationId.ToString() }, None, Body(new { userId = "tech-1" })),
         ["POST /api/inbox/tokens"] = f => new(None, None, Body(new { userId = "tech-1" })),
         ["POST /api/mechanics/{id:int}/telegram-link"] = f => new(Id(f.MechanicId), None, null),
         ["POST /api/users"] = f => new(None, None, Body(new { telegramId = "5550002", name = "Олег" })),
+        ["GET /api/users/{id:int}"] = f => new(Id(f.UserId), None, null),
+        ["PATCH /api/users/{id:int}"] = f => new(Id(f.UserId), None, Body(new { name = "Анна", telegramId = "5550001" })),
+        ["POST /api/users/{id:int}/telegram-link"] = f => new(Id(f.UserId), None, null),
         ["POST /api/bookings"] = f => new(None, None, Body(new
         {
             userId = f.UserId, resourceName = "Стенд <развал>",

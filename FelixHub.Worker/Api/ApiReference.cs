@@ -121,16 +121,19 @@ public static class ApiReference
     public static IReadOnlyDictionary<Type, RequestContract> RequestContracts { get; } = new Dictionary<Type, RequestContract>
     {
         [typeof(CreateMechanicRequest)] = new(new CreateMechanicRequest("Иван Петров", "123456789"), "name"),
-        [typeof(UpdateMechanicRequest)] = new(new UpdateMechanicRequest(null, "@ivan_petrov")),
+        [typeof(UpdateMechanicRequest)] = new(new UpdateMechanicRequest(null, "@ivan_petrov", true)),
         [typeof(CreateOrderRequest)] = new(new CreateOrderRequest("AB1234CD", "Двигатель", ["Масляный фильтр", "Свечи зажигания"], 7, "987654321"), "carNumber", "category"),
         [typeof(UpdateOrderRequest)] = new(new UpdateOrderRequest("в работе", 7)),
         [typeof(UpdateRecipientPreferencesRequest)] = new(new UpdateRecipientPreferencesRequest(false, null, null)),
         [typeof(CreateUserRequest)] = new(new CreateUserRequest("123456789", "Анна")),
+        [typeof(UpdateUserRequest)] = new(new UpdateUserRequest("Анна Смирнова", "987654321")),
         [typeof(CreateBookingRequest)] = new(new CreateBookingRequest(12, "Подъёмник 1", IsoTimestamp.Example, "2026-05-01T15:00:00+03:00"),
             "userId", "resourceName", "startTime", "endTime"),
         [typeof(WorkOrderUpdateRequest)] = new(new WorkOrderUpdateRequest("diagnosed", "Brake pads worn", "Oil leak at the rear axle", true, "tech-17"), "status"),
         [typeof(ManualNotificationRequest)] = new(new ManualNotificationRequest("tech-17", 1042, "Call the client before noon", "high"),
             "technicianId", "workOrderId", "message"),
+        [typeof(AlertRequest)] = new(new AlertRequest(InboxNotificationType.EquipmentAlert, "Lift 2: hydraulic pressure low", "high", 1042, ["tech-17"], true),
+            "type", "message"),
         [typeof(MarkReadRequest)] = new(new MarkReadRequest("tech-17")),
         [typeof(InboxTokenRequest)] = new(new InboxTokenRequest("tech-17"), "userId"),
         [typeof(RegisterCabinetRequest)] = new(new RegisterCabinetRequest("123456789",
@@ -157,6 +160,14 @@ public static class ApiReference
                 schema.Required = new HashSet<string>(contract.Required, StringComparer.Ordinal);
 
             var converter = context.JsonPropertyInfo?.CustomConverter;
+            if (converter is InboxUserIdListJsonConverter)
+            {
+                schema.Type = JsonSchemaType.Array | JsonSchemaType.Null;
+                schema.Items = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Integer };
+                schema.Description = $"User ids of the office platform or the technician app: each 1–{InboxUserId.MaxLength} characters of A-Z a-z 0-9 . _ : @ -, as a JSON string or a JSON integer.";
+                schema.Examples = [new JsonArray("tech-17", "office-1")];
+                return Task.CompletedTask;
+            }
             if (converter is not (TelegramIdJsonConverter or InboxUserIdJsonConverter)) return Task.CompletedTask;
             var nullable = context.JsonPropertyInfo!.IsGetNullable || (schema.Type ?? 0).HasFlag(JsonSchemaType.Null);
             schema.Type = JsonSchemaType.String | JsonSchemaType.Integer | (nullable ? JsonSchemaType.Null : 0);

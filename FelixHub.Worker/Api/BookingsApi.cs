@@ -18,6 +18,22 @@ public static class BookingsApi
             .Produces<UserResponse>(StatusCodes.Status201Created)
             .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a chat id, or `name` is empty.");
 
+        api.MapGet("/users/{id:int}", async (int id, BookingService bookings, CancellationToken ct) =>
+            Results.Ok(await bookings.GetUserAsync(id, ct)))
+            .WithName("GetUser")
+            .WithSummary("Get a user who books resources")
+            .Produces<UserResponse>()
+            .Answers(StatusCodes.Status404NotFound, "No user has this id.");
+
+        api.MapPatch("/users/{id:int}", async (int id, UpdateUserRequest body, BookingService bookings, CancellationToken ct) =>
+            Results.Ok(await bookings.UpdateUserAsync(id, body, ct)))
+            .WithName("UpdateUser")
+            .WithSummary("Rename a user or change their Telegram chat")
+            .WithDescription("A field left out (or null) is unchanged; `\"telegramId\": \"\"` unlinks the user's chat. Reminders already planned go to the chat the user has when each is sent.")
+            .Produces<UserResponse>()
+            .Answers(StatusCodes.Status400BadRequest, "A field is invalid (an empty `name`, a `telegramId` that is not a chat id).")
+            .Answers(StatusCodes.Status404NotFound, "No user has this id.");
+
         api.MapPost("/bookings", async (CreateBookingRequest body, BookingService bookings, CancellationToken ct) =>
         {
             var booking = await bookings.CreateBookingAsync(body, ct);
@@ -26,9 +42,9 @@ public static class BookingsApi
             .Idempotent()
             .WithName("CreateBooking")
             .WithSummary("Book a resource")
-            .WithDescription($"`startTime` and `endTime` are ISO 8601 with an offset (e.g. `{IsoTimestamp.Example}`); the start must be in the future and the end after it. The reminders are planned in the same transaction and listed in the answer.")
+            .WithDescription($"`startTime` and `endTime` are ISO 8601 (e.g. `{IsoTimestamp.Example}`); a time without an offset (`2026-05-01T11:00:00`) is read as UTC. The start must be in the future and the end after it. The reminders are planned in the same transaction and listed in the answer.")
             .Produces<BookingResponse>(StatusCodes.Status201Created)
-            .Answers(StatusCodes.Status400BadRequest, "A field is missing, a time has no offset or is in the past, the end is not after the start, or `userId` names no user.");
+            .Answers(StatusCodes.Status400BadRequest, "A field is missing, a time is not ISO 8601 or is in the past, the end is not after the start, or `userId` names no user.");
 
         api.MapGet("/bookings/{id:int}", async (int id, BookingService bookings, CancellationToken ct) =>
             Results.Ok(await bookings.GetBookingAsync(id, ct)))

@@ -8,7 +8,7 @@ using Telegram.Bot.Types;
 
 namespace FelixHub.Worker.Api;
 
-/// <summary>The bot: mechanics' one-time Telegram links (behind the API access control) and Telegram's webhook.</summary>
+/// <summary>The bot: the one-time Telegram links of mechanics and booking users (behind the API access control) and Telegram's webhook.</summary>
 public static partial class BotApi
 {
     public const string WebhookPath = "/telegram/webhook";
@@ -16,29 +16,42 @@ public static partial class BotApi
 
     public static WebApplication MapBotApi(this WebApplication app)
     {
-        var api = app.MapApi().MapGroup("").WithTags("Mechanics");
+        var api = app.MapApi();
 
-        api.MapPost("/mechanics/{id:int}/telegram-link", async (int id, MechanicLinks links, CancellationToken ct) =>
-        {
-            try
-            {
-                return Results.Created((string?)null, await links.CreateAsync(id, ct));
-            }
-            catch (BotUnavailableException unavailable)
-            {
-                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The Telegram bot is unavailable.", detail: unavailable.Message);
-            }
-        })
+        api.MapGroup("").WithTags("Mechanics").MapPost("/mechanics/{id:int}/telegram-link", (int id, TelegramLinks links, CancellationToken ct) =>
+            CreateLinkAsync(() => links.CreateForMechanicAsync(id, ct)))
             .WithName("CreateMechanicTelegramLink")
             .WithSummary("Make a one-time link that connects a mechanic's Telegram account")
             .WithDescription("The mechanic opens `url` (`https://t.me/<bot>?start=mech_…`) before `expiresAt`; the bot then stores their chat as the mechanic's `telegramId`.")
-            .Produces<MechanicTelegramLinkResponse>(StatusCodes.Status201Created)
+            .Produces<TelegramLinkResponse>(StatusCodes.Status201Created)
             .Answers(StatusCodes.Status404NotFound, "No mechanic has this id.")
+            .Answers(StatusCodes.Status409Conflict, "The mechanic is deactivated.")
+            .Answers(StatusCodes.Status503ServiceUnavailable, "The bot is not configured (no token or username) or Telegram's getMe failed.");
+
+        api.MapGroup("").WithTags("Bookings").MapPost("/users/{id:int}/telegram-link", (int id, TelegramLinks links, CancellationToken ct) =>
+            CreateLinkAsync(() => links.CreateForUserAsync(id, ct)))
+            .WithName("CreateUserTelegramLink")
+            .WithSummary("Make a one-time link that connects a booking user's Telegram account")
+            .WithDescription("The user opens `url` (`https://t.me/<bot>?start=user_…`) before `expiresAt`; the bot then stores their chat as the user's `telegramId`, where their reminders go.")
+            .Produces<TelegramLinkResponse>(StatusCodes.Status201Created)
+            .Answers(StatusCodes.Status404NotFound, "No user has this id.")
             .Answers(StatusCodes.Status503ServiceUnavailable, "The bot is not configured (no token or username) or Telegram's getMe failed.");
 
         // Telegram calls this from outside, so it is not under /api: the secret header is its credential.
         app.MapPost(WebhookPath, HandleWebhookAsync);
         return app;
+    }
+
+    private static async Task<IResult> CreateLinkAsync(Func<Task<TelegramLinkResponse>> create)
+    {
+        try
+        {
+            return Results.Created((string?)null, await create());
+        }
+        catch (BotUnavailableException unavailable)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The Telegram bot is unavailable.", detail: unavailable.Message);
+        }
     }
 
     private static async Task<IResult> HandleWebhookAsync(HttpContext http, IOptionsMonitor<BotOptions> options, BotClient clients,

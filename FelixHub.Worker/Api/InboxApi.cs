@@ -33,6 +33,17 @@ public static class InboxApi
             .Produces<CreatedNotificationResponse>(StatusCodes.Status201Created)
             .Answers(StatusCodes.Status400BadRequest, "`technicianId` or `message` is missing, or `priority` is unknown.");
 
+        api.MapPost("/alerts", async (AlertRequest body, InboxService inbox, CancellationToken ct) =>
+            Results.Created((string?)null, await inbox.CreateAlertAsync(body, ct)))
+            .Idempotent()
+            .WithName("CreateAlert")
+            .WithSummary("Raise an equipment or inventory alert")
+            .WithDescription("`type` is `equipment_alert` or `inventory_alert`; `priority` is `low`, `normal`, `high` or `urgent` (default `normal`). " +
+                "It goes to the users in `recipientIds` and, with `office: true`, to every office user (Inbox:OfficeUserIds): at least one of the two. " +
+                "`workOrderId`, when given, must name an order. It reaches sockets and inboxes like every other notification.")
+            .Produces<CreatedNotificationResponse>(StatusCodes.Status201Created)
+            .Answers(StatusCodes.Status400BadRequest, "An unknown `type` or `priority`, no `message`, no recipient, a recipient id that is not a user id, or a `workOrderId` that names no order.");
+
         api.MapGet("/inbox", async (
             [Description("Whose inbox (required).")] string? userId,
             [Description("Only unread notifications (default false).")] bool? unreadOnly,

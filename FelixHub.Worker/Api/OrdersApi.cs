@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using FelixHub.Core.Common;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Recipients;
 
@@ -42,11 +43,31 @@ public static class OrdersApi
             .Produces<MechanicResponse>(StatusCodes.Status201Created)
             .Answers(StatusCodes.Status400BadRequest, "`name` is missing or too long, or `telegramId` is not a chat id.");
 
+        mechanics.MapGet("/mechanics", async (
+            [Description(LimitDescription)] int? limit,
+            [Description(AfterDescription)] string? after,
+            OrderService service, CancellationToken ct) =>
+            Results.Ok(await service.ListMechanicsAsync(limit, after, ct)))
+            .WithName("ListMechanics")
+            .WithSummary("List mechanics, page by page")
+            .WithDescription("Ordered by id; deactivated mechanics are listed too, with `active: false`. " + PagingDescription)
+            .Produces<Page<MechanicResponse>>()
+            .Answers(StatusCodes.Status400BadRequest, "`limit` is outside 1–1000 or not a number, or `after` is not a cursor of this listing.");
+
+        mechanics.MapGet("/mechanics/{id:int}", async (int id, OrderService service, CancellationToken ct) =>
+            Results.Ok(await service.GetMechanicAsync(id, ct)))
+            .WithName("GetMechanic")
+            .WithSummary("Get a mechanic")
+            .Produces<MechanicResponse>()
+            .Answers(StatusCodes.Status404NotFound, "No mechanic has this id.");
+
         mechanics.MapPatch("/mechanics/{id:int}", async (int id, UpdateMechanicRequest body, OrderService service, CancellationToken ct) =>
             Results.Ok(await service.UpdateMechanicAsync(id, body, ct)))
             .WithName("UpdateMechanic")
-            .WithSummary("Rename a mechanic or change their Telegram chat")
-            .WithDescription("A field left out (or null) is unchanged; `\"telegramId\": \"\"` unlinks the mechanic's Telegram account.")
+            .WithSummary("Rename, relink, deactivate or reactivate a mechanic")
+            .WithDescription("A field left out (or null) is unchanged; `\"telegramId\": \"\"` unlinks the mechanic's Telegram account. " +
+                "`\"active\": false` deactivates the mechanic: the messages to them not yet sent are cancelled, they get no more notifications, " +
+                "no new Telegram link and no new orders; their orders and logs stay. `\"active\": true` reactivates them.")
             .Produces<MechanicResponse>()
             .Answers(StatusCodes.Status400BadRequest, "A field is invalid (an empty `name`, a `telegramId` that is not a chat id).")
             .Answers(StatusCodes.Status404NotFound, "No mechanic has this id.");
@@ -62,6 +83,20 @@ public static class OrdersApi
             .WithDescription("The order starts as `новый`. Assigning a mechanic queues their notification in the same transaction; the send happens afterwards. An unknown `assignedMechanicId` is a 400 naming it.")
             .Produces<OrderResponse>(StatusCodes.Status201Created)
             .Answers(StatusCodes.Status400BadRequest, "A field is missing or invalid, or `assignedMechanicId` names no mechanic.");
+
+        orders.MapGet("/orders", async (
+            [Description("Only orders in this status: `новый`, `в работе`, `готов` or `выдан`.")] string? status,
+            [Description("Only orders assigned to this mechanic.")] int? mechanicId,
+            [Description("Only orders changed (`updatedAt`) at or after this moment: ISO 8601, e.g. `2026-05-01T14:00:00+03:00`; without an offset it is read as UTC.")] string? changedSince,
+            [Description(LimitDescription)] int? limit,
+            [Description(AfterDescription)] string? after,
+            OrderService service, CancellationToken ct) =>
+            Results.Ok(await service.ListOrdersAsync(status, mechanicId, changedSince, limit, after, ct)))
+            .WithName("ListOrders")
+            .WithSummary("List orders, page by page")
+            .WithDescription("Ordered by id; the filters combine. " + PagingDescription)
+            .Produces<Page<OrderResponse>>()
+            .Answers(StatusCodes.Status400BadRequest, "An unknown `status`, a `changedSince` that is not a timestamp, a `mechanicId` or `limit` out of range, or an `after` that is not a cursor of this listing.");
 
         orders.MapGet("/orders/{id:int}", async (int id, OrderService service, CancellationToken ct) =>
             Results.Ok(await service.GetOrderAsync(id, ct)))
@@ -93,4 +128,10 @@ public static class OrdersApi
 
         return app;
     }
+
+    public const string LimitDescription = "At most this many rows per page, 1–1000 (default 100).";
+    public const string AfterDescription = "The `next` of the previous page; leave it out for the first page.";
+    public const string PagingDescription =
+        "Answers `{items, next}`: pass `next` as `after` for the following page; `next` is null on the last page. " +
+        "Rows added while a client pages through come after what it has read: it sees no row twice and misses none that existed when it started.";
 }

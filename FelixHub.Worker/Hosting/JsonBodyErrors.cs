@@ -92,6 +92,7 @@ internal static partial class JsonBodyErrors
     {
         if (converter == typeof(TelegramIdJsonConverter)) return TelegramChatId.Expected;
         if (converter == typeof(InboxUserIdJsonConverter)) return "a user id: a JSON string or a JSON integer";
+        if (converter == typeof(InboxUserIdListJsonConverter)) return "an array of user ids, each a JSON string or a JSON integer";
         type = Nullable.GetUnderlyingType(type) ?? type;
         if (type == typeof(string)) return "a string";
         if (type == typeof(bool)) return "true or false";

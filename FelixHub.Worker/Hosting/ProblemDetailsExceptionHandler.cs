@@ -11,7 +11,7 @@ namespace FelixHub.Worker.Hosting;
 
 /// <summary>
 /// Turns what went wrong into RFC 7807 answers: invalid input 400 (naming the field), unknown ids
-/// 404, an unreachable database 503. Nothing else leaks: an unexpected error is a bare 500.
+/// 404, a state that refuses the request 409, an unreachable database 503. Nothing else leaks: an unexpected error is a bare 500.
 /// </summary>
 internal sealed partial class ProblemDetailsExceptionHandler(
     IProblemDetailsService problems, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
@@ -31,6 +31,12 @@ internal sealed partial class ProblemDetailsExceptionHandler(
                 Status = StatusCodes.Status404NotFound,
                 Title = "Not found.",
                 Detail = notFound.Message,
+            },
+            ConflictException conflict => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = conflict.Title,
+                Detail = conflict.Message,
             },
             _ when IsUnstorableText(exception) => new HttpValidationProblemDetails(new Dictionary<string, string[]>
             {

@@ -182,58 +182,6 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.ToTable("telegram_updates", (string)null);
                 });
 
-            modelBuilder.Entity("FelixHub.Core.Bot.MechanicLinkToken", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<DateTimeOffset>("ExpiresAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("expires_at");
-
-                    b.Property<int>("MechanicId")
-                        .HasColumnType("integer")
-                        .HasColumnName("mechanic_id");
-
-                    b.Property<string>("TokenHash")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("token_hash");
-
-                    b.Property<DateTimeOffset?>("UsedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("used_at");
-
-                    b.Property<string>("UsedChatId")
-                        .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
-                        .HasColumnName("used_chat_id");
-
-                    b.HasKey("Id")
-                        .HasName("pk_mechanic_link_tokens");
-
-                    b.HasIndex("ExpiresAt")
-                        .HasDatabaseName("ix_mechanic_link_tokens_expires_at");
-
-                    b.HasIndex("MechanicId")
-                        .HasDatabaseName("ix_mechanic_link_tokens_mechanic_id");
-
-                    b.HasIndex("TokenHash")
-                        .IsUnique()
-                        .HasDatabaseName("ix_mechanic_link_tokens_token_hash");
-
-                    b.ToTable("mechanic_link_tokens", (string)null);
-                });
-
             modelBuilder.Entity("FelixHub.Core.Bot.SellerChat", b =>
                 {
                     b.Property<long>("TelegramId")
@@ -272,6 +220,68 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasName("pk_telegram_sellers");
 
                     b.ToTable("telegram_sellers", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Bot.TelegramLinkToken", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<int?>("MechanicId")
+                        .HasColumnType("integer")
+                        .HasColumnName("mechanic_id");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("token_hash");
+
+                    b.Property<DateTimeOffset?>("UsedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("used_at");
+
+                    b.Property<string>("UsedChatId")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("used_chat_id");
+
+                    b.Property<int?>("UserId")
+                        .HasColumnType("integer")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_telegram_link_tokens");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_telegram_link_tokens_expires_at");
+
+                    b.HasIndex("MechanicId")
+                        .HasDatabaseName("ix_telegram_link_tokens_mechanic_id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_telegram_link_tokens_token_hash");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_telegram_link_tokens_user_id");
+
+                    b.ToTable("telegram_link_tokens", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_telegram_link_tokens_one_owner", "num_nonnulls(mechanic_id, user_id) = 1");
+                        });
                 });
 
             modelBuilder.Entity("FelixHub.Core.Delivery.DeliveryMessage", b =>
@@ -427,6 +437,10 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasFilter("finished_at IS NOT NULL");
 
                     NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("FinishedAt"), new[] { "Kind", "State" });
+
+                    b.HasIndex("MechanicId")
+                        .HasDatabaseName("ix_delivery_messages_mechanic_id")
+                        .HasFilter("mechanic_id IS NOT NULL AND state IN ('pending', 'sending')");
 
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("ix_delivery_messages_due")
@@ -679,9 +693,17 @@ namespace FelixHub.Core.Persistence.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
+                    b.Property<bool>("Active")
+                        .HasColumnType("boolean")
+                        .HasColumnName("active");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("DeactivatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deactivated_at");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -1654,14 +1676,19 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.Navigation("User");
                 });
 
-            modelBuilder.Entity("FelixHub.Core.Bot.MechanicLinkToken", b =>
+            modelBuilder.Entity("FelixHub.Core.Bot.TelegramLinkToken", b =>
                 {
                     b.HasOne("FelixHub.Core.Orders.Mechanic", null)
                         .WithMany()
                         .HasForeignKey("MechanicId")
                         .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_mechanic_link_tokens_mechanic_mechanic_id");
+                        .HasConstraintName("fk_telegram_link_tokens_mechanic_mechanic_id");
+
+                    b.HasOne("FelixHub.Core.Bookings.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_telegram_link_tokens_booking_users_user_id");
                 });
 
             modelBuilder.Entity("FelixHub.Core.Delivery.NotificationLog", b =>
