@@ -88,6 +88,7 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
 
         var arrivals = telegram.Delivered.GroupBy(d => d.ChatId!).ToDictionary(g => g.Key, g => g.Min(d => d.At));
         var latencies = orders.Select((o, i) => (arrivals[o.ChatId] - sentAt[i]).TotalMilliseconds).Order().ToArray();
+        Charts.Distribution("latency", $"latency: PATCH → message at the fake Bot API, {perSecond} status changes/s", "ms", latencies);
 
         // Where the time goes, from Hangfire's own records: PATCH → job created, created → Processing, Processing → delivered.
         var stages = await JobStagesAsync(cs);
@@ -393,6 +394,8 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         // Every reminder is one message: anything Telegram got beyond the reminders is a duplicate.
         var duplicates = delivered.Count - count;
         var peak = worker.Memory().PeakRssMb;
+        Charts.PerSecond($"{scenario}-per-second", $"{scenario}: {count:N0} reminders to {chats:N0} chats{(enforceLimits ? ", the fake enforcing 30/s and 1/s per chat" : "")}",
+            ("delivered", delivered.Select(d => d.At).ToList()), ("429 answered", telegram.TooManyRequestsAt));
         var figures = new List<Figure>();
         if (enforceLimits)
         {
@@ -500,6 +503,8 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             ? Enumerable.Range(0, times.Count).Max(i => times.Skip(i).TakeWhile(t => t - times[i] < TimeSpan.FromSeconds(1)).Count())
             : 0;
         var duplicates = count - delivered.Select(d => d.Text).Distinct().Count();
+        Charts.PerSecond("limits-per-second", $"limits: {count:N0} status changes to {chats} chats, the fake enforcing 30/s and 1/s per chat",
+            ("delivered", delivered.Select(d => d.At).ToList()), ("429 answered", telegram.TooManyRequestsAt));
         return
         [
             new("limits", "delivered/s (first → last message)", sustained, "/s", "≥ 28", sustained >= 28),

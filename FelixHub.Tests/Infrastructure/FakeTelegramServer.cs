@@ -96,12 +96,16 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
     private readonly Dictionary<string, DateTimeOffset> lastAcceptedPerChat = new(StringComparer.Ordinal);
     private (int PerSecond, TimeSpan PerChat)? limits;
     private int tooManyRequests;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<DateTimeOffset> tooManyRequestsAt = new();
 
     /// <summary>Answer like Telegram beyond its limits: 429 with retry_after past <paramref name="perSecond"/> calls in any second, or a chat called again within <paramref name="perChat"/>.</summary>
     public void EnforceLimits(int perSecond = 30, TimeSpan? perChat = null) => limits = (perSecond, perChat ?? TimeSpan.FromSeconds(1));
 
     /// <summary>How many 429s the enforced limits produced.</summary>
     public int TooManyRequests => Volatile.Read(ref tooManyRequests);
+
+    /// <summary>When each of those 429s was answered (the benchmark's per-second charts).</summary>
+    public IReadOnlyCollection<DateTimeOffset> TooManyRequestsAt => tooManyRequestsAt.ToArray();
 
     private FakeReply? CheckLimits(TelegramCall call)
     {
@@ -114,6 +118,7 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
             if (acceptedWindow.Count >= l.PerSecond || chatTooSoon)
             {
                 Interlocked.Increment(ref tooManyRequests);
+                tooManyRequestsAt.Enqueue(now);
                 return FakeReply.TooManyRequests(1);
             }
             acceptedWindow.Enqueue(now);
