@@ -64,14 +64,13 @@ public sealed partial class WbSyncService(
         using var scope = Correlation.Push("cabinetId", cabinetId);
         var o = options.CurrentValue;
         var owner = Guid.NewGuid();
-        var claimed = await ClaimAsync(cabinetId, owner, o, ct);
-        if (claimed is null)
+        var c = await ClaimAsync(cabinetId, owner, o, ct);
+        if (c is null)
         {
             LogSkipped(logger, cabinetId);
             return new WbSyncResult(WbSyncStatus.Skipped);
         }
 
-        var c = claimed;
         var run = new Run
         {
             CabinetId = cabinetId, Owner = owner, TokenType = c.TokenType, Account = c.Account,
