@@ -49,10 +49,14 @@ public sealed partial class DeliveryWaker(
     private bool reread;
     private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool listening;
+    private volatile bool running;
     private long nextDueTicks = long.MinValue;
 
     /// <summary>True while the LISTEN connection is up.</summary>
     public bool IsListening => listening;
+
+    /// <summary>True while the waker runs on this replica (a Hangfire server, <c>Delivery:WakerEnabled</c>).</summary>
+    public bool IsRunning => running;
 
     /// <summary>The next due time the waker is waiting for (null: nothing scheduled, or not running).</summary>
     public DateTimeOffset? NextDue
@@ -101,6 +105,7 @@ public sealed partial class DeliveryWaker(
             LogDisabled(logger);
             return;
         }
+        running = true;
         var connectionString = PersistenceServiceCollectionExtensions.DedicatedConnectionString(configuration, ApplicationName);
         var listen = Task.Run(() => PostgresChannelListener.ListenAsync(connectionString, Channel, this,
             MaxSleep, MaxRetryDelay, time, stoppingToken), CancellationToken.None);
@@ -112,6 +117,7 @@ public sealed partial class DeliveryWaker(
         {
             await listen;
             listening = false;
+            running = false;
             Interlocked.Exchange(ref nextDueTicks, long.MinValue);
         }
     }

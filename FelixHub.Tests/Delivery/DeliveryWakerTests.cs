@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using FelixHub.Core.Bookings;
 using FelixHub.Core.Bookings.Messages;
 using FelixHub.Core.Delivery;
@@ -68,6 +70,14 @@ public sealed class DeliveryWakerTests(ITestOutputHelper output)
         var reminder = await worker.ReminderAsync(bookingId, type);
         reminder.Status.Should().Be(States.Sent);
         return reminder;
+    }
+
+    /// <summary>The <c>delivery-waker</c> entry of <c>/health</c> (whatever the overall status).</summary>
+    private static async Task<(string Status, string Description)> WakerHealthAsync(TestWorker worker)
+    {
+        using var response = await worker.Http.GetAsync("/health");
+        var check = (await response.Content.ReadFromJsonAsync<JsonObject>())!["checks"]!["delivery-waker"]!;
+        return (check["status"]!.GetValue<string>(), check["description"]!.GetValue<string>());
     }
 
     private static Task WaitListeningAsync(TestWorker worker) =>
@@ -143,6 +153,8 @@ public sealed class DeliveryWakerTests(ITestOutputHelper output)
             await using var b = await TestWorker.StartAsync(database, telegram, Settings());
             await WaitListeningAsync(b);
             a.Services.GetRequiredService<DeliveryWaker>().IsListening.Should().BeFalse("a replica without a Hangfire server runs no waker");
+            (await WakerHealthAsync(a)).Description.Should().StartWith("Not running on this replica");
+            (await WakerHealthAsync(b)).Should().Be(("healthy", "Listening on felixhub_delivery_due."));
 
             var (chatId, booking) = await BookAsync(a, SecondsAhead(4));
 
@@ -176,6 +188,7 @@ public sealed class DeliveryWakerTests(ITestOutputHelper output)
             var (duringChat, during) = await BookAsync(a, SecondsAhead(3), "Подъёмник №1");
             proxy.Cut();
             await Eventually.Until(() => !waker.IsListening, "B's LISTEN connection to drop");
+            (await WakerHealthAsync(b)).Status.Should().Be("degraded", "/health says the waker's LISTEN is reconnecting");
             await Task.Delay(during.StartTime - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(2));
             telegram.Delivered.Should().NotContain(c => c.ChatId == duringChat, "B cannot claim it while the database is away");
             proxy.Restore();
@@ -185,6 +198,7 @@ public sealed class DeliveryWakerTests(ITestOutputHelper output)
             late.Text.Should().Be(StartText(during));
             await WaitListeningAsync(b);
             b.Logs.Containing("Due-time waker: listening again").Should().NotBeEmpty();
+            (await WakerHealthAsync(b)).Status.Should().Be("healthy");
 
             var (afterChat, after) = await BookAsync(a, SecondsAhead(4), "Подъёмник №3");
             var call = await ArrivesInTimeAsync(telegram, afterChat, after.StartTime, "a reminder written on A after the restart, sent by B in time (its LISTEN is back)");
