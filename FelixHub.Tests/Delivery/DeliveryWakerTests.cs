@@ -161,7 +161,7 @@ public sealed class DeliveryWakerTests(ITestOutputHelper output)
             var call = await ArrivesInTimeAsync(telegram, chatId, booking.StartTime, "the start reminder written on A, sent by B in time (only A's NOTIFY tells B)");
             output.WriteLine($"due {booking.StartTime:HH:mm:ss.fff}, received {call.At:HH:mm:ss.fff}");
             call.Text.Should().Be(StartText(booking));
-            b.Logs.Containing("Due-time waker: 1 claimed, 1 sent").Should().NotBeEmpty("B's waker sent it");
+            await Eventually.Until(() => b.Logs.Containing("Due-time waker: 1 claimed, 1 sent").Any(), "B's waker's pass logged as the one that sent it");
         }
         finally
         {
@@ -204,6 +204,40 @@ public sealed class DeliveryWakerTests(ITestOutputHelper output)
             var call = await ArrivesInTimeAsync(telegram, afterChat, after.StartTime, "a reminder written on A after the restart, sent by B in time (its LISTEN is back)");
             output.WriteLine($"after the outage: due {after.StartTime:HH:mm:ss.fff}, received {call.At:HH:mm:ss.fff}; the one due during it received {late.At - during.StartTime} after its time");
             telegram.Delivered.Where(c => c.ChatId == duringChat || c.ChatId == afterChat).Should().HaveCount(2, "each once");
+        }
+        finally
+        {
+            await PostgresServer.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task A_retry_after_a_transient_failure_goes_out_at_its_backoff_time()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        await using var telegram = await FakeTelegramServer.StartAsync();
+        try
+        {
+            await using var worker = await TestWorker.StartAsync(database, telegram, new Dictionary<string, string?>(Settings())
+            {
+                ["Delivery:RetryBaseDelaySeconds"] = "3",
+                ["Telegram:MaxRetryAttempts"] = "0", // one call per attempt: the retry is the dispatcher's, at its backoff
+            });
+            await WaitListeningAsync(worker);
+            var chatId = TestWorker.NewChatId();
+            var calls = 0;
+            telegram.Respond(c => c.ChatId == chatId && Interlocked.Increment(ref calls) == 1 ? FakeReply.ServerError : null);
+            var user = await worker.CreateUserAsync(chatId);
+            var start = SecondsAhead(3);
+            var booking = await worker.CreateBookingAsync(user.Id, start, start.AddHours(1));
+
+            await Eventually.Until(() => telegram.Calls.Any(c => c.ChatId == chatId), "the first attempt", start + Late - DateTimeOffset.UtcNow);
+            var failedAt = telegram.Calls.First(c => c.ChatId == chatId).At;
+            var retry = await ArrivesInTimeAsync(telegram, chatId, failedAt + TimeSpan.FromSeconds(3), "the retry, at its backoff time");
+
+            output.WriteLine($"due {start:HH:mm:ss.fff}, failed at {failedAt:HH:mm:ss.fff}, retried and received at {retry.At:HH:mm:ss.fff}");
+            retry.Text.Should().Be(StartText(booking));
+            await SentAsync(worker, booking.Id, Codes.BookingStart);
         }
         finally
         {
