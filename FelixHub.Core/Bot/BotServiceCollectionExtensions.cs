@@ -33,6 +33,7 @@ public static class BotServiceCollectionExtensions
         services.AddScoped<BotUpdateProcessor>();
         services.AddScoped<MechanicLinks>();
         services.AddScoped<IBotRoute, MechanicLinkRoute>();
+        services.AddScoped<IBotRoute, QuietHoursRoute>();
         services.AddScoped<IBotRoute, PreferencesRoute>();
         services.AddScoped<IBotRoute, MechanicOrderRoute>();
         services.AddScoped<IBotRoute, SellerRoute>();
