@@ -220,14 +220,17 @@ public sealed partial class DeliveryDispatcher(
             }
             var withdrawn = group.Key is null ? null : await group.Key.WithdrawnAsync(connection, rowsOfGroup, cancellationToken);
             var choices = await ChoicesAsync(connection, rowsOfGroup, cancellationToken);
+            // Quiet hours are a Telegram chat's: messages a feature delivers elsewhere (a webhook) ignore them.
+            var toTelegram = group.Key is not { DeliversElsewhere: true };
             foreach (var row in rowsOfGroup)
             {
                 var choice = choices.GetValueOrDefault(row.ChatId);
-                if (choice?.Window is not null) quietChats.Add(row.ChatId);
+                var window = toTelegram ? choice?.Window : null;
+                if (window is not null) quietChats.Add(row.ChatId);
                 if (withdrawn is not null && withdrawn.TryGetValue(row.Id, out var reason)) outcomes.Add(RowOutcome.Skipped(row, reason));
                 else if (choice?.TurnedOff(row.Kind) is { } off) outcomes.Add(RowOutcome.Skipped(row, off));
                 else if (row.ChatId.Length == 0) outcomes.Add(RowOutcome.Skipped(row, "No recipient"));
-                else if (RecipientRules.Quiet(row.Kind, choice?.Window, now, row.ExpiresAt) is var quiet && quiet.HoldUntil is { } until)
+                else if (RecipientRules.Quiet(row.Kind, window, now, row.ExpiresAt) is var quiet && quiet.HoldUntil is { } until)
                     outcomes.Add(RowOutcome.Deferred(row, until, RecipientRules.Held(until)));
                 else toSend.Add(quiet.Silent ? row with { Silent = true } : row);
             }
