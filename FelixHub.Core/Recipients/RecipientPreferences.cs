@@ -99,7 +99,10 @@ public static class RecipientRules
         return QuietDecision.Hold(end);
     }
 
-    /// <summary>The reason a held message shows while it waits (its <c>last_error</c> stays as it was; this goes to the log).</summary>
+    /// <summary>How <see cref="Held"/> starts: marks a message held for quiet hours (not one waiting for a retry).</summary>
+    public const string HeldPrefix = "Held: the recipient's quiet hours";
+
+    /// <summary>What a held message shows in <c>last_error</c> while it waits (not an error: nothing was tried).</summary>
     public static string Held(DateTimeOffset until) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Held: the recipient's quiet hours end at {until.UtcDateTime:yyyy-MM-dd HH:mm} UTC.");
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{HeldPrefix} end at {until.UtcDateTime:yyyy-MM-dd HH:mm} UTC.");
 }

@@ -55,6 +55,16 @@ public sealed class RecipientPreferencesService(FelixHubDbContext db, TimeProvid
                 updated_at = {now}
             RETURNING p.*
             """).AsNoTracking().ToListAsync(ct);
+        if (setWindow || request.TimeZone is not null || request.QuietMode is not null)
+        {
+            // Messages held under the old window are due now: the dispatcher decides again under the new
+            // one (sent, or held until the new window's end).
+            var held = RecipientRules.HeldPrefix + "%";
+            await db.Database.ExecuteSqlAsync($"""
+                UPDATE delivery_messages SET next_attempt_at = {now}
+                WHERE chat_id = {chatId} AND state = 'pending' AND next_attempt_at > {now} AND last_error LIKE {held}
+                """, ct);
+        }
         return RecipientPreferencesResponse.From(chatId, rows.Single());
     }
 

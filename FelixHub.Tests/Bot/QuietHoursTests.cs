@@ -195,6 +195,35 @@ public sealed class QuietHoursTests(QuietHoursFixture fixture) : IClassFixture<Q
     }
 
     [Fact]
+    public async Task Changing_the_window_decides_the_held_messages_again_at_once()
+    {
+        var chat = TestWorker.NewChatId();
+        await PatchAsync(worker, chat, new { quietFrom = "23:00", quietTo = "07:00", quietMode = "hold" });
+        QuietHoursFixture.MoveToMsk(Clock, 23, 30);
+        await InsertDueAsync(worker.ConnectionString, Clock, [(chat, "ночью")]);
+        await RunDispatcherAsync(worker);
+        telegram.MessagesTo(chat).Should().BeEmpty();
+
+        await PatchAsync(worker, chat, new { quietMode = "silent" });
+        await RunDispatcherAsync(worker);
+        var first = await telegram.ReplyAsync(chat);
+        first.Text.Should().Be("ночью");
+        Silent(first).Should().BeTrue("switched to silent: the held message goes now, without sound");
+
+        await PatchAsync(worker, chat, new { quietMode = "hold" });
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        await InsertDueAsync(worker.ConnectionString, Clock, [(chat, "ещё ночью")]);
+        await RunDispatcherAsync(worker);
+        telegram.MessagesTo(chat).Should().HaveCount(1);
+
+        await PatchAsync(worker, chat, new { quietFrom = "", quietTo = "" });
+        await RunDispatcherAsync(worker);
+        var second = await telegram.ReplyAsync(chat, 2);
+        second.Text.Should().Be("ещё ночью");
+        Silent(second).Should().BeFalse("quiet hours are off");
+    }
+
+    [Fact]
     public async Task Held_messages_survive_a_restart_inside_the_window_and_go_out_once_after_it()
     {
         var database = await PostgresServer.CreateDatabaseAsync();
