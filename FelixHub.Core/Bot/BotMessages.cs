@@ -15,7 +15,7 @@ public static class BotMessages
         "ℹ️ Я бот уведомлений FelixHub.\n\n" +
         "Продавцам Wildberries: /start — подключить кабинет по API-ключу, затем «🔔 Уведомления» в меню.\n" +
         "Механикам: откройте ссылку, которую выдал администратор.\n\n" +
-        "/start — начать\n/settings — какие уведомления о заказах получать\n/help — эта подсказка";
+        "/start — начать\n/settings — какие уведомления о заказах получать\n/quiet — тихие часы (ночью без уведомлений)\n/help — эта подсказка";
 
     public const string LinkUnknown = "⛔ Ссылка недействительна. Попросите администратора выдать новую.";
     public const string LinkUsed = "⛔ Эта ссылка уже использована. Попросите администратора выдать новую.";
@@ -41,6 +41,24 @@ public static class BotMessages
     public const string PreferencesUnknownButton = "⛔ Эта кнопка больше не действует. Отправьте /settings.";
 
     public static string PreferenceSwitched(string name, bool on) => $"{name}: {(on ? "включены" : "выключены")}.";
+
+    // ---- /quiet: any recipient's quiet hours ----
+
+    /// <summary>The <c>/quiet</c> menu: the chat's window now (or none), its mode and zone, and what the buttons do.</summary>
+    public static string QuietTitle(string? from, string? to, string timeZone, string mode) =>
+        "🌙 <b>Тихие часы</b>\n\n" +
+        (from is null || to is null
+            ? "Сейчас: выключены — уведомления приходят в любое время."
+            : $"Сейчас: {from}–{to} ({TelegramHtml.Escape(timeZone)}), {(mode == "silent" ? "уведомления приходят без звука" : "уведомления ждут до конца тихих часов")}.") +
+        "\n\nВыберите время и что делать с уведомлениями в эти часы. Начало брони и её отмена приходят сразу (без звука).";
+
+    public const string QuietUnknownButton = "⛔ Эта кнопка больше не действует. Отправьте /quiet.";
+
+    public static string QuietSaved(string? from, string? to) =>
+        from is null || to is null ? "Тихие часы выключены." : $"Тихие часы: {from}–{to}.";
+
+    public static string QuietModeSaved(string mode) =>
+        mode == "silent" ? "В тихие часы — без звука." : "В тихие часы уведомления ждут до утра.";
 
     // ---- the mechanic's status buttons (answers to a press: plain text, at most 200 characters) ----
 
@@ -111,7 +129,8 @@ public static class BotMessages
 
     public const string Settings =
         "🔔 <b>Уведомления</b>\n\nНажмите на строку, чтобы включить или выключить: ✅ — включено, ❌ — выключено.\n" +
-        "«Все уведомления» — общий выключатель: пока он выключен, не приходит ни одно.";
+        "«Все уведомления» — общий выключатель: пока он выключен, не приходит ни одно.\n" +
+        "🌙 Тихие часы (ночью без звука или до утра): /quiet";
 
     public const string UnknownButton = "⚠️ Эта кнопка больше не действует. Откройте «🔔 Уведомления» заново.";
 }
