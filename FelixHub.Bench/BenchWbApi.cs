@@ -335,7 +335,7 @@ internal sealed class BenchWbApi : IAsyncDisposable
         var payload = new JsonObject
         {
             ["acc"] = 3, ["exp"] = DateTimeOffset.UtcNow.AddDays(180).ToUnixTimeSeconds(), ["id"] = Guid.NewGuid().ToString(),
-            ["s"] = 1073741918, ["sid"] = Guid.NewGuid().ToString(),
+            ["s"] = 1073741990, ["sid"] = Guid.NewGuid().ToString(),
         };
         return B64("""{"alg":"ES256","kid":"20250101v1","typ":"JWT"}""") + "." + B64(payload.ToJsonString()) + "." + B64("signature-" + Guid.NewGuid());
     }

@@ -517,6 +517,131 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         ];
     }
 
+    // ---------------------------------------------------------------- reminders on time (issue 25)
+
+    /// <summary>
+    /// What a booking's user feels: <paramref name="count"/> start reminders due evenly across
+    /// <paramref name="window"/>, each booking made through the API <paramref name="ahead"/> before its
+    /// reminder is due (so bookings keep coming in while reminders go out), each user with a chat of their
+    /// own. For each reminder: the time from its due time to the fake Bot API receiving it. The worker keeps
+    /// its production settings (the bot's budget, the every-minute dispatch cron), the fake enforces
+    /// Telegram's limits. Nothing may arrive early, be lost or arrive twice.
+    /// </summary>
+    public async Task<List<Figure>> RemindersOnTimeAsync(int count, TimeSpan window, TimeSpan ahead)
+    {
+        const string scenario = "reminders-on-time";
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var telegram = await FakeTelegramServer.StartAsync();
+        telegram.EnforceLimits(30, TimeSpan.FromSeconds(1));
+        await using var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram));
+        const int warmUp = 10;
+        var users = await SeedBookingUsersAsync(cs, count + warmUp, chatBase: 9_000_000);
+
+        // Warm-up (not measured): a few reminders due in five seconds, so the first measured pass is not the first JIT.
+        var warmDue = Millis(DateTimeOffset.UtcNow.AddSeconds(5));
+        await Task.WhenAll(users.Take(warmUp).Select(u => BookAsync(worker, u.Id, warmDue)));
+        await WaitForAsync(() => telegram.Delivered.Count >= warmUp, TimeSpan.FromSeconds(60), $"{scenario}: warm-up reminders did not arrive");
+
+        var measured = users.Skip(warmUp).ToList();
+        var first = Millis(DateTimeOffset.UtcNow + ahead + TimeSpan.FromSeconds(2));
+        var due = Enumerable.Range(0, count).Select(i => Millis(first + window * i / count)).ToArray();
+        var writes = new List<Task>(count);
+        using (var gate = new SemaphoreSlim(8))
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var wait = due[i] - ahead - DateTimeOffset.UtcNow;
+                if (wait > TimeSpan.Zero) await Task.Delay(wait);
+                if (due[i] - DateTimeOffset.UtcNow < TimeSpan.FromSeconds(1))
+                    throw new InvalidOperationException($"{scenario}: booking {i} could not be written ahead of its reminder (the machine is too busy)");
+                await gate.WaitAsync();
+                var index = i;
+                writes.Add(Task.Run(async () =>
+                {
+                    try { await BookAsync(worker, measured[index].Id, due[index]); }
+                    finally { gate.Release(); }
+                }));
+            }
+            await Task.WhenAll(writes);
+        }
+        var last = due[^1];
+        await WaitForAsync(() => telegram.Delivered.Count >= count + warmUp || DateTimeOffset.UtcNow > last + TimeSpan.FromMinutes(2),
+            TimeSpan.FromMinutes(5) + (last - DateTimeOffset.UtcNow), $"{scenario}: waiting for the reminders", poll: 250);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // anything sent twice would arrive by now
+
+        var byChat = telegram.Delivered.GroupBy(d => d.ChatId!).ToDictionary(g => g.Key, g => g.OrderBy(d => d.At).ToList());
+        var latencies = new List<double>(count);
+        int lost = 0, duplicates = 0, early = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (!byChat.TryGetValue(measured[i].ChatId, out var arrivals))
+            {
+                lost++;
+                continue;
+            }
+            duplicates += arrivals.Count - 1;
+            var late = (arrivals[0].At - due[i]).TotalMilliseconds;
+            if (late < 0) early++;
+            latencies.Add(late);
+        }
+        var sorted = latencies.Order().ToArray();
+        double p50 = Percentile(sorted, 50), p99 = Percentile(sorted, 99);
+        return
+        [
+            new(scenario, "due → received, p50", p50, "ms", "≤ 1000", p50 <= 1000),
+            new(scenario, "due → received, p95", Percentile(sorted, 95), "ms"),
+            new(scenario, "due → received, p99", p99, "ms", "≤ 2000", p99 <= 2000),
+            new(scenario, "due → received, max", sorted[^1], "ms"),
+            new(scenario, "reminders", count, $"over {window.TotalSeconds:0} s"),
+            new(scenario, "lost", lost, "", "0", lost == 0),
+            new(scenario, "duplicates", duplicates, "", "0", duplicates == 0),
+            new(scenario, "received before their time", early, "", "0", early == 0),
+            new(scenario, "429s received", telegram.TooManyRequests, ""),
+        ];
+    }
+
+    /// <summary>A time cut to whole milliseconds (what the API's timestamps carry here).</summary>
+    private static DateTimeOffset Millis(DateTimeOffset at) => at.AddTicks(-(at.UtcTicks % TimeSpan.TicksPerMillisecond));
+
+    /// <summary>A booking from <paramref name="start"/>, an hour long: its start reminder is due at <paramref name="start"/> (the end's is an hour later).</summary>
+    private static async Task BookAsync(BenchWorker worker, int userId, DateTimeOffset start)
+    {
+        var body = new
+        {
+            userId,
+            resourceName = "Подъёмник №" + (userId % 7 + 1).ToString(CultureInfo.InvariantCulture),
+            startTime = start.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            endTime = start.AddHours(1).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        };
+        using var response = await worker.Http.PostAsJsonAsync("/api/bookings", body);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"POST /api/bookings answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private sealed record BookingUser(int Id, string ChatId);
+
+    /// <summary>Booking users, each with a chat of their own.</summary>
+    private static async Task<List<BookingUser>> SeedBookingUsersAsync(string cs, int count, long chatBase)
+    {
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using (var command = new NpgsqlCommand("""
+            /*bench*/ INSERT INTO booking_users (telegram_id, name, created_at)
+            SELECT (@base + i)::text, 'Клиент ' || i, now() FROM generate_series(1, @count) AS i;
+            ANALYZE booking_users;
+            """, connection))
+        {
+            command.Parameters.AddWithValue("base", chatBase);
+            command.Parameters.AddWithValue("count", count);
+            await command.ExecuteNonQueryAsync();
+        }
+        var users = new List<BookingUser>(count);
+        await using var select = new NpgsqlCommand("/*bench*/ SELECT id, telegram_id FROM booking_users ORDER BY id", connection);
+        await using var reader = await select.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) users.Add(new BookingUser(reader.GetInt32(0), reader.GetString(1)));
+        return users;
+    }
+
     // ---------------------------------------------------------------- 6. idle
 
     public async Task<List<Figure>> IdleAsync()

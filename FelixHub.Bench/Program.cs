@@ -3,7 +3,7 @@ using System.Text.Json;
 using FelixHub.Bench;
 
 // dotnet run -c Release --project FelixHub.Bench -- [scenario ...] [--runs N] [--quick] [--messages N] [--set Section:Key=value ...]
-// Scenarios: latency pipeline limits bulk reminders reminders-limits wb-events wb idle (the default set, in this order), metrics, retention,
+// Scenarios: latency pipeline limits bulk reminders reminders-limits reminders-on-time wb-events wb idle (the default set, in this order), metrics, retention,
 // inbox (= inbox-1000 inbox-10000 inbox-3x2000: WebSocket fan-out of an office alert).
 // Each run starts what it needs (a throwaway PostgreSQL, the worker as a child process, a fake Bot API
 // on 127.0.0.1), prints one table (medians over the runs) and writes bench-results/<scenario>.json.
@@ -28,7 +28,7 @@ for (var i = 0; i < args.Length; i++)
         default: scenarios.Add(args[i]); break;
     }
 }
-if (scenarios.Count == 0) scenarios = ["latency", "pipeline", "limits", "bulk", "reminders", "reminders-limits", "wb-events", "wb", "idle"];
+if (scenarios.Count == 0) scenarios = ["latency", "pipeline", "limits", "bulk", "reminders", "reminders-limits", "reminders-on-time", "wb-events", "wb", "idle"];
 // inbox: the three sizes of issue 25 §2, one scenario (table rows, JSON, chart) each.
 scenarios = scenarios.SelectMany(s => s == "inbox" ? new[] { "inbox-1000", "inbox-10000", "inbox-3x2000" } : [s]).ToList();
 var options = new BenchOptions(runs, quick, messages, overrides);
@@ -49,6 +49,9 @@ foreach (var scenario in scenarios)
         "bulk" => () => delivery.RemindersAsync("bulk", quick ? 1_000 : messages, enforceLimits: false, chats: quick ? 1_000 : messages),
         "reminders" => () => delivery.RemindersAsync("reminders", quick ? 1_000 : 10_000, enforceLimits: false, chats: quick ? 1_000 : 10_000),
         "reminders-limits" => () => delivery.RemindersAsync("reminders-limits", quick ? 300 : 3_000, enforceLimits: true, chats: quick ? 30 : 300),
+        "reminders-on-time" => () => quick
+            ? delivery.RemindersOnTimeAsync(1_000, TimeSpan.FromMinutes(1), ahead: TimeSpan.FromSeconds(10))
+            : delivery.RemindersOnTimeAsync(10_000, TimeSpan.FromMinutes(10), ahead: TimeSpan.FromSeconds(30)),
         "wb-events" => () => delivery.WbEventsAsync(quick ? 1_000 : 10_000),
         "idle" => delivery.IdleAsync,
         "retention" => () => delivery.RetentionAsync(quick ? 100_000 : 1_000_000),
@@ -80,7 +83,7 @@ foreach (var scenario in scenarios)
     }
     if (run is null)
     {
-        Console.Error.WriteLine($"unknown scenario '{scenario}' (known: latency pipeline limits bulk reminders reminders-limits wb-events wb idle metrics retention inbox inbox-1000 inbox-10000 inbox-3x2000)");
+        Console.Error.WriteLine($"unknown scenario '{scenario}' (known: latency pipeline limits bulk reminders reminders-limits reminders-on-time wb-events wb idle metrics retention inbox inbox-1000 inbox-10000 inbox-3x2000)");
         return 2;
     }
 

@@ -4,6 +4,7 @@ using FelixHub.Core.Telegram;
 using FelixHub.Core.Wildberries;
 using FelixHub.Core.Wildberries.Cabinets;
 using FelixHub.Core.Wildberries.Data;
+using FelixHub.Core.Wildberries.Notifications;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Telegram.Bot.Types;
@@ -110,6 +111,7 @@ internal sealed partial class SellerRoute(
             {
                 KeyRefusal.Expired => BotMessages.KeyExpired(refusal.ExpiredAt),
                 KeyRefusal.RejectedByWb => BotMessages.KeyRejected(refusal.WbStatus, refusal.WbReason),
+                KeyRefusal.NoStatistics => BotMessages.KeyWithoutStatistics,
                 _ => BotMessages.KeyMalformed,
             });
         }
@@ -117,9 +119,11 @@ internal sealed partial class SellerRoute(
         seller.State = SellerChatState.Registered;
         seller.RefusedKeys = 0;
         LogKeyAccepted(logger, seller.TelegramId, registration.CabinetId, registration.State);
+        // What the key's missing categories cost, said before anything else happens.
+        var missing = registration.MissingCategories.Count > 0 ? "\n\n" + WbMessages.MissingCategories(registration.MissingCategories) : "";
         return registration.State == CabinetState.Active
-            ? BotResult.Reply(BotMessages.KeyAcceptedSynced + "\n\n" + BotMessages.MainMenu, SellerMenu.MainKeyboard)
-            : BotResult.Reply(BotMessages.KeyAccepted); // the menu comes with the "initial sync complete" message
+            ? BotResult.Reply(BotMessages.KeyAcceptedSynced + missing + "\n\n" + BotMessages.MainMenu, SellerMenu.MainKeyboard)
+            : BotResult.Reply(BotMessages.KeyAccepted + missing); // the menu comes with the "initial sync complete" message
     }
 
     private async Task<BotResult> MenuAsync(long telegramId, CancellationToken ct) => await StatusAsync(telegramId, ct) switch

@@ -5,6 +5,8 @@ namespace FelixHub.Core.Delivery;
 /// the same rows; it leaves a request instead, and the run going on makes one more pass before it ends,
 /// so messages written meanwhile (whose writer started that run) do not wait for the next tick. Runs on
 /// different replicas do overlap, by design: they share the work through <c>FOR UPDATE SKIP LOCKED</c>.
+/// The runs of <see cref="DeliveryDispatchJob"/> and the passes of <see cref="DeliveryWaker"/> go through
+/// the same gate (<see cref="RunAsync"/>).
 /// </summary>
 public sealed class DeliveryDispatchGate
 {
@@ -34,5 +36,35 @@ public sealed class DeliveryDispatchGate
     {
         Interlocked.Exchange(ref running, 0);
         return Volatile.Read(ref requested) == 1;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="pass"/> inside the gate, once more for every request left meanwhile, until
+    /// <paramref name="maxClaimed"/> messages were claimed. Null when another run is going in this process
+    /// (it got the request and makes the pass instead).
+    /// </summary>
+    public async Task<DispatchSummary?> RunAsync(Func<Task<DispatchSummary>> pass, int maxClaimed)
+    {
+        ArgumentNullException.ThrowIfNull(pass);
+        if (!TryEnter()) return null;
+        var summary = new DispatchSummary();
+        while (true)
+        {
+            bool requestedMeanwhile;
+            try
+            {
+                do
+                {
+                    summary.Add(await pass());
+                } while (TakeRequest() && summary.Claimed < maxClaimed);
+            }
+            finally
+            {
+                requestedMeanwhile = Exit();
+            }
+            // A request that came in between the last pass and leaving: take it, unless another run got in first.
+            if (!requestedMeanwhile || summary.Claimed >= maxClaimed || !TryEnter()) break;
+        }
+        return summary;
     }
 }

@@ -25,28 +25,11 @@ public sealed partial class DeliveryDispatchJob(
     [DisplayName("Delivery: dispatch due messages")]
     public async Task<DispatchSummary> ExecuteAsync(CancellationToken cancellationToken)
     {
-        if (!gate.TryEnter())
+        var maxPerRun = options.CurrentValue.MaxPerRun;
+        if (await gate.RunAsync(() => dispatcher.RunAsync(cancellationToken), maxPerRun) is not { } summary)
         {
             LogSkipped(logger);
             return new DispatchSummary();
-        }
-        var summary = new DispatchSummary();
-        bool requestedMeanwhile;
-        while (true)
-        {
-            try
-            {
-                do
-                {
-                    summary.Add(await dispatcher.RunAsync(cancellationToken));
-                } while (gate.TakeRequest() && summary.Claimed < options.CurrentValue.MaxPerRun);
-            }
-            finally
-            {
-                requestedMeanwhile = gate.Exit();
-            }
-            // A request that came in between the last pass and leaving: take it, unless another run got in first.
-            if (!requestedMeanwhile || summary.Claimed >= options.CurrentValue.MaxPerRun || !gate.TryEnter()) break;
         }
         if (summary.Claimed > 0)
             LogDone(logger, summary.Claimed, summary.Batches, summary.Sent, summary.Failed, summary.Retrying, summary.Skipped);
@@ -55,7 +38,7 @@ public sealed partial class DeliveryDispatchJob(
 
         // A run stops after MaxPerRun messages so that one job stays short; when it stopped for that
         // reason, the rest goes on in a follow-up run now rather than at the next tick.
-        if (summary.Claimed >= options.CurrentValue.MaxPerRun)
+        if (summary.Claimed >= maxPerRun)
         {
             jobs.Enqueue<DeliveryDispatchJob>(job => job.ExecuteAsync(CancellationToken.None));
             LogContinued(logger, summary.Claimed);

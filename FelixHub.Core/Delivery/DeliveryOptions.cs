@@ -14,9 +14,28 @@ public sealed class DeliveryOptions : IValidatableObject
     [Range(0, 3600)]
     public int SentRecordRetrySeconds { get; set; } = 120;
 
-    /// <summary>Cron (UTC) of the recurring dispatch job; Hangfire rejects a bad one at start-up. Writes of bulk messages start a run at once besides.</summary>
+    /// <summary>
+    /// Cron (UTC) of the recurring dispatch job; Hangfire rejects a bad one at start-up. Writes of bulk
+    /// messages start a run at once besides, and the waker sends scheduled ones at their time: the cron is
+    /// the safety net that does not depend on any one replica's waker.
+    /// </summary>
     [Required]
     public string DispatchCron { get; set; } = "* * * * *";
+
+    /// <summary>
+    /// Each replica that runs a Hangfire server sends dispatch-path messages at their due time: its
+    /// due-time waker (<see cref="DeliveryWaker"/>) sleeps until the ledger's next due time and is told of
+    /// earlier ones (in-process, and by other replicas through NOTIFY on one LISTEN connection). Off: they
+    /// go out with the runs of <see cref="DispatchCron"/> only (up to a tick late).
+    /// </summary>
+    public bool WakerEnabled { get; set; } = true;
+
+    /// <summary>
+    /// The waker reads the ledger's next due time at least this often (a safety net for a NOTIFY it could not
+    /// hear), checks its LISTEN connection after this much silence, and reconnects it after at most this long.
+    /// </summary>
+    [Range(1, 3600)]
+    public double WakerMaxSleepSeconds { get; set; } = 60;
 
     /// <summary>Messages claimed and sent at once (one UPDATE ... FOR UPDATE SKIP LOCKED, one bulk send; <c>Telegram:BatchSendParallelism</c> in flight).</summary>
     [Range(1, 1000)]

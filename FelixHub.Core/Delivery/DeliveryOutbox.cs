@@ -14,11 +14,13 @@ namespace FelixHub.Core.Delivery;
 /// (<see cref="DeliveryTransaction.Begin"/>), each message becomes a row of the ledger and, when it has
 /// a recipient, a Hangfire job that sends it, enqueued through the same transaction. The change, its
 /// messages and their jobs commit together or not at all: nothing is left to recover after a crash.
-/// A message whose dedup key exists already is not written again.
+/// A message whose dedup key exists already is not written again. Messages due later wait for the
+/// dispatcher; the transaction tells every replica's <see cref="DeliveryWaker"/> the earliest of their times.
 /// </summary>
 public sealed partial class DeliveryOutbox(
     FelixHubDbContext db,
     [FromKeyedServices(DeliveryOutbox.JobClientKey)] IBackgroundJobClient jobs,
+    DeliveryWaker waker,
     TimeProvider time,
     ILogger<DeliveryOutbox> logger)
 {
@@ -29,8 +31,8 @@ public sealed partial class DeliveryOutbox(
     public async Task<IReadOnlyList<long>> WriteAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
     {
         if (messages.Count == 0) return [];
-        if (Transaction.Current is null)
-            throw new InvalidOperationException("Messages are written in their cause's transaction: wrap the change in DeliveryTransaction.Begin().");
+        var transaction = Transaction.Current
+            ?? throw new InvalidOperationException("Messages are written in their cause's transaction: wrap the change in DeliveryTransaction.Begin().");
 
         var unique = messages.DistinctBy(m => m.DedupKey).ToList();
         var now = time.GetUtcNow();
@@ -45,6 +47,23 @@ public sealed partial class DeliveryOutbox(
         // Bulk messages due now go out with the next dispatch run: start one now, in the same transaction.
         if (written.Any(w => w.Message is { HasOwnJob: false, IsSkipped: false } m && (m.DueAt ?? now) <= now))
             jobs.Enqueue<DeliveryDispatchJob>(j => j.ExecuteAsync(CancellationToken.None));
+
+        // Messages due later: every replica's waker hears of the earliest when this transaction commits.
+        var later = written.Where(w => w.Message is { HasOwnJob: false, IsSkipped: false, DueAt: { } due } && due > now)
+            .Select(w => w.Message.DueAt!.Value).ToList();
+        if (later.Count > 0)
+        {
+            var earliest = later.Min();
+            await OnOwnConnectionAsync(async connection =>
+            {
+                await DeliveryWaker.NotifyAsync(connection, null, earliest, cancellationToken);
+                return 0;
+            });
+            transaction.TransactionCompleted += (_, e) =>
+            {
+                if (e.Transaction?.TransactionInformation.Status == TransactionStatus.Committed) waker.Hint(earliest);
+            };
+        }
 
         foreach (var (id, message) in written)
         {

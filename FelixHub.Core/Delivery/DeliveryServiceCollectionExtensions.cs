@@ -23,6 +23,8 @@ public static class DeliveryServiceCollectionExtensions
         services.AddScoped<DeliveryDispatcher>();
         services.AddScoped<DeliveryDispatchJob>();
         services.AddSingleton<DeliveryDispatchGate>();
+        // Writers hint it in any replica; it runs (AddDeliveryWaker) where a Hangfire server does.
+        services.AddSingleton<DeliveryWaker>();
         services.AddScoped<DeliveryResender>();
         // A restart sends what came due while the process was down at once, not at the next tick.
         services.AddRecurringJob(DeliveryDispatchJob.RecurringJobId, (jobs, sp) => jobs.AddOrUpdate<DeliveryDispatchJob>(
@@ -43,6 +45,16 @@ public static class DeliveryServiceCollectionExtensions
             DELETE FROM notification_logs WHERE id IN (
                 SELECT id FROM notification_logs WHERE sent_at < $1 ORDER BY sent_at LIMIT $2 FOR UPDATE SKIP LOCKED)
             """));
+        return services;
+    }
+
+    /// <summary>
+    /// Runs this replica's <see cref="DeliveryWaker"/> (messages sent at their due time, one LISTEN
+    /// connection): for a replica that runs background work, i.e. a Hangfire server. <c>Delivery:WakerEnabled</c> switches it off.
+    /// </summary>
+    public static IServiceCollection AddDeliveryWaker(this IServiceCollection services)
+    {
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryWaker>());
         return services;
     }
 }

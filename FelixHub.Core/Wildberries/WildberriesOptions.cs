@@ -7,7 +7,7 @@ public sealed class WildberriesOptions
 {
     public const string Section = "Wildberries";
 
-    /// <summary>Seconds between two fan-outs of the cabinet sync (env alias <c>SYNC_INTERVAL</c>); see <see cref="SyncSchedule"/> for the values a cron can express.</summary>
+    /// <summary>Seconds between two syncs of a cabinet (env alias <c>SYNC_INTERVAL</c>): any positive number; <see cref="SyncSchedule"/> turns it into the fan-out's cron.</summary>
     [Range(1, 86_400)]
     public int SyncIntervalSeconds { get; set; } = 180;
 

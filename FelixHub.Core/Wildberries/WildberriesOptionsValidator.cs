@@ -5,23 +5,26 @@ using Microsoft.Extensions.Options;
 namespace FelixHub.Core.Wildberries;
 
 /// <summary>
-/// Start-up checks the attributes cannot express: the interval has a cron, and Hangfire looks at its
-/// recurring jobs at least that often (<c>Hangfire:SchedulePollingIntervalSeconds</c> is the precision
-/// of every recurring job, so a shorter interval would silently become the polling interval).
+/// Start-up checks the attributes cannot express: the interval is positive (<see cref="SyncSchedule"/>
+/// turns it into the fan-out's cron), and Hangfire looks at its recurring jobs at least as often as the
+/// fan-out runs (<c>Hangfire:SchedulePollingIntervalSeconds</c> is the precision of every recurring job,
+/// so a shorter period would silently become the polling interval).
 /// </summary>
 internal sealed class WildberriesOptionsValidator(IConfiguration configuration) : IValidateOptions<WildberriesOptions>
 {
     public ValidateOptionsResult Validate(string? name, WildberriesOptions options)
     {
         var failures = new List<string>();
-        if (SyncSchedule.CronFor(options.SyncIntervalSeconds) is null)
+        var plan = SyncSchedule.PlanFor(options.SyncIntervalSeconds);
+        if (plan is null)
             failures.Add($"{SyncSchedule.Explanation}; got {options.SyncIntervalSeconds}.");
 
-        if (double.TryParse(configuration["Hangfire:SchedulePollingIntervalSeconds"], NumberStyles.Float, CultureInfo.InvariantCulture, out var polling)
-            && polling > options.SyncIntervalSeconds)
+        if (plan is not null
+            && double.TryParse(configuration["Hangfire:SchedulePollingIntervalSeconds"], NumberStyles.Float, CultureInfo.InvariantCulture, out var polling)
+            && polling > plan.TickSeconds)
         {
             failures.Add(string.Create(CultureInfo.InvariantCulture,
-                $"Wildberries:SyncIntervalSeconds ({options.SyncIntervalSeconds}) is shorter than Hangfire:SchedulePollingIntervalSeconds ({polling}); Hangfire could not fire the sync that often."));
+                $"Hangfire:SchedulePollingIntervalSeconds ({polling}) is longer than the WB sync fan-out's period ({plan.TickSeconds} s for Wildberries:SyncIntervalSeconds {options.SyncIntervalSeconds}); Hangfire could not fire the sync that often."));
         }
         if (!string.IsNullOrWhiteSpace(options.WebhookUrl))
         {

@@ -2,7 +2,6 @@ using FelixHub.Core.Delivery;
 using FelixHub.Core.Retention;
 using FelixHub.Core.Common;
 using FelixHub.Core.Monitoring;
-using FelixHub.Core.Wildberries.Data;
 using FelixHub.Core.Wildberries.Api;
 using FelixHub.Core.Wildberries.Cabinets;
 using FelixHub.Core.Wildberries.Notifications;
@@ -87,8 +86,7 @@ public static class WildberriesServiceCollectionExtensions
         services.AddScoped<WbSyncFanOutJob>();
         services.AddSingleton<IDeliveryHooks, WbDeliveryHooks>();
         services.AddHostedService<WbRecurringJobs>();
-        services.AddRecurringWorkProbe(WbSyncFanOutJob.RecurringJobId,
-            $"SELECT 1 FROM wb_cabinets WHERE state IN ('{CabinetState.InitialSync}', '{CabinetState.Active}')");
+        services.AddSingleton<IRecurringWorkProbe, WbFanOutProbe>();
         // Retention: the sync log after Retention:WbSyncLogDays; the synced rows and notification_history
         // after Retention:WbDataDays, longer than WB returns them (the sync never announces a row older
         // than that age, so a deleted key cannot come back as news).

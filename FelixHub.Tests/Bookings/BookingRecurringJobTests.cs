@@ -7,12 +7,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FelixHub.Tests.Bookings;
 
-/// <summary>The worker as deployed: the Hangfire server on, the default cron (every minute), a fake clock.</summary>
+/// <summary>
+/// The worker as deployed: the Hangfire server on, the default cron (every minute), a fake clock — with
+/// the due-time waker off, so that what is tested is the recurring job, the safety net that sends on its own.
+/// </summary>
 public sealed class RecurringBookingFixture : BookingFixture
 {
     protected override IDictionary<string, string?> Overrides => new Dictionary<string, string?>
     {
         ["Telegram:MaxRetryAttempts"] = "0",
+        ["Delivery:WakerEnabled"] = "false",
     };
 }
 

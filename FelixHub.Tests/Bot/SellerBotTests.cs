@@ -157,6 +157,37 @@ public sealed class SellerBotTests(SellerBotFixture fixture) : IClassFixture<Sel
     }
 
     [Fact]
+    public async Task The_bot_asks_for_all_four_categories_refuses_a_key_without_Statistics_and_names_what_a_missing_category_costs()
+    {
+        var noStatistics = wb.NewSeller(scopes: FakeWbServer.AllFour & ~FakeWbServer.Statistics);
+        var partial = wb.NewSeller(scopes: FakeWbServer.Statistics | FakeWbServer.Feedbacks);
+        var user = WbTestSteps.NewTelegramId();
+        var chat = Chat(user);
+        Send(user, "/start");
+
+        var ask = (await telegram.ReplyAsync(chat)).Text;
+        ask.Should().Contain("«Статистика»").And.Contain("«Аналитика»").And.Contain("«Контент»").And.Contain("«Вопросы и отзывы»");
+
+        Send(user, noStatistics.Token);
+        var refusal = (await telegram.ReplyAsync(chat, 2)).Text;
+        refusal.Should().Be(BotMessages.KeyWithoutStatistics).And.Contain("нет доступа к категории «Статистика»");
+        noStatistics.Requests.Should().BeEmpty();
+        await Eventually.Until(async () => (await SellerAsync(user))?.RefusedKeys == 1, "the refusal recorded");
+        (await SellerAsync(user))!.State.Should().Be(SellerChatState.AwaitingKey);
+
+        Send(user, partial.Token);
+        var accepted = (await telegram.ReplyAsync(chat, 3)).Text;
+        accepted.Should().StartWith(BotMessages.KeyAccepted)
+            .And.Contain("У ключа нет доступа к категориям:")
+            .And.Contain("• «Аналитика» — не будет уведомлений о критических остатках")
+            .And.Contain("• «Контент» — уведомления будут приходить без фото товаров")
+            .And.NotContain("«Вопросы и отзывы» —").And.NotContain("«Статистика» —");
+
+        await Eventually.Until(() => telegram.MessagesTo(chat).Count >= 4, "the main menu", SyncTimeout);
+        telegram.MessagesTo(chat)[3].Text.Should().Contain("о новых заказах, выкупах, отменах, возвратах и негативных отзывах будут приходить сюда (без фото товаров).");
+    }
+
+    [Fact]
     public async Task WB_not_answering_the_key_check_gets_a_try_again_message_and_the_bot_keeps_waiting_for_the_key()
     {
         var seller = wb.NewSeller();

@@ -263,6 +263,8 @@ public sealed class DashboardPagesBrowserTests(DashboardFixture fixture) : IClas
         var active = await Text($"tr.cabinet[data-cabinet='{Sample.ActiveCabinetId}']");
         active.Should().Contain("active").And.Contain("555002, 555010, 555011").And.Contain("succeeded");
         (await Text($"tr.cabinet[data-cabinet='{Sample.ActiveCabinetId}'] .users")).Should().StartWith("3");
+        (await Text($"tr.cabinet[data-cabinet='{Sample.ActiveCabinetId}'] .off-categories")).Should().Be("without content", "WB refused it Content");
+        (await Js($"document.querySelectorAll(\"tr.cabinet[data-cabinet='{Sample.SyncingCabinetId}'] .off-categories\").length + ''")).Should().Be("0");
         (await Text($"tr.cabinet[data-cabinet='{Sample.ActiveCabinetId}'] .key-expiry")).Should().MatchRegex(@"^\d{4}-\d{2}-\d{2}$");
         (await Text($"tr.cabinet[data-cabinet='{Sample.ActiveCabinetId}'] .next-sync")).Should().MatchRegex(@"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC");
         var rejected = await Text($"tr.cabinet[data-cabinet='{Sample.RejectedCabinetId}']");

@@ -1,3 +1,4 @@
+using FelixHub.Core.Wildberries;
 using Npgsql;
 
 namespace FelixHub.Tests.Dashboard;
@@ -73,6 +74,9 @@ public static class DashboardSampleData
         foreach (var (cabinet, users) in new[] { (active, new long[] { 555002, 555010, 555011 }), (rejected, [555020]), (syncing, [555030, 555031]) })
             foreach (var user in users)
                 await ExecuteAsync(connection, "INSERT INTO cabinet_users (cabinet_id, telegram_id, created_at) VALUES ($1, $2, $3)", cabinet, user, now.AddDays(-5));
+        // WB refused the active cabinet's key Content (photos) during a sync.
+        await ExecuteAsync(connection, "UPDATE wb_cabinets SET key_scopes = $2, refused_categories = $3 WHERE id = $1", active,
+            WbCategories.Mask(WbCategories.Synced), WbCategories.Bit(WbCategory.Content));
         await SyncLogAsync(connection, active, "regular", "succeeded", now.AddMinutes(-3), now.AddMinutes(-2), null);
         await SyncLogAsync(connection, rejected, "regular", "failed", now.AddDays(-3), now.AddDays(-3).AddSeconds(4), "401 Unauthorized: token is revoked");
         await SyncLogAsync(connection, syncing, "initial", "running", now.AddMinutes(-4), null, null);

@@ -1,4 +1,5 @@
 using FelixHub.Core.Bot;
+using FelixHub.Core.Delivery;
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
 using FelixHub.Tests.Infrastructure;
@@ -21,22 +22,22 @@ public sealed class ConnectionBudgetTests
     private static readonly TelegramOptions WithToken = new() { BotToken = "123456:token" };
 
     [Fact]
-    public void The_defaults_give_26_connections_per_replica_and_three_replicas_fit_a_stock_max_connections_with_room_to_spare()
+    public void The_defaults_give_27_connections_per_replica_and_three_replicas_fit_a_stock_max_connections_with_room_to_spare()
     {
-        var budget = ConnectionBudget.For(Plain, new DatabaseOptions(), new HangfireOptions(), new BotOptions(), WithToken);
+        var budget = ConnectionBudget.For(Plain, new DatabaseOptions(), new HangfireOptions(), new BotOptions(), WithToken, new DeliveryOptions());
 
         budget.HangfirePool.Should().Be(12, "10 workers + 2 for the schedulers, the server's housekeeping and the clients");
         budget.AppPool.Should().Be(11, "10 workers' jobs + 1 for the rate limiter, API requests and health checks");
-        budget.Dedicated.Should().Be(3, "inbox LISTEN, Hangfire queue LISTEN, bot poller lock");
-        budget.PerReplica.Should().Be(26);
+        budget.Dedicated.Should().Be(4, "inbox LISTEN, Hangfire queue LISTEN, delivery waker LISTEN, bot poller lock");
+        budget.PerReplica.Should().Be(27);
         budget.AppPoolTooSmallForWorkers.Should().BeFalse();
 
-        budget.Needed(replicas: 3, reserved: 3).Should().Be(81);
+        budget.Needed(replicas: 3, reserved: 3).Should().Be(84);
         budget.ReplicasThatFit(maxConnections: 100, reserved: 3).Should().Be(3);
         budget.Evaluate(new DatabaseCapacity(100, 3, OtherReplicas: 2, ClientConnections: 0))
-            .Should().Be(new BudgetVerdict(Replicas: 3, Needed: 81, Fits: true, ReplicasThatFit: 3));
+            .Should().Be(new BudgetVerdict(Replicas: 3, Needed: 84, Fits: true, ReplicasThatFit: 3));
         budget.Evaluate(new DatabaseCapacity(100, 3, OtherReplicas: 3, ClientConnections: 0))
-            .Should().Be(new BudgetVerdict(Replicas: 4, Needed: 107, Fits: false, ReplicasThatFit: 3));
+            .Should().Be(new BudgetVerdict(Replicas: 4, Needed: 111, Fits: false, ReplicasThatFit: 3));
     }
 
     [Fact]
@@ -46,7 +47,7 @@ public sealed class ConnectionBudgetTests
         ConnectionBudget.HangfirePoolFor(new HangfireOptions { WorkerCount = 20, MaxPoolSize = 15 }).Should().Be(15);
         ConnectionBudget.HangfirePoolFor(new HangfireOptions { ServerEnabled = false }).Should().Be(2, "a web-only replica's clients");
 
-        var fromString = ConnectionBudget.For(Plain + ";Maximum Pool Size=7", new DatabaseOptions(), new HangfireOptions(), new BotOptions(), WithToken);
+        var fromString = ConnectionBudget.For(Plain + ";Maximum Pool Size=7", new DatabaseOptions(), new HangfireOptions(), new BotOptions(), WithToken, new DeliveryOptions());
         fromString.HangfirePool.Should().Be(7);
         fromString.AppPool.Should().Be(7);
         fromString.AppPoolTooSmallForWorkers.Should().BeTrue();
@@ -55,11 +56,13 @@ public sealed class ConnectionBudgetTests
     [Fact]
     public void Dedicated_connections_are_counted_only_where_they_are_opened()
     {
-        ConnectionBudget.DedicatedFor(new HangfireOptions(), new BotOptions(), new TelegramOptions()).Should().Be(2, "no token: no bot poller");
-        ConnectionBudget.DedicatedFor(new HangfireOptions(), new BotOptions { ReceiveUpdates = false }, WithToken).Should().Be(2);
-        ConnectionBudget.DedicatedFor(new HangfireOptions(), new BotOptions { WebhookUrl = "https://bot.example/telegram/webhook" }, WithToken).Should().Be(2, "webhook: no polling");
-        ConnectionBudget.DedicatedFor(new HangfireOptions { EnableLongPolling = false }, new BotOptions(), WithToken).Should().Be(2, "workers only poll");
-        ConnectionBudget.DedicatedFor(new HangfireOptions { ServerEnabled = false }, new BotOptions(), WithToken).Should().Be(2, "no server, no queue listener");
+        var delivery = new DeliveryOptions();
+        ConnectionBudget.DedicatedFor(new HangfireOptions(), new BotOptions(), new TelegramOptions(), delivery).Should().Be(3, "no token: no bot poller");
+        ConnectionBudget.DedicatedFor(new HangfireOptions(), new BotOptions { ReceiveUpdates = false }, WithToken, delivery).Should().Be(3);
+        ConnectionBudget.DedicatedFor(new HangfireOptions(), new BotOptions { WebhookUrl = "https://bot.example/telegram/webhook" }, WithToken, delivery).Should().Be(3, "webhook: no polling");
+        ConnectionBudget.DedicatedFor(new HangfireOptions { EnableLongPolling = false }, new BotOptions(), WithToken, delivery).Should().Be(3, "workers only poll");
+        ConnectionBudget.DedicatedFor(new HangfireOptions(), new BotOptions(), WithToken, new DeliveryOptions { WakerEnabled = false }).Should().Be(3, "no due-time waker");
+        ConnectionBudget.DedicatedFor(new HangfireOptions { ServerEnabled = false }, new BotOptions(), WithToken, delivery).Should().Be(2, "no server, no queue listener, no waker");
     }
 
     [Fact]
@@ -82,19 +85,19 @@ public sealed class ConnectionBudgetTests
     [Fact]
     public void A_budget_that_fits_is_logged_as_information_and_one_that_does_not_as_a_warning_with_the_figures()
     {
-        var budget = ConnectionBudget.For(Plain, new DatabaseOptions(), new HangfireOptions(), new BotOptions(), WithToken);
+        var budget = ConnectionBudget.For(Plain, new DatabaseOptions(), new HangfireOptions(), new BotOptions(), WithToken, new DeliveryOptions());
 
         var fits = new ListLogger();
         ConnectionBudgetCheck.Report(fits, budget, new DatabaseCapacity(100, 3, OtherReplicas: 2, ClientConnections: 40));
         fits.Entries.Should().ContainSingle().Which.Level.Should().Be(LogLevel.Information);
-        fits.Entries[0].Message.Should().Contain("3 replica(s) × 26 + 3 reserved = 81 of max_connections 100");
+        fits.Entries[0].Message.Should().Contain("3 replica(s) × 27 + 3 reserved = 84 of max_connections 100");
 
         var tooMany = new ListLogger();
         ConnectionBudgetCheck.Report(tooMany, budget, new DatabaseCapacity(100, 3, OtherReplicas: 3, ClientConnections: 80));
         var warning = tooMany.Entries.Should().ContainSingle().Which;
         warning.Level.Should().Be(LogLevel.Warning);
-        warning.Message.Should().Contain("4 replica(s) × 26 + 3 reserved = 107 > max_connections 100")
-            .And.Contain("Hangfire pool 12 + app pool 11 + dedicated 3")
+        warning.Message.Should().Contain("4 replica(s) × 27 + 3 reserved = 111 > max_connections 100")
+            .And.Contain("Hangfire pool 12 + app pool 11 + dedicated 4")
             .And.Contain("3 replica(s) fit");
 
         var smallAppPool = new ListLogger();
@@ -111,10 +114,10 @@ public sealed class ConnectionBudgetTests
         TestWorker? second = null;
         try
         {
-            // The test cluster allows 300 connections (scripts/pg.sh); a test worker: 4 workers + 2, 11, two LISTENs.
+            // The test cluster allows 300 connections (scripts/pg.sh); a test worker: 4 workers + 2, 11, three LISTENs.
             var fits = await BudgetLineAsync(first);
             fits.Level.Should().Be(LogEventLevel.Information);
-            fits.RenderMessage().Should().Contain("19 per replica (Hangfire pool 6 + app pool 11 + dedicated 2); 1 replica(s) × 19 + 3 reserved = 22 of max_connections 300");
+            fits.RenderMessage().Should().Contain("20 per replica (Hangfire pool 6 + app pool 11 + dedicated 3); 1 replica(s) × 20 + 3 reserved = 23 of max_connections 300");
 
             second = await TestWorker.StartAsync(database, telegram, new Dictionary<string, string?>
             {
@@ -123,7 +126,7 @@ public sealed class ConnectionBudgetTests
             });
             var warning = await BudgetLineAsync(second);
             warning.Level.Should().Be(LogEventLevel.Warning);
-            warning.RenderMessage().Should().Contain("2 replica(s) × 252 + 3 reserved = 507 > max_connections 300", "the first replica counts as live");
+            warning.RenderMessage().Should().Contain("2 replica(s) × 253 + 3 reserved = 509 > max_connections 300", "the first replica counts as live");
         }
         finally
         {

@@ -49,8 +49,12 @@ public sealed record FakeStock(long NmId, long ChrtId, string Warehouse, int Qua
 
 public sealed record FakeCard(long NmId, string Title, string VendorCode, string? PhotoUrl);
 
-/// <summary>One seller's data on the fake WB server, edited by tests as the seller's business goes on.</summary>
-public sealed class FakeSeller(string token)
+/// <summary>
+/// One key of a seller on the fake WB server, with the seller's data, edited by tests as the seller's
+/// business goes on. <see cref="Granted"/> is what WB lets the key use (bits as in the token's <c>s</c>);
+/// a call outside it is answered 401 "token scope not allowed", whatever the token claims.
+/// </summary>
+public sealed class FakeSeller(string token, string sellerId, int granted)
 {
     private readonly Lock gate = new();
     private readonly List<FakeOrder> orders = [];
@@ -69,6 +73,13 @@ public sealed class FakeSeller(string token)
     private DateTimeOffset feedbackClock = DateTimeOffset.UtcNow.AddHours(-1);
 
     public string Token { get; } = token;
+
+    /// <summary>The token's <c>sid</c>: the seller account WB counts its limits against.</summary>
+    public string SellerId { get; } = sellerId;
+
+    /// <summary>The categories WB lets this key use (bit n = 1 &lt;&lt; n, as in <c>s</c>).</summary>
+    public int Granted { get; set; } = granted;
+
     public bool Rejected { get; set; }
     public Func<FakeWbRequest, FakeWbReply?>? Script { get; set; }
     public IReadOnlyList<FakeWbRequest> Requests => requests.ToArray();

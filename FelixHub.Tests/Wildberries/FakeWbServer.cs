@@ -70,20 +70,52 @@ public sealed class FakeWbServer : IAsyncDisposable
         return server;
     }
 
-    public FakeSeller NewSeller(int tokenType = 3, TimeSpan? validFor = null)
+    /// <summary>Bit n of <c>s</c> is 1 &lt;&lt; n: 1 Content, 2 Analytics, 5 Statistics, 7 Feedbacks and questions, 30 read-only.</summary>
+    public const int Content = 1 << 1, Analytics = 1 << 2, Statistics = 1 << 5, Feedbacks = 1 << 7, ReadOnly = 1 << 30;
+
+    /// <summary>The four categories the sync uses, read-only, as a seller following the bot's advice creates the key.</summary>
+    public const int AllFour = Content | Analytics | Statistics | Feedbacks | ReadOnly;
+
+    /// <summary>
+    /// A new key: of a new seller account, or of <paramref name="sameSellerAs"/>'s account (its own data).
+    /// <paramref name="scopes"/> is what the token claims (<c>s</c>), <paramref name="granted"/> what WB
+    /// actually allows (the claim, unless a test forges one).
+    /// </summary>
+    public FakeSeller NewSeller(int tokenType = 3, TimeSpan? validFor = null, int scopes = AllFour, int? granted = null, FakeSeller? sameSellerAs = null)
     {
+        var sellerId = sameSellerAs?.SellerId ?? Guid.NewGuid().ToString();
         var token = Jwt(new JsonObject
         {
             ["acc"] = tokenType,
             ["exp"] = DateTimeOffset.UtcNow.Add(validFor ?? TimeSpan.FromDays(180)).ToUnixTimeSeconds(),
             ["id"] = Guid.NewGuid().ToString(),
-            ["s"] = 1073741918,
-            ["sid"] = Guid.NewGuid().ToString(),
+            ["s"] = scopes,
+            ["sid"] = sellerId,
         });
-        var seller = new FakeSeller(token);
+        var seller = new FakeSeller(token, sellerId, granted ?? scopes);
         sellers[token] = seller;
         return seller;
     }
+
+    /// <summary>
+    /// When set, WB's limit per seller account (not per key) and path: a second call of the same path
+    /// by any key of the seller sooner than this answers 429, counted in <see cref="SellerLimitHits"/>.
+    /// </summary>
+    public TimeSpan? SellerLimit { get; set; }
+
+    public int SellerLimitHits => sellerLimitHits;
+
+    private int sellerLimitHits;
+    private readonly ConcurrentDictionary<(string Seller, string Path), DateTime> lastCalls = new();
+
+    /// <summary>The category a path belongs to (its WB host).</summary>
+    private static int CategoryOf(string path) => path switch
+    {
+        "/api/v1/feedbacks" => Feedbacks,
+        "/api/analytics/v1/stocks-report/wb-warehouses" => Analytics,
+        "/content/v2/get/cards/list" => Content,
+        _ => Statistics,
+    };
 
     /// <summary>A JWT-shaped token (the signature is not checked by anyone but WB).</summary>
     public static string Jwt(JsonObject payload)
@@ -107,6 +139,30 @@ public sealed class FakeWbServer : IAsyncDisposable
         }
 
         var request = seller.Record(http.Request.Method, path, query, body, authorization);
+        if ((seller.Granted & CategoryOf(path)) == 0)
+        {
+            await WriteAsync(http, FakeWbReply.Unauthorized, "");
+            return;
+        }
+
+        if (SellerLimit is { } limit && path != "/ping")
+        {
+            var now = DateTime.UtcNow;
+            var key = (seller.SellerId, path);
+            var limited = false;
+            lastCalls.AddOrUpdate(key, now, (_, last) =>
+            {
+                limited = now - last < limit;
+                return limited ? last : now;
+            });
+            if (limited)
+            {
+                Interlocked.Increment(ref sellerLimitHits);
+                await WriteAsync(http, FakeWbReply.TooManyRequests(1), "");
+                return;
+            }
+        }
+
         var scripted = seller.Script?.Invoke(request);
         if (scripted is { TruncateNormal: false })
         {

@@ -99,6 +99,10 @@ public static class WbTestSteps
         return registered.CabinetId;
     }
 
+    /// <summary>What WB's limits for the cabinet count against (its seller account).</summary>
+    public static Task<string> RateLimitAccountAsync(this TestWorker worker, long cabinetId) =>
+        worker.DbAsync(db => db.Set<WbCabinet>().Where(c => c.Id == cabinetId).Select(c => c.RateLimitAccount!).SingleAsync());
+
     public static Task<string> StateAsync(this TestWorker worker, long cabinetId) =>
         worker.DbAsync(db => db.Set<WbCabinet>().Where(c => c.Id == cabinetId).Select(c => c.State).SingleAsync());
 

@@ -121,7 +121,7 @@ public sealed class WbParsingTests
     public void A_token_is_read_for_its_type_and_expiry()
     {
         var expires = DateTimeOffset.UtcNow.AddDays(30);
-        var token = FakeWbServer.Jwt(new JsonObject { ["acc"] = 1, ["exp"] = expires.ToUnixTimeSeconds() });
+        var token = FakeWbServer.Jwt(new JsonObject { ["acc"] = 1, ["exp"] = expires.ToUnixTimeSeconds(), ["s"] = FakeWbServer.AllFour });
 
         WbApiKey.Inspect(token, DateTimeOffset.UtcNow, out var info).Should().BeNull();
 

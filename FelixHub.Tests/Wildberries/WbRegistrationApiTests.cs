@@ -35,7 +35,8 @@ public sealed class WbRegistrationApiTests(WbFixture fixture) : IClassFixture<Wb
 
         response.StatusCode.Should().Be(HttpStatusCode.Accepted);
         var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-        body.Select(p => p.Key).Should().BeEquivalentTo("cabinetId", "state");
+        body.Select(p => p.Key).Should().BeEquivalentTo("cabinetId", "state", "missingCategories");
+        body["missingCategories"]!.AsArray().Should().BeEmpty("the key has all four categories");
         body["state"]!.GetValue<string>().Should().Be("initial-sync");
         var cabinetId = body["cabinetId"]!.GetValue<long>();
         response.Headers.Location!.ToString().Should().Be($"/api/cabinets/{cabinetId}");
@@ -52,7 +53,7 @@ public sealed class WbRegistrationApiTests(WbFixture fixture) : IClassFixture<Wb
         var json = await view.Content.ReadAsStringAsync();
         json.Should().NotContain(seller.Token.Split('.')[1]).And.NotContainEquivalentOf("apikey");
         var cabinet = JsonNode.Parse(json)!.AsObject();
-        cabinet.Select(p => p.Key).Should().BeEquivalentTo("id", "state", "lastSyncAt", "users");
+        cabinet.Select(p => p.Key).Should().BeEquivalentTo("id", "state", "lastSyncAt", "disabledCategories", "users");
         cabinet["users"]!.AsArray().Single()!["telegramId"]!.GetValue<string>().Should().Be(user.ToString(CultureInfo.InvariantCulture), "a Telegram id is a string in every answer");
         worker.Logs.AllText().Should().NotContain(seller.Token.Split('.')[1]);
     }

@@ -56,7 +56,8 @@ public sealed class WbResilienceTests(WbFixture fixture) : IClassFixture<WbFixtu
         (await telegram.SettledMessagesAsync(user, 8)).Should().HaveCount(8);
         var requests = seller.RequestsTo(OrdersPath).Skip(before).ToList();
         requests[2].Query["dateFrom"].Should().Be(requests[1].Query["dateFrom"], "the page WB refused is asked for again");
-        var limit = await worker.DbAsync(db => db.Set<WbRateLimit>().SingleAsync(r => r.CabinetId == cabinetId && r.Endpoint == "orders"));
+        var account = await worker.RateLimitAccountAsync(cabinetId);
+        var limit = await worker.DbAsync(db => db.Set<WbRateLimit>().SingleAsync(r => r.Account == account && r.Endpoint == "orders"));
         limit.NextAllowedAt.Should().BeAfter(DateTimeOffset.UtcNow.AddMinutes(-1), "the 429's wait was persisted for every replica");
     }
 
@@ -72,7 +73,8 @@ public sealed class WbResilienceTests(WbFixture fixture) : IClassFixture<WbFixtu
 
         deferred.Status.Should().Be(WbSyncStatus.Partial);
         (await LastLogAsync(cabinetId)).Deferred.Should().Be("orders");
-        var limit = await worker.DbAsync(db => db.Set<WbRateLimit>().SingleAsync(r => r.CabinetId == cabinetId && r.Endpoint == "orders"));
+        var account = await worker.RateLimitAccountAsync(cabinetId);
+        var limit = await worker.DbAsync(db => db.Set<WbRateLimit>().SingleAsync(r => r.Account == account && r.Endpoint == "orders"));
         limit.NextAllowedAt.Should().BeCloseTo(DateTimeOffset.UtcNow.AddSeconds(600), TimeSpan.FromSeconds(30));
         (await telegram.SettledMessagesAsync(user, 3)).Should().HaveCount(3, "the first page (the boundary row and two new orders) was committed and notified");
 
@@ -81,7 +83,7 @@ public sealed class WbResilienceTests(WbFixture fixture) : IClassFixture<WbFixtu
         seller.RequestsTo(OrdersPath).Count.Should().Be(before + 2, "no call goes out before WB's time");
 
         // WB's ten minutes pass.
-        await worker.DbAsync(db => db.Set<WbRateLimit>().Where(r => r.CabinetId == cabinetId).ExecuteUpdateAsync(u => u.SetProperty(r => r.NextAllowedAt, DateTimeOffset.UtcNow)));
+        await worker.DbAsync(db => db.Set<WbRateLimit>().Where(r => r.Account == account).ExecuteUpdateAsync(u => u.SetProperty(r => r.NextAllowedAt, DateTimeOffset.UtcNow)));
         var resumed = await worker.SyncAsync(cabinetId);
 
         resumed.Status.Should().Be(WbSyncStatus.Succeeded);
@@ -182,7 +184,9 @@ public sealed class WbResilienceTests(WbFixture fixture) : IClassFixture<WbFixtu
         (await worker.RegisterAsync(user, seller)).Should().BeEquivalentTo(new { CabinetId = cabinetId, State = CabinetState.Active });
         seller.AddOrder(nm);
         (await worker.SyncAsync(cabinetId)).Status.Should().Be(WbSyncStatus.Succeeded);
-        (await telegram.SettledMessagesAsync(user, 2)).Should().HaveCount(2, "the user is not told 'sync complete' twice; the new order arrives");
+        var messages = await telegram.SettledMessagesAsync(user, 3);
+        messages.Should().HaveCount(3, "the user is told the key was rejected, not 'sync complete' twice; the new order arrives");
+        messages[1].Content().Should().StartWith("⛔ <b>Wildberries отклонил API-ключ кабинета</b>");
     }
 
     [Fact]

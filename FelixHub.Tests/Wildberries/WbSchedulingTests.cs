@@ -110,17 +110,18 @@ public sealed class WbSchedulingTests(WbFixture fixture) : IClassFixture<WbFixtu
         await using var replicaB = NpgsqlDataSource.Create(worker.ConnectionString);
         var a = new WbRateLimiter(replicaA, time);
         var b = new WbRateLimiter(replicaB, time);
+        var account = await worker.RateLimitAccountAsync(cabinetId);
 
-        (await a.ReserveAsync(cabinetId, endpoint, interval, TimeSpan.FromMinutes(5), default)).Should().Be(TimeSpan.Zero);
-        (await b.ReserveAsync(cabinetId, endpoint, interval, TimeSpan.FromMinutes(5), default)).Should().Be(interval, "the other replica's call took the first slot");
-        (await a.ReserveAsync(cabinetId, endpoint, interval, TimeSpan.FromSeconds(90), default)).Should().BeNull("the third slot is two minutes away");
+        (await a.ReserveAsync(account, endpoint, interval, TimeSpan.FromMinutes(5), default)).Should().Be(TimeSpan.Zero);
+        (await b.ReserveAsync(account, endpoint, interval, TimeSpan.FromMinutes(5), default)).Should().Be(interval, "the other replica's call took the first slot");
+        (await a.ReserveAsync(account, endpoint, interval, TimeSpan.FromSeconds(90), default)).Should().BeNull("the third slot is two minutes away");
 
         time.Advance(TimeSpan.FromMinutes(2));
-        (await b.ReserveAsync(cabinetId, endpoint, interval, TimeSpan.Zero, default)).Should().Be(TimeSpan.Zero);
+        (await b.ReserveAsync(account, endpoint, interval, TimeSpan.Zero, default)).Should().Be(TimeSpan.Zero);
 
         time.Advance(TimeSpan.FromMinutes(1));
-        await a.PushBackAsync(cabinetId, endpoint, time.GetUtcNow().AddSeconds(45), default);
-        (await b.ReserveAsync(cabinetId, endpoint, TimeSpan.Zero, TimeSpan.FromMinutes(5), default)).Should().Be(TimeSpan.FromSeconds(45), "a 429's wait binds every replica");
+        await a.PushBackAsync(account, endpoint, time.GetUtcNow().AddSeconds(45), default);
+        (await b.ReserveAsync(account, endpoint, TimeSpan.Zero, TimeSpan.FromMinutes(5), default)).Should().Be(TimeSpan.FromSeconds(45), "a 429's wait binds every replica");
     }
 
     /// <summary>PostgreSQL keeps microseconds; a fake clock on whole seconds compares exactly.</summary>
@@ -129,7 +130,7 @@ public sealed class WbSchedulingTests(WbFixture fixture) : IClassFixture<WbFixtu
     public static TheoryData<string, string, string> BadSchedules => new()
     {
         { "Wildberries:SyncIntervalSeconds", "0", "SyncIntervalSeconds" },
-        { "Wildberries:SyncIntervalSeconds", "90", "SYNC_INTERVAL" },
+        { "Wildberries:SyncIntervalSeconds", "-45", "SyncIntervalSeconds" },
         { "Hangfire:SchedulePollingIntervalSeconds", "300", "SchedulePollingIntervalSeconds" },
     };
 

@@ -24,7 +24,7 @@ internal sealed class MessagesPage : FelixHubPage
         OrderNotificationTypes.MechanicStatusChange, OrderNotificationTypes.MechanicAssignment, OrderNotificationTypes.AdminNewOrder,
         OrderNotificationTypes.CustomerOrderReady, OrderNotificationTypes.CustomerStatusChange, StuckOrderCheckJob.NotificationType,
         .. BookingNotificationTypeCodes.All,
-        .. WbEventType.Switchable, WbEventType.SyncComplete,
+        .. WbEventType.Switchable, .. WbEventType.CabinetNotices,
     ];
 
     private readonly Filter filter = new();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using FelixHub.Core.Wildberries;
 using FelixHub.Core.Wildberries.Data;
 using FelixHub.Core.Wildberries.Sync;
 using Hangfire.Dashboard;
@@ -50,7 +51,7 @@ internal sealed class SellersPage : FelixHubPage
         await using (var command = new NpgsqlCommand("""
             SELECT c.id, c.state, c.token_type, c.key_expires_at, c.created_at, c.last_sync_at, c.initial_sync_completed_at,
                    c.sync_lease_until, c.sync_enqueued_at, c.last_sync_error,
-                   u.users, u.telegram_ids, l.kind, l.status, l.started_at, l.finished_at, l.error
+                   u.users, u.telegram_ids, l.kind, l.status, l.started_at, l.finished_at, l.error, c.key_scopes, c.refused_categories
             FROM wb_cabinets c
             LEFT JOIN LATERAL (SELECT count(*) AS users, (array_agg(telegram_id ORDER BY telegram_id))[1:5] AS telegram_ids
                                FROM cabinet_users WHERE cabinet_id = c.id) u ON true
@@ -66,7 +67,8 @@ internal sealed class SellersPage : FelixHubPage
             {
                 cabinets.Add(new Cabinet(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetInt32(2), At(r, 3), r.GetFieldValue<DateTimeOffset>(4),
                     At(r, 5), At(r, 6), At(r, 7), At(r, 8), Str(r, 9), r.GetInt64(10), r.IsDBNull(11) ? [] : r.GetFieldValue<long[]>(11),
-                    Str(r, 12), Str(r, 13), At(r, 14), At(r, 15), Str(r, 16)));
+                    Str(r, 12), Str(r, 13), At(r, 14), At(r, 15), Str(r, 16),
+                    WbCategories.Disabled(r.IsDBNull(17) ? null : r.GetInt32(17), r.GetInt32(18))));
             }
         }
 
@@ -99,7 +101,11 @@ internal sealed class SellersPage : FelixHubPage
         foreach (var c in cabinets)
         {
             html.Append(CultureInfo.InvariantCulture, $"<tr class=\"cabinet\" data-cabinet=\"{c.Id}\"><td>{c.Id}<br><small class=\"text-muted\">{E(TokenType(c.TokenType))}</small></td>");
-            html.Append($"<td>{Label(c.State)}</td>");
+            html.Append($"<td>{Label(c.State)}");
+            // The categories the sync leaves out: the key lacks them, or WB refused them (docs/seller-notifications.md#key-categories).
+            if (WbCategories.In(c.DisabledCategories) is { Count: > 0 } off)
+                html.Append($"<br><small class=\"text-warning off-categories\">without {E(string.Join(", ", off.Select(WbCategories.Code)))}</small>");
+            html.Append("</td>");
             html.Append(CultureInfo.InvariantCulture, $"<td class=\"users\">{c.Users:N0}");
             if (c.TelegramIds.Length > 0)
                 html.Append($"<br><small class=\"text-muted\">{E(string.Join(", ", c.TelegramIds.Select(t => t.ToString(CultureInfo.InvariantCulture))))}{(c.Users > c.TelegramIds.Length ? ", …" : "")}</small>");
@@ -160,5 +166,6 @@ internal sealed class SellersPage : FelixHubPage
 
     private sealed record Cabinet(long Id, string State, int? TokenType, DateTimeOffset? KeyExpiresAt, DateTimeOffset CreatedAt, DateTimeOffset? LastSyncAt,
         DateTimeOffset? InitialSyncCompletedAt, DateTimeOffset? SyncLeaseUntil, DateTimeOffset? SyncEnqueuedAt, string? LastSyncError, long Users,
-        long[] TelegramIds, string? LogKind, string? LogStatus, DateTimeOffset? LogStartedAt, DateTimeOffset? LogFinishedAt, string? LogError);
+        long[] TelegramIds, string? LogKind, string? LogStatus, DateTimeOffset? LogStartedAt, DateTimeOffset? LogFinishedAt, string? LogError,
+        int DisabledCategories);
 }

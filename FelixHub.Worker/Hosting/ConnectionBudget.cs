@@ -1,4 +1,5 @@
 using FelixHub.Core.Bot;
+using FelixHub.Core.Delivery;
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
 using Microsoft.Extensions.Options;
@@ -38,23 +39,26 @@ public sealed record ConnectionBudget(int HangfirePool, int AppPool, int Dedicat
 
     /// <summary>
     /// The dedicated connections of a replica: the inbox backplane's LISTEN (always), Hangfire's queue
-    /// listener (a server with LISTEN/NOTIFY wake-ups), the bot poller's leader lock (long polling with a
-    /// token; a standby replica opens it for a moment every Telegram:LeaderRetrySeconds). The start-up
-    /// lock's connection lives only while the replica starts, before its pools fill.
+    /// listener (a server with LISTEN/NOTIFY wake-ups), the delivery due-time waker's LISTEN (a server with
+    /// Delivery:WakerEnabled), the bot poller's leader lock (long polling with a token; a standby replica
+    /// opens it for a moment every Telegram:LeaderRetrySeconds). The start-up lock's connection lives only
+    /// while the replica starts, before its pools fill.
     /// </summary>
-    public static int DedicatedFor(HangfireOptions hangfire, BotOptions bot, TelegramOptions telegram) =>
+    public static int DedicatedFor(HangfireOptions hangfire, BotOptions bot, TelegramOptions telegram, DeliveryOptions delivery) =>
         1
         + (hangfire.ServerEnabled && hangfire.EnableLongPolling ? 1 : 0)
+        + (hangfire.ServerEnabled && delivery.WakerEnabled ? 1 : 0)
         + (bot.ReceiveUpdates && telegram.IsConfigured && !bot.IsWebhookMode ? 1 : 0);
 
     /// <summary>The budget of a replica with these settings; a pool size in the connection string sets both pools, as it does for the pools themselves.</summary>
-    public static ConnectionBudget For(string connectionString, DatabaseOptions database, HangfireOptions hangfire, BotOptions bot, TelegramOptions telegram)
+    public static ConnectionBudget For(string connectionString, DatabaseOptions database, HangfireOptions hangfire, BotOptions bot, TelegramOptions telegram,
+        DeliveryOptions delivery)
     {
         var fromConnectionString = DatabaseOptions.PoolSizeIn(connectionString);
         return new ConnectionBudget(
             fromConnectionString ?? HangfirePoolFor(hangfire),
             fromConnectionString ?? database.MaxPoolSize,
-            DedicatedFor(hangfire, bot, telegram),
+            DedicatedFor(hangfire, bot, telegram, delivery),
             hangfire.ServerEnabled ? hangfire.WorkerCount : 0);
     }
 
@@ -174,7 +178,8 @@ public static class ConnectionBudgetExtensions
             sp.GetRequiredService<IOptions<DatabaseOptions>>().Value,
             sp.GetRequiredService<IOptions<HangfireOptions>>().Value,
             sp.GetRequiredService<IOptions<BotOptions>>().Value,
-            sp.GetRequiredService<IOptions<TelegramOptions>>().Value));
+            sp.GetRequiredService<IOptions<TelegramOptions>>().Value,
+            sp.GetRequiredService<IOptions<DeliveryOptions>>().Value));
         services.AddHostedService<ConnectionBudgetCheck>();
         return services;
     }

@@ -110,6 +110,7 @@ public static class HangfireSetup
         {
             services.AddHostedService<LeakedFetchWatchdog>();
             services.AddHostedService<HangfireQueueListener>();
+            services.AddDeliveryWaker();
             services.AddHangfireServer((sp, server) =>
             {
                 var o = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;

@@ -14,7 +14,8 @@ public static class HealthExtensions
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5))
             .AddCheck<HangfireHealthCheck>("hangfire", HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(5))
-            .AddCheck<AlertsHealthCheck>("alerts", HealthStatus.Unhealthy, ["business"], TimeSpan.FromSeconds(10));
+            .AddCheck<AlertsHealthCheck>("alerts", HealthStatus.Unhealthy, ["business"], TimeSpan.FromSeconds(10))
+            .AddCheck<DeliveryWakerHealthCheck>("delivery-waker", HealthStatus.Degraded, ["business"]);
         return services;
     }
 

@@ -1068,6 +1068,10 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("key_expires_at");
 
+                    b.Property<int?>("KeyScopes")
+                        .HasColumnType("integer")
+                        .HasColumnName("key_scopes");
+
                     b.Property<DateTimeOffset?>("LastSyncAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_sync_at");
@@ -1076,6 +1080,19 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("last_sync_error");
+
+                    b.Property<DateTimeOffset?>("LastSyncStartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_sync_started_at");
+
+                    b.Property<string>("RateLimitAccount")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("rate_limit_account");
+
+                    b.Property<int>("RefusedCategories")
+                        .HasColumnType("integer")
+                        .HasColumnName("refused_categories");
 
                     b.Property<string>("State")
                         .IsRequired()
@@ -1297,9 +1314,10 @@ namespace FelixHub.Core.Persistence.Migrations
 
             modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbRateLimit", b =>
                 {
-                    b.Property<long>("CabinetId")
-                        .HasColumnType("bigint")
-                        .HasColumnName("cabinet_id");
+                    b.Property<string>("Account")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("account");
 
                     b.Property<string>("Endpoint")
                         .HasMaxLength(50)
@@ -1310,7 +1328,7 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("next_allowed_at");
 
-                    b.HasKey("CabinetId", "Endpoint")
+                    b.HasKey("Account", "Endpoint")
                         .HasName("pk_wb_rate_limits");
 
                     b.ToTable("wb_rate_limits", (string)null);
@@ -1778,16 +1796,6 @@ namespace FelixHub.Core.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_wb_products_wb_cabinets_cabinet_id");
-                });
-
-            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbRateLimit", b =>
-                {
-                    b.HasOne("FelixHub.Core.Wildberries.Data.WbCabinet", null)
-                        .WithMany()
-                        .HasForeignKey("CabinetId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_wb_rate_limits_wb_cabinets_cabinet_id");
                 });
 
             modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbReview", b =>

@@ -7,12 +7,12 @@ using Refit;
 
 namespace FelixHub.Core.Wildberries.Api;
 
-/// <summary>Which cabinet and endpoint a call counts against, and how far apart WB wants such calls.</summary>
-public sealed record WbCallTarget(long CabinetId, string Endpoint, TimeSpan Interval);
+/// <summary>Which cabinet makes a call, which seller account and endpoint it counts against (WB's limits are per seller account), and how far apart WB wants such calls.</summary>
+public sealed record WbCallTarget(long CabinetId, string Account, string Endpoint, TimeSpan Interval);
 
 /// <summary>
 /// Every WB call of a sync goes through here: <list type="number">
-/// <item>the persisted per-cabinet, per-endpoint rate limit reserves a slot (or defers the endpoint
+/// <item>the persisted per-seller-account, per-endpoint rate limit reserves a slot (or defers the endpoint
 /// when the slot is further away than <c>MaxRateLimitWaitSeconds</c>);</item>
 /// <item>the call runs with a per-attempt timeout;</item>
 /// <item>a 429 records WB's <c>X-Ratelimit-Retry</c>/<c>Retry-After</c> as the next allowed time, and the
@@ -45,10 +45,10 @@ public sealed partial class WbGateway(
         {
             return await retry.ExecuteAsync(async token =>
             {
-                var wait = await limiter.ReserveAsync(target.CabinetId, target.Endpoint, target.Interval, maxWait, token);
+                var wait = await limiter.ReserveAsync(target.Account, target.Endpoint, target.Interval, maxWait, token);
                 if (wait is null)
                 {
-                    var next = await limiter.NextAllowedAsync(target.CabinetId, target.Endpoint, token) ?? time.GetUtcNow();
+                    var next = await limiter.NextAllowedAsync(target.Account, target.Endpoint, token) ?? time.GetUtcNow();
                     throw new WbDeferredException(target.Endpoint, next);
                 }
                 if (wait > TimeSpan.Zero)
@@ -64,7 +64,7 @@ public sealed partial class WbGateway(
                 catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.TooManyRequests)
                 {
                     var retryAfter = WbErrors.RetryAfter(ex.Headers, time.GetUtcNow()) ?? (target.Interval > TimeSpan.FromSeconds(1) ? target.Interval : TimeSpan.FromSeconds(60));
-                    await limiter.PushBackAsync(target.CabinetId, target.Endpoint, time.GetUtcNow() + retryAfter, token);
+                    await limiter.PushBackAsync(target.Account, target.Endpoint, time.GetUtcNow() + retryAfter, token);
                     LogRateLimited(logger, target.CabinetId, target.Endpoint, retryAfter.TotalSeconds);
                     throw new WbRateLimitedException(target.Endpoint, retryAfter, ex);
                 }

@@ -4,10 +4,12 @@ using NpgsqlTypes;
 namespace FelixHub.Core.Wildberries.Api;
 
 /// <summary>
-/// WB's limits per cabinet and endpoint, kept in <c>wb_rate_limits</c> as the next allowed time: a
-/// restart does not forget them and every replica shares them. A call reserves its slot with one
-/// atomic upsert (the slot is max(next allowed, now), and next allowed moves one interval past it), so
-/// two replicas never take the same slot.
+/// WB's limits per seller account and endpoint, kept in <c>wb_rate_limits</c> as the next allowed time:
+/// a restart does not forget them and every replica shares them. WB counts its limits per seller
+/// account, not per key, so two cabinets of one seller (two keys) reserve from one row
+/// (<see cref="WbApiKeyInfo.RateLimitAccount"/>). A call reserves its slot with one atomic upsert (the
+/// slot is max(next allowed, now), and next allowed moves one interval past it), so two replicas — or
+/// two cabinets of one seller — never take the same slot.
 /// </summary>
 public sealed class WbRateLimiter(NpgsqlDataSource dataSource, TimeProvider time)
 {
@@ -15,17 +17,17 @@ public sealed class WbRateLimiter(NpgsqlDataSource dataSource, TimeProvider time
     /// Reserves the next call of <paramref name="endpoint"/> and returns how long to wait for it; or null,
     /// reserving nothing, when that slot is more than <paramref name="maxWait"/> away.
     /// </summary>
-    public async Task<TimeSpan?> ReserveAsync(long cabinetId, string endpoint, TimeSpan interval, TimeSpan maxWait, CancellationToken ct)
+    public async Task<TimeSpan?> ReserveAsync(string account, string endpoint, TimeSpan interval, TimeSpan maxWait, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO wb_rate_limits (cabinet_id, endpoint, next_allowed_at) VALUES ($1, $2, $3 + $4)
-            ON CONFLICT (cabinet_id, endpoint) DO UPDATE
+            INSERT INTO wb_rate_limits (account, endpoint, next_allowed_at) VALUES ($1, $2, $3 + $4)
+            ON CONFLICT (account, endpoint) DO UPDATE
                 SET next_allowed_at = GREATEST(wb_rate_limits.next_allowed_at, $3) + $4
                 WHERE wb_rate_limits.next_allowed_at <= $5
             RETURNING next_allowed_at - $4
             """);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = cabinetId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = account });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = endpoint });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = interval, NpgsqlDbType = NpgsqlDbType.Interval });
@@ -37,23 +39,23 @@ public sealed class WbRateLimiter(NpgsqlDataSource dataSource, TimeProvider time
     }
 
     /// <summary>Moves the next allowed time to at least <paramref name="until"/> (WB's 429 said so).</summary>
-    public async Task PushBackAsync(long cabinetId, string endpoint, DateTimeOffset until, CancellationToken ct)
+    public async Task PushBackAsync(string account, string endpoint, DateTimeOffset until, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO wb_rate_limits (cabinet_id, endpoint, next_allowed_at) VALUES ($1, $2, $3)
-            ON CONFLICT (cabinet_id, endpoint) DO UPDATE
+            INSERT INTO wb_rate_limits (account, endpoint, next_allowed_at) VALUES ($1, $2, $3)
+            ON CONFLICT (account, endpoint) DO UPDATE
                 SET next_allowed_at = GREATEST(wb_rate_limits.next_allowed_at, excluded.next_allowed_at)
             """);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = cabinetId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = account });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = endpoint });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = until.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    public async Task<DateTimeOffset?> NextAllowedAsync(long cabinetId, string endpoint, CancellationToken ct)
+    public async Task<DateTimeOffset?> NextAllowedAsync(string account, string endpoint, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand("SELECT next_allowed_at FROM wb_rate_limits WHERE cabinet_id = $1 AND endpoint = $2");
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = cabinetId });
+        await using var command = dataSource.CreateCommand("SELECT next_allowed_at FROM wb_rate_limits WHERE account = $1 AND endpoint = $2");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = account });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = endpoint });
         return await command.ExecuteScalarAsync(ct) is DateTime value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
     }

@@ -41,12 +41,13 @@ public sealed partial class CabinetService(
             .ThrowIfInvalid();
         var registration = await RegisterKeyAsync(telegramId, apiKey!, ct);
         if (registration.Refusal is { } refusal) throw RequestValidationException.For("apiKey", refusal.Reason);
-        return new RegisterCabinetResponse(registration.CabinetId, registration.State);
+        return new RegisterCabinetResponse(registration.CabinetId, registration.State, [.. registration.MissingCategories.Select(KeyCategoryGap.Of)]);
     }
 
     /// <summary>
     /// The one registration of a key, for the API and the bot alike: checked locally (JWT shape,
-    /// expiry) and by WB's <c>/ping</c>; a refused key comes back as <see cref="CabinetRegistration.Refusal"/>
+    /// expiry, categories: Statistics is required, the others only cost notifications) and by WB's
+    /// <c>/ping</c>; a refused key comes back as <see cref="CabinetRegistration.Refusal"/>
     /// (nothing stored), WB being unreachable or rate-limited throws <see cref="WbUnavailableException"/>.
     /// An accepted key is stored encrypted, the user joins its cabinet, and the initial sync is queued
     /// (or, for a cabinet already synced, the "sync complete" message that opens the main menu).
@@ -60,6 +61,10 @@ public sealed partial class CabinetService(
             return CabinetRegistration.Refused(KeyRefusal.Malformed, $"The key must be 1 to {WbApiKey.MaxLength} characters long.");
         if (WbApiKey.Inspect(apiKey, now, out var info) is { } problem)
             return CabinetRegistration.Refused(info.ExpiresAt <= now ? KeyRefusal.Expired : KeyRefusal.Malformed, problem, info.ExpiresAt);
+        if (!info.Has(WbCategory.Statistics))
+            return CabinetRegistration.Refused(KeyRefusal.NoStatistics,
+                "The key has no access to the Statistics category (its 's' claim), without which orders, buyouts, cancellations and returns cannot be synced. " +
+                "Create a key with the Statistics, Analytics, Content and Feedbacks and questions categories (read-only is enough).");
         if (await PingAsync(apiKey, ct) is { } rejected) return rejected;
 
         var hash = WbApiKey.Hash(apiKey);
@@ -71,8 +76,9 @@ public sealed partial class CabinetService(
         long cabinetId;
         string state;
         await using (var upsert = new NpgsqlCommand($"""
-            INSERT INTO wb_cabinets (api_key_encrypted, api_key_hash, token_type, key_expires_at, state, history_from, created_at, updated_at, sync_enqueued_at)
-            VALUES ($1, $2, $3, $4, '{CabinetState.InitialSync}', $5, $6, $6, $6)
+            INSERT INTO wb_cabinets (api_key_encrypted, api_key_hash, token_type, key_expires_at, state, history_from, created_at, updated_at, sync_enqueued_at,
+                refused_categories)
+            VALUES ($1, $2, $3, $4, '{CabinetState.InitialSync}', $5, $6, $6, $6, 0)
             ON CONFLICT (api_key_hash) DO UPDATE SET
                 api_key_encrypted = excluded.api_key_encrypted, token_type = excluded.token_type,
                 key_expires_at = excluded.key_expires_at, updated_at = excluded.updated_at,
@@ -105,6 +111,9 @@ public sealed partial class CabinetService(
             user.Parameters.Add(SqlJson.Time(now));
             joined = await user.ExecuteNonQueryAsync(ct) == 1;
         }
+        // A user of the cabinet registering its key again asks for another try of what WB refused; a user
+        // joining with the same key does not, or every new user would have the others told again.
+        var disabled = await ApplyKeyClaimsAsync(connection, tx, cabinetId, info, hash, reenable: !joined, ct);
 
         // A user joining a cabinet whose initial sync is done gets the "main menu" message at once.
         var queuedMessage = false;
@@ -112,7 +121,7 @@ public sealed partial class CabinetService(
         {
             var counts = await CountsAsync(connection, tx, cabinetId, ct);
             queuedMessage = await WbSyncStore.EnqueueAsync(connection, tx, cabinetId,
-                [WbSyncService.SyncCompleteEvent(cabinetId, counts[0], counts[1], counts[2], counts[3])], now, ct, onlyTelegramId: telegramId) > 0;
+                [WbSyncService.SyncCompleteEvent(cabinetId, counts[0], counts[1], counts[2], counts[3], disabled)], now, ct, onlyTelegramId: telegramId) > 0;
         }
         await tx.CommitAsync(ct);
         LogRegistered(logger, cabinetId, telegramId, state, joined);
@@ -121,17 +130,45 @@ public sealed partial class CabinetService(
             jobs.Enqueue<WbCabinetSyncJob>(j => j.ExecuteAsync(cabinetId, CancellationToken.None));
         else if (queuedMessage)
             jobs.Enqueue<DeliveryDispatchJob>(j => j.ExecuteAsync(CancellationToken.None));
-        return new CabinetRegistration(cabinetId, state);
+        return new CabinetRegistration(cabinetId, state) { MissingCategories = info.MissingSyncCategories };
+    }
+
+    /// <summary>
+    /// Records what a cabinet's (new, re-registered or replacing) key says about itself — type, expiry,
+    /// categories, the seller account WB's rate limits count against — and, when <paramref name="reenable"/>,
+    /// turns back on every category WB had refused that this key claims (the next sync asks WB again).
+    /// Returns the categories the sync now leaves out (bits as in <c>s</c>). Runs in the caller's
+    /// transaction; registering a key calls it, and so must anything that replaces a cabinet's key
+    /// (with <paramref name="reenable"/>: a new key is a new answer from WB).
+    /// </summary>
+    public static async Task<int> ApplyKeyClaimsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long cabinetId, WbApiKeyInfo info, string keyHash,
+        bool reenable, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            UPDATE wb_cabinets SET token_type = $2, key_expires_at = $3, key_scopes = $4, rate_limit_account = $5,
+                refused_categories = CASE WHEN $6 THEN refused_categories & ~$4 ELSE refused_categories END
+            WHERE id = $1
+            RETURNING refused_categories
+            """, connection, tx);
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)info.TokenType ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+        command.Parameters.Add(new NpgsqlParameter { Value = info.ExpiresAt is { } e ? e : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = info.Scopes });
+        command.Parameters.Add(SqlJson.Text(info.RateLimitAccount(keyHash)));
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = reenable });
+        var refused = (int)(await command.ExecuteScalarAsync(ct))!;
+        return WbCategories.Disabled(info.Scopes, refused);
     }
 
     public async Task<CabinetResponse> GetAsync(long id, CancellationToken ct)
     {
         var cabinet = await db.Set<WbCabinet>().AsNoTracking().Where(c => c.Id == id)
-            .Select(c => new { c.Id, c.State, c.LastSyncAt }).SingleOrDefaultAsync(ct)
+            .Select(c => new { c.Id, c.State, c.LastSyncAt, c.KeyScopes, c.RefusedCategories }).SingleOrDefaultAsync(ct)
             ?? throw new NotFoundException("Cabinet", id);
+        var disabled = WbCategories.In(WbCategories.Disabled(cabinet.KeyScopes, cabinet.RefusedCategories)).Select(WbCategories.Code).ToList();
         var users = await db.Set<CabinetUser>().AsNoTracking().Where(u => u.CabinetId == id).OrderBy(u => u.CreatedAt).ThenBy(u => u.Id)
             .Select(u => new { u.TelegramId, u.CreatedAt }).ToListAsync(ct);
-        return new CabinetResponse(cabinet.Id, cabinet.State, cabinet.LastSyncAt,
+        return new CabinetResponse(cabinet.Id, cabinet.State, cabinet.LastSyncAt, disabled,
             [.. users.Select(u => new CabinetUserResponse(u.TelegramId.ToString(CultureInfo.InvariantCulture), u.CreatedAt))]);
     }
 

@@ -19,6 +19,18 @@ public sealed class WbCabinet
 
     public DateTimeOffset? KeyExpiresAt { get; set; }
 
+    /// <summary>The token's <c>s</c> claim: the API categories the key says it may use (<see cref="WbCategories"/>); null for a cabinet registered before it was kept (taken as all).</summary>
+    public int? KeyScopes { get; set; }
+
+    /// <summary>
+    /// The categories (bits as in <c>s</c>) WB refused during a sync although the key claims them: the sync
+    /// leaves them out until a key is registered again. Statistics is never here: its refusal rejects the key.
+    /// </summary>
+    public int RefusedCategories { get; set; }
+
+    /// <summary>What WB's rate limits count against: <c>sid:…</c> / <c>oid:…</c> from the token, or <c>key:{hash}</c> (<see cref="WbApiKeyInfo.RateLimitAccount"/>).</summary>
+    public string? RateLimitAccount { get; set; }
+
     /// <summary><see cref="CabinetState"/>.</summary>
     public string State { get; set; } = CabinetState.InitialSync;
 
@@ -27,6 +39,9 @@ public sealed class WbCabinet
 
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>When the last sync claimed the cabinet: a SYNC_INTERVAL no cron expresses is kept by skipping cabinets synced more recently (<see cref="SyncSchedule"/>).</summary>
+    public DateTimeOffset? LastSyncStartedAt { get; set; }
 
     /// <summary>End of the last sync that completed without errors.</summary>
     public DateTimeOffset? LastSyncAt { get; set; }
@@ -52,6 +67,6 @@ public static class CabinetState
     /// <summary>Synced every SYNC_INTERVAL; events are notified.</summary>
     public const string Active = "active";
 
-    /// <summary>WB answered 401 during a sync: not synced until the key is registered again.</summary>
+    /// <summary>WB refused the key for Statistics (401/403) during a sync, or it cannot be decrypted: not synced until a key is registered again.</summary>
     public const string KeyRejected = "key-rejected";
 }

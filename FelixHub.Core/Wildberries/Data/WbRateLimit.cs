@@ -1,9 +1,14 @@
 namespace FelixHub.Core.Wildberries.Data;
 
-/// <summary>The earliest time the next call of one WB endpoint may go out for one cabinet, shared by every replica and kept across restarts.</summary>
+/// <summary>
+/// The earliest time the next call of one WB endpoint may go out for one seller account (WB counts its
+/// limits per seller, not per key), shared by every replica and kept across restarts.
+/// </summary>
 public sealed class WbRateLimit
 {
-    public long CabinetId { get; set; }
+    /// <summary><see cref="WbCabinet.RateLimitAccount"/>: <c>sid:…</c>, <c>oid:…</c> or <c>key:{hash}</c>.</summary>
+    public required string Account { get; set; }
+
     public required string Endpoint { get; set; }
     public DateTimeOffset NextAllowedAt { get; set; }
 }

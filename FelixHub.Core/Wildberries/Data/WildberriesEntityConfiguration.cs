@@ -11,6 +11,7 @@ internal sealed class WbCabinetConfiguration : IEntityTypeConfiguration<WbCabine
         b.Property(c => c.ApiKeyHash).HasMaxLength(64);
         b.Property(c => c.State).HasMaxLength(20);
         b.Property(c => c.LastSyncError).HasMaxLength(2000);
+        b.Property(c => c.RateLimitAccount).HasMaxLength(100);
         b.HasIndex(c => c.ApiKeyHash).IsUnique();
         b.HasIndex(c => c.State);
     }
@@ -127,9 +128,9 @@ internal sealed class WbRateLimitConfiguration : IEntityTypeConfiguration<WbRate
     public void Configure(EntityTypeBuilder<WbRateLimit> b)
     {
         b.ToTable("wb_rate_limits");
-        b.HasKey(r => new { r.CabinetId, r.Endpoint });
+        b.HasKey(r => new { r.Account, r.Endpoint });
+        b.Property(r => r.Account).HasMaxLength(100);
         b.Property(r => r.Endpoint).HasMaxLength(50);
-        b.HasOne<WbCabinet>().WithMany().HasForeignKey(r => r.CabinetId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

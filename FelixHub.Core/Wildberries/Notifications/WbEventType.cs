@@ -1,6 +1,6 @@
 namespace FelixHub.Core.Wildberries.Notifications;
 
-/// <summary>The six event types of seed 003 (each with its switch) and the one-off "initial sync complete" message.</summary>
+/// <summary>The six event types of seed 003 (each with its switch) and the messages about the cabinet itself, which every user of it gets.</summary>
 public static class WbEventType
 {
     public const string NewOrder = "new_order";
@@ -13,11 +13,20 @@ public static class WbEventType
     /// <summary>Not switchable: the user is told once that the main menu is available.</summary>
     public const string SyncComplete = "sync_complete";
 
+    /// <summary>Not switchable: WB refused the key for Statistics; the cabinet stopped syncing and the user is told what to do.</summary>
+    public const string KeyRejected = "key_rejected";
+
+    /// <summary>Not switchable: WB refused the key for one category; which notifications stop and how to get them back.</summary>
+    public const string CategoryRefused = "category_refused";
+
+    /// <summary>The messages about the cabinet: sent whatever the user's switches say.</summary>
+    public static IReadOnlyList<string> CabinetNotices { get; } = [SyncComplete, KeyRejected, CategoryRefused];
+
     public static IReadOnlyList<string> Switchable { get; } = [NewOrder, OrderBuyout, OrderCancellation, OrderReturn, NegativeReview, CriticalStock];
 
     /// <summary>SQL: whether settings row <c>s</c> (possibly absent: all on) allows the event type in <c>{typeColumn}</c>.</summary>
     public static string AllowedSql(string typeColumn) => $"""
-        ({typeColumn} = '{SyncComplete}' OR (COALESCE(s.notifications_enabled, true) AND CASE {typeColumn}
+        ({typeColumn} IN ('{SyncComplete}', '{KeyRejected}', '{CategoryRefused}') OR (COALESCE(s.notifications_enabled, true) AND CASE {typeColumn}
             WHEN '{NewOrder}' THEN COALESCE(s.new_orders_enabled, true)
             WHEN '{OrderBuyout}' THEN COALESCE(s.order_buyouts_enabled, true)
             WHEN '{OrderCancellation}' THEN COALESCE(s.order_cancellations_enabled, true)

@@ -68,10 +68,59 @@ public static class WbMessages
         return builder.Append("🕒 ").Append(Moscow(at)).Append('\n').ToString();
     }
 
-    public static string SyncComplete(int orders, int sales, int reviews, int products) =>
-        "✅ <b>Первичная синхронизация завершена</b>\n\n" +
-        string.Create(CultureInfo.InvariantCulture, $"Загружено: заказов — {orders}, продаж и возвратов — {sales}, отзывов — {reviews}, товаров — {products}.\n\n") +
-        "Главное меню доступно. Уведомления о новых заказах, выкупах, отменах, возвратах, негативных отзывах и критических остатках будут приходить сюда.";
+    /// <summary>The end of the initial sync; the notifications it promises are those the key's categories allow (<paramref name="disabledCategories"/>: bits as in <c>s</c>).</summary>
+    public static string SyncComplete(int orders, int sales, int reviews, int products, int disabledCategories = 0)
+    {
+        var kinds = new List<string>();
+        if ((disabledCategories & WbCategories.Bit(WbCategory.Statistics)) == 0) kinds.AddRange(["новых заказах", "выкупах", "отменах", "возвратах"]);
+        if ((disabledCategories & WbCategories.Bit(WbCategory.Feedbacks)) == 0) kinds.Add("негативных отзывах");
+        if ((disabledCategories & WbCategories.Bit(WbCategory.Analytics)) == 0) kinds.Add("критических остатках");
+        var builder = new StringBuilder("✅ <b>Первичная синхронизация завершена</b>\n\n")
+            .Append(CultureInfo.InvariantCulture, $"Загружено: заказов — {orders}, продаж и возвратов — {sales}, отзывов — {reviews}, товаров — {products}.\n\n")
+            .Append("Главное меню доступно. Уведомления о ").Append(Enumerate(kinds)).Append(" будут приходить сюда");
+        if ((disabledCategories & WbCategories.Bit(WbCategory.Content)) != 0) builder.Append(" (без фото товаров)");
+        builder.Append('.');
+        var missing = WbCategories.In(disabledCategories);
+        if (missing.Count > 0)
+            builder.Append("\n\n").Append(MissingCategories(missing));
+        return builder.ToString();
+    }
+
+    /// <summary>Where a seller makes a key with the categories the sync uses.</summary>
+    public const string KeyHowTo =
+        "Создать ключ можно в личном кабинете продавца WB: Профиль → Настройки → Доступ к API → Создать токен; " +
+        "отметьте категории «Статистика», «Аналитика», «Контент» и «Вопросы и отзывы» (достаточно «Только на чтение»).";
+
+    /// <summary>Which categories the key lacks and what each costs, followed by how to make a key with all four.</summary>
+    public static string MissingCategories(IReadOnlyList<WbCategory> missing)
+    {
+        var builder = new StringBuilder("⚠️ У ключа нет доступа ").Append(missing.Count == 1 ? "к категории:" : "к категориям:").Append('\n');
+        foreach (var category in missing)
+            builder.Append("• «").Append(WbCategories.RussianName(category)).Append("» — ").Append(WbCategories.RussianCost(category)).Append(";\n");
+        builder.Length -= 2;
+        return builder.Append(".\n\n").Append(KeyHowTo).Append(" Затем подключите новый ключ вместо этого.").ToString();
+    }
+
+    /// <summary>WB refused the key for Statistics during a sync: the cabinet stopped.</summary>
+    public static string KeyRejected(int? status) =>
+        "⛔ <b>Wildberries отклонил API-ключ кабинета</b>" + (status is { } s ? string.Create(CultureInfo.InvariantCulture, $" ({s})") : "") + "\n\n" +
+        "Ключ больше не даёт доступа к категории «Статистика» (его удалили, он истёк или у него сняли категорию), " +
+        "поэтому синхронизация остановлена и уведомления о заказах, выкупах, отменах, возвратах, отзывах и остатках не приходят.\n\n" +
+        "Что сделать: " + KeyHowTo + " Затем отправьте /start и пришлите новый ключ в этот чат.";
+
+    /// <summary>WB refused the key for one category during a sync; the rest goes on.</summary>
+    public static string CategoryRefused(WbCategory category) =>
+        "⚠️ <b>Ключ WB не даёт доступа к категории «" + WbCategories.RussianName(category) + "»</b>\n\n" +
+        "Wildberries отказал в доступе к этой категории, поэтому теперь " + WbCategories.RussianCost(category) + ". " +
+        "Остальные уведомления приходят как обычно.\n\n" +
+        "Чтобы вернуть: " + KeyHowTo + " Затем подключите новый ключ вместо этого.";
+
+    private static string Enumerate(IReadOnlyList<string> items) => items.Count switch
+    {
+        0 => "событиях",
+        1 => items[0],
+        _ => string.Join(", ", items.Take(items.Count - 1)) + " и " + items[^1],
+    };
 
     /// <summary>Moscow wall-clock time, e.g. <c>10.03.2026 15:04 МСК</c>.</summary>
     public static string Moscow(DateTimeOffset instant) =>

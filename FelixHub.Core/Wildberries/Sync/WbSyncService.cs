@@ -17,6 +17,10 @@ namespace FelixHub.Core.Wildberries.Sync;
 /// with its rows, its events (outbox rows) and its cursor, so a failure keeps what was committed and
 /// the next run resumes there. The initial sync loads <c>InitialSyncDays</c> of history and notifies
 /// nothing but the final "sync complete" message.
+/// <para>Key categories: a step whose WB category the key lacks, or WB refused before, is left out.
+/// WB refusing a category (401/403, "token scope not allowed") disables it for the cabinet
+/// (<c>refused_categories</c>), tells the cabinet's users once and the other steps go on; only a refusal
+/// of Statistics rejects the key: the cabinet stops syncing and its users are told at once.</para>
 /// </summary>
 public sealed partial class WbSyncService(
     NpgsqlDataSource dataSource,
@@ -39,6 +43,10 @@ public sealed partial class WbSyncService(
         /// <summary>The decrypted API key; only ever in memory, in the Authorization header.</summary>
         public string Token { get; set; } = "";
         public required int? TokenType { get; init; }
+        /// <summary>What WB's rate limits count against (the seller account).</summary>
+        public required string Account { get; init; }
+        /// <summary>The categories this sync leaves out (bits as in <c>s</c>); grows when WB refuses one.</summary>
+        public int Disabled { get; set; }
         public required bool Initial { get; init; }
         public required DateTimeOffset HistoryFrom { get; init; }
         /// <summary>
@@ -54,7 +62,7 @@ public sealed partial class WbSyncService(
         public int Stocks { get; set; }
         public int Products { get; set; }
         public int Events { get; set; }
-        public WbCallTarget Target(string endpoint) => new(CabinetId, endpoint, WbEndpoint.IntervalFor(endpoint, TokenType, Options));
+        public WbCallTarget Target(string endpoint) => new(CabinetId, Account, endpoint, WbEndpoint.IntervalFor(endpoint, TokenType, Options));
     }
 
     public async Task<WbSyncResult> SyncAsync(long cabinetId, CancellationToken ct)
@@ -62,20 +70,21 @@ public sealed partial class WbSyncService(
         using var scope = Correlation.Push("cabinetId", cabinetId);
         var o = options.CurrentValue;
         var owner = Guid.NewGuid();
-        var claimed = await ClaimAsync(cabinetId, owner, o, ct);
-        if (claimed is null)
+        var c = await ClaimAsync(cabinetId, owner, o, ct);
+        if (c is null)
         {
             LogSkipped(logger, cabinetId);
             return new WbSyncResult(WbSyncStatus.Skipped);
         }
 
-        var (state, encryptedKey, tokenType, historyFrom) = claimed.Value;
         var run = new Run
         {
-            CabinetId = cabinetId, Owner = owner, TokenType = tokenType,
-            Initial = state == CabinetState.InitialSync, HistoryFrom = historyFrom, Options = o,
+            CabinetId = cabinetId, Owner = owner, TokenType = c.TokenType, Account = c.Account,
+            Initial = c.State == CabinetState.InitialSync, HistoryFrom = c.HistoryFrom, Options = o,
+            Disabled = WbCategories.Disabled(c.KeyScopes, c.Refused),
             KeptFrom = time.GetUtcNow().AddDays(-retention.CurrentValue.WbDataDays),
         };
+        var encryptedKey = c.Key;
         var logId = await StartLogAsync(cabinetId, run.Initial ? "initial" : "regular", ct);
         try
         {
@@ -85,14 +94,15 @@ public sealed partial class WbSyncService(
         {
             // The key ring lost the key that encrypted this API key: nothing to sync with until it is registered again.
             LogKeyUnreadable(logger, ex, cabinetId);
-            await FinishAsync(run, logId, WbSyncStatus.Failed, "the stored API key cannot be decrypted (Data Protection key ring); register the key again", [], keyRejected: true, ct);
+            await FinishAsync(run, logId, WbSyncStatus.Failed, "the stored API key cannot be decrypted (Data Protection key ring); register the key again", [], new KeyRejection(null), ct);
             return new WbSyncResult(WbSyncStatus.Failed, logId, 0, "the stored API key cannot be decrypted");
         }
         LogStarted(logger, cabinetId, run.Initial ? "initial" : "regular", logId);
 
         var errors = new List<string>();
         var deferred = new List<string>();
-        var keyRejected = false;
+        KeyRejection? keyRejected = null;
+        var refused = new List<WbCategory>();
         var steps = new (string Name, Func<Run, CancellationToken, Task> Step)[]
         {
             (WbEndpoint.Content, SyncContentAsync),
@@ -105,6 +115,12 @@ public sealed partial class WbSyncService(
         {
             foreach (var (name, step) in steps)
             {
+                var category = WbCategories.ForEndpoint(name);
+                if ((run.Disabled & WbCategories.Bit(category)) != 0)
+                {
+                    LogCategorySkipped(logger, cabinetId, name, WbCategories.Code(category));
+                    continue;
+                }
                 try
                 {
                     await step(run, ct);
@@ -114,10 +130,18 @@ public sealed partial class WbSyncService(
                     deferred.Add(name);
                     LogDeferred(logger, cabinetId, name, ex.NextAllowedAt);
                 }
+                catch (WbUnauthorizedException ex) when (category != WbCategory.Statistics)
+                {
+                    // WB refuses this category to the key: the rest of the sync goes on without it. Whether
+                    // it is the category or the whole key (revoked) shows on Statistics, so it is recorded
+                    // after the other steps.
+                    LogCategoryRefused(logger, cabinetId, name, WbCategories.Code(category), ex.Message);
+                    refused.Add(category);
+                }
                 catch (WbUnauthorizedException ex)
                 {
                     errors.Add($"{name}: {ex.Message}");
-                    keyRejected = true;
+                    keyRejected = new KeyRejection(ex.StatusCode);
                     LogStepFailed(logger, ex, cabinetId, name, ex.Message);
                     break;
                 }
@@ -134,6 +158,9 @@ public sealed partial class WbSyncService(
                 }
             }
 
+            if (keyRejected is null)
+                foreach (var category in refused) await RefuseCategoryAsync(run, category, ct);
+
             var completedInitial = false;
             if (run.Initial && errors.Count == 0 && deferred.Count == 0)
                 completedInitial = await CompleteInitialSyncAsync(run, ct);
@@ -147,21 +174,27 @@ public sealed partial class WbSyncService(
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            await FinishAsync(run, logId, WbSyncStatus.Failed, "cancelled (worker shutting down)", deferred, false, CancellationToken.None);
+            await FinishAsync(run, logId, WbSyncStatus.Failed, "cancelled (worker shutting down)", deferred, null, CancellationToken.None);
             throw;
         }
     }
 
     // ---- claiming and bookkeeping -------------------------------------------------------------
 
-    private async Task<(string State, string Key, int? TokenType, DateTimeOffset HistoryFrom)?> ClaimAsync(long cabinetId, Guid owner, WildberriesOptions o, CancellationToken ct)
+    private sealed record Claimed(string State, string Key, int? TokenType, DateTimeOffset HistoryFrom, int? KeyScopes, int Refused, string Account);
+
+    /// <summary>WB refused the key for Statistics (<see cref="Status"/> its 401/403), or it cannot be decrypted (null).</summary>
+    private sealed record KeyRejection(int? Status);
+
+    private async Task<Claimed?> ClaimAsync(long cabinetId, Guid owner, WildberriesOptions o, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await using var command = dataSource.CreateCommand($"""
-            UPDATE wb_cabinets SET sync_lease_until = $3, sync_lease_owner = $2, sync_enqueued_at = NULL
+            UPDATE wb_cabinets SET sync_lease_until = $3, sync_lease_owner = $2, sync_enqueued_at = NULL, last_sync_started_at = $4
             WHERE id = $1 AND state IN ('{CabinetState.InitialSync}', '{CabinetState.Active}')
               AND (sync_lease_until IS NULL OR sync_lease_until < $4)
-            RETURNING state, api_key_encrypted, token_type, history_from
+            RETURNING state, api_key_encrypted, token_type, history_from, key_scopes, refused_categories,
+                COALESCE(rate_limit_account, 'key:' || api_key_hash)
             """);
         command.Parameters.Add(SqlJson.Long(cabinetId));
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = owner });
@@ -169,7 +202,37 @@ public sealed partial class WbSyncService(
         command.Parameters.Add(SqlJson.Time(now));
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
-        return (reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), SqlJson.ReadTime(reader, 3));
+        return new Claimed(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), SqlJson.ReadTime(reader, 3),
+            reader.IsDBNull(4) ? null : reader.GetInt32(4), reader.GetInt32(5), reader.GetString(6));
+    }
+
+    /// <summary>
+    /// Disables a category WB refused, in one transaction with the message that tells the cabinet's users:
+    /// only the sync that turns the bit on writes the message (its key names the moment), so they are
+    /// told once, whichever replica runs the sync.
+    /// </summary>
+    private async Task RefuseCategoryAsync(Run run, WbCategory category, CancellationToken ct)
+    {
+        run.Disabled |= WbCategories.Bit(category);
+        var now = time.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var command = new NpgsqlCommand("""
+            UPDATE wb_cabinets SET refused_categories = refused_categories | $3, updated_at = $4
+            WHERE id = $1 AND sync_lease_owner = $2 AND refused_categories & $3 = 0
+            """, connection, tx))
+        {
+            command.Parameters.Add(SqlJson.Long(run.CabinetId));
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.Owner });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = WbCategories.Bit(category) });
+            command.Parameters.Add(SqlJson.Time(now));
+            if (await command.ExecuteNonQueryAsync(ct) == 0) return;
+        }
+        var notice = new WbEvent(WbEventType.CategoryRefused,
+            string.Create(CultureInfo.InvariantCulture, $"category_refused:{run.CabinetId}:{WbCategories.Code(category)}:{now.ToUnixTimeMilliseconds()}"),
+            WbMessages.CategoryRefused(category), null);
+        run.Events += await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, [notice], now, ct);
+        await tx.CommitAsync(ct);
     }
 
     private async Task<long> StartLogAsync(long cabinetId, string kind, CancellationToken ct)
@@ -184,11 +247,17 @@ public sealed partial class WbSyncService(
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    private async Task FinishAsync(Run run, long logId, WbSyncStatus status, string? error, List<string> deferred, bool keyRejected, CancellationToken ct)
+    /// <summary>
+    /// Closes the sync log and releases the cabinet; a rejected key also moves the cabinet to
+    /// <c>key-rejected</c> and, in the same transaction, tells its users what to do.
+    /// </summary>
+    private async Task FinishAsync(Run run, long logId, WbSyncStatus status, string? error, List<string> deferred, KeyRejection? keyRejected, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var statusText = status switch { WbSyncStatus.Succeeded => "succeeded", WbSyncStatus.Partial => "partial", _ => "failed" };
-        await using var batch = dataSource.CreateBatch();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection, tx);
         var log = new NpgsqlBatchCommand("""
             UPDATE wb_sync_logs SET status = $2, finished_at = $3, orders = $4, sales = $5, reviews = $6, stocks = $7, products = $8,
                 events = $9, deferred = $10, error = $11
@@ -215,9 +284,21 @@ public sealed partial class WbSyncService(
         cabinet.Parameters.Add(SqlJson.Time(now));
         cabinet.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = status != WbSyncStatus.Failed });
         cabinet.Parameters.Add(new NpgsqlParameter { Value = (object?)Cut(error, 2000) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        cabinet.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = keyRejected });
+        cabinet.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = keyRejected is not null });
         batch.BatchCommands.Add(cabinet);
         await batch.ExecuteNonQueryAsync(ct);
+
+        // The claim only takes an initial-sync or active cabinet, so a cabinet this sync still held has just been rejected.
+        var told = false;
+        if (keyRejected is not null && cabinet.RecordsAffected == 1)
+        {
+            var notice = new WbEvent(WbEventType.KeyRejected,
+                string.Create(CultureInfo.InvariantCulture, $"key_rejected:{run.CabinetId}:{now.ToUnixTimeMilliseconds()}"),
+                WbMessages.KeyRejected(keyRejected.Status), null);
+            told = await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, [notice], now, ct) > 0;
+        }
+        await tx.CommitAsync(ct);
+        if (told) EnqueueDispatch();
     }
 
     private async Task<bool> CompleteInitialSyncAsync(Run run, CancellationToken ct)
@@ -247,15 +328,16 @@ public sealed partial class WbSyncService(
             counts = [reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3)];
         }
 
-        await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, [SyncCompleteEvent(run.CabinetId, counts[0], counts[1], counts[2], counts[3])], now, ct);
+        await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, [SyncCompleteEvent(run.CabinetId, counts[0], counts[1], counts[2], counts[3], run.Disabled)], now, ct);
         await tx.CommitAsync(ct);
         LogInitialCompleted(logger, run.CabinetId);
         return true;
     }
 
     /// <summary>The one message of the initial sync; its key makes it once per user and cabinet.</summary>
-    public static WbEvent SyncCompleteEvent(long cabinetId, int orders, int sales, int reviews, int products) =>
-        new(WbEventType.SyncComplete, string.Create(CultureInfo.InvariantCulture, $"sync_complete:{cabinetId}"), WbMessages.SyncComplete(orders, sales, reviews, products), null);
+    public static WbEvent SyncCompleteEvent(long cabinetId, int orders, int sales, int reviews, int products, int disabledCategories = 0) =>
+        new(WbEventType.SyncComplete, string.Create(CultureInfo.InvariantCulture, $"sync_complete:{cabinetId}"),
+            WbMessages.SyncComplete(orders, sales, reviews, products, disabledCategories), null);
 
     private void EnqueueDispatch()
     {
@@ -506,6 +588,12 @@ public sealed partial class WbSyncService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "WB sync of cabinet {CabinetId}: {Endpoint} returned a full page that does not move past {Cursor}; stopping this endpoint for now")]
     private static partial void LogNoProgress(ILogger logger, long cabinetId, string endpoint, string cursor);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "WB sync of cabinet {CabinetId}: {Endpoint} left out, the key has no {Category} category")]
+    private static partial void LogCategorySkipped(ILogger logger, long cabinetId, string endpoint, string category);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "WB sync of cabinet {CabinetId}: WB refused the key on {Endpoint} ({Reason}); the {Category} category is disabled for the cabinet, the rest goes on")]
+    private static partial void LogCategoryRefused(ILogger logger, long cabinetId, string endpoint, string category, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Initial WB sync of cabinet {CabinetId} complete; its users are told the main menu is available")]
     private static partial void LogInitialCompleted(ILogger logger, long cabinetId);
