@@ -94,7 +94,8 @@ internal sealed partial class SellerRoute(
         CabinetRegistration registration;
         try
         {
-            registration = await cabinets.RegisterKeyAsync(seller.TelegramId, key, ct);
+            // Nothing starts before the reply is out (issue 21 §6): the sync and its messages come after it.
+            registration = await cabinets.RegisterKeyAsync(seller.TelegramId, key, ct, start: false);
         }
         catch (WbUnavailableException ex)
         {
@@ -121,9 +122,12 @@ internal sealed partial class SellerRoute(
         LogKeyAccepted(logger, seller.TelegramId, registration.CabinetId, registration.State);
         // What the key's missing categories cost, said before anything else happens.
         var missing = registration.MissingCategories.Count > 0 ? "\n\n" + WbMessages.MissingCategories(registration.MissingCategories) : "";
-        return registration.State == CabinetState.Active
+        var telegramId = seller.TelegramId;
+        var reply = registration.State == CabinetState.Active
             ? BotResult.Reply(BotMessages.KeyAcceptedSynced + missing + "\n\n" + BotMessages.MainMenu, SellerMenu.MainKeyboard)
             : BotResult.Reply(BotMessages.KeyAccepted + missing); // the menu comes with the "initial sync complete" message
+        // The reply to a key already synced carries the menu itself: no second "sync complete" message.
+        return reply with { AfterReply = t => cabinets.StartAsync(registration, telegramId, announceSynced: false, t) };
     }
 
     private async Task<BotResult> MenuAsync(long telegramId, CancellationToken ct) => await StatusAsync(telegramId, ct) switch

@@ -20,6 +20,7 @@ public sealed record SettingSwitch(
 public static class SellerMenu
 {
     public const string NotificationsButton = "🔔 Уведомления";
+    public const string ReplaceKeyButton = "🔑 Сменить ключ";
     public const string CallbackPrefix = "ns:";
 
     /// <summary>The global switch first, then the six kinds, with the settings' names from seed 003.</summary>

@@ -128,6 +128,30 @@ public sealed class SellerBotTests(SellerBotFixture fixture) : IClassFixture<Sel
     }
 
     [Fact]
+    public async Task With_a_small_cabinet_whose_sync_is_instant_the_reply_to_the_key_always_comes_before_the_sync_complete_message()
+    {
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            var seller = wb.NewSeller();
+            seller.AddOrder(FakeSeller.NewNmId());
+            var user = WbTestSteps.NewTelegramId();
+            var chat = Chat(user);
+            Send(user, "/start");
+            await telegram.ReplyAsync(chat);
+            await Eventually.Until(async () => (await SellerAsync(user))?.State == SellerChatState.AwaitingKey, "awaiting the key");
+
+            Send(user, seller.Token);
+
+            await Eventually.Until(() => telegram.MessagesTo(chat).Count >= 3, "the reply and the main menu", SyncTimeout);
+            await Task.Delay(200);
+            var texts = telegram.MessagesTo(chat).Select(m => m.Text ?? "").ToList();
+            texts.Should().HaveCount(3, $"attempt {attempt}: nothing but the reply and the main menu");
+            texts[1].Should().Be(BotMessages.KeyAccepted, $"attempt {attempt}: the reply to the key comes first");
+            texts[2].Should().StartWith("✅ <b>Первичная синхронизация завершена</b>", $"attempt {attempt}");
+        }
+    }
+
+    [Fact]
     public async Task A_wrong_key_gets_a_clear_message_and_a_second_try_succeeds()
     {
         var good = wb.NewSeller();

@@ -52,6 +52,9 @@ public sealed record CabinetRegistration(long CabinetId, string State, KeyRefusa
 {
     public IReadOnlyList<Wildberries.WbCategory> MissingCategories { get; init; } = [];
 
+    /// <summary>The categories the cabinet's sync leaves out (bits as in <c>s</c>).</summary>
+    public int DisabledCategories { get; init; }
+
     public static CabinetRegistration Refused(KeyRefusal kind, string reason, DateTimeOffset? expiredAt = null, int? wbStatus = null, string? wbReason = null) =>
         new(0, "", new KeyRefusalDetails(kind, reason, expiredAt, wbStatus, wbReason));
 }
