@@ -51,9 +51,16 @@ internal sealed partial class SellerRoute(
             return await StartAsync(seller, from, cancellationToken);
         }
         if (SellerMenu.IsNotificationsRequest(request.Text, request.Command)) return await NotificationsAsync(from.Id, cancellationToken);
-        if (request.Command == "/menu") return await MenuAsync(from.Id, cancellationToken);
+        if (SellerMenu.IsReplaceKeyRequest(request.Text, request.Command)) return await AskNewKeyAsync(seller, from, cancellationToken);
+        if (request.Command == "/menu")
+        {
+            if (seller?.State == SellerChatState.AwaitingNewKey) seller.State = SellerChatState.Registered; // the replacement called off
+            return await MenuAsync(from.Id, cancellationToken);
+        }
         if (seller?.State == SellerChatState.AwaitingKey && request.Command is null && request.Text is { } key)
             return await ReadKeyAsync(request.ChatId, message.MessageId, seller, key, cancellationToken);
+        if (seller?.State == SellerChatState.AwaitingNewKey && request.Command is null && request.Text is { } newKey)
+            return await ReadNewKeyAsync(request.ChatId, message.MessageId, seller, newKey, cancellationToken);
         return null;
     }
 
@@ -128,6 +135,69 @@ internal sealed partial class SellerRoute(
             : BotResult.Reply(BotMessages.KeyAccepted + missing); // the menu comes with the "initial sync complete" message
         // The reply to a key already synced carries the menu itself: no second "sync complete" message.
         return reply with { AfterReply = t => cabinets.StartAsync(registration, telegramId, announceSynced: false, t) };
+    }
+
+    /// <summary>«🔑 Сменить ключ»: for a user with a cabinet (whatever its state — a rejected key is what it is for), the next text is the new key.</summary>
+    private async Task<BotResult> AskNewKeyAsync(SellerChat? seller, User from, CancellationToken ct)
+    {
+        if (!await db.Set<CabinetUser>().AnyAsync(u => u.TelegramId == from.Id, ct)) return BotResult.Reply(BotMessages.KeyNeededFirst);
+        var now = time.GetUtcNow();
+        if (seller is null)
+        {
+            seller = new SellerChat { TelegramId = from.Id, State = SellerChatState.AwaitingNewKey, CreatedAt = now };
+            db.Set<SellerChat>().Add(seller);
+        }
+        seller.State = SellerChatState.AwaitingNewKey;
+        seller.RefusedKeys = 0;
+        seller.UpdatedAt = now;
+        return BotResult.Reply(BotMessages.AskNewKey);
+    }
+
+    /// <summary>The new key: deleted from the chat at once, then <see cref="CabinetService.ReplaceKeyForUserAsync"/> (the same checks as <c>PUT /api/cabinets/{id}/key</c>).</summary>
+    private async Task<BotResult> ReadNewKeyAsync(string chatId, int messageId, SellerChat seller, string key, CancellationToken ct)
+    {
+        var deleted = await telegram.DeleteMessageAsync(chatId, messageId, ct);
+        if (!deleted.IsSent) LogKeyNotDeleted(logger, seller.TelegramId, deleted.Error);
+
+        CabinetRegistration? replaced;
+        try
+        {
+            replaced = await cabinets.ReplaceKeyForUserAsync(seller.TelegramId, key, ct);
+        }
+        catch (WbUnavailableException ex)
+        {
+            LogWbUnavailable(logger, seller.TelegramId, ex.Message);
+            return BotResult.Reply(BotMessages.WbUnavailable);
+        }
+
+        seller.UpdatedAt = time.GetUtcNow();
+        if (replaced is null)
+        {
+            seller.State = SellerChatState.AwaitingKey; // the cabinet went away meanwhile: the next key registers one
+            return BotResult.Reply(BotMessages.KeyNeededFirst);
+        }
+        if (replaced.Refusal is { } refusal)
+        {
+            seller.RefusedKeys++;
+            LogKeyRefused(logger, seller.TelegramId, refusal.Kind, seller.RefusedKeys);
+            return BotResult.Reply(refusal.Kind switch
+            {
+                KeyRefusal.Expired => BotMessages.KeyExpired(refusal.ExpiredAt),
+                KeyRefusal.RejectedByWb => BotMessages.KeyRejected(refusal.WbStatus, refusal.WbReason),
+                KeyRefusal.NoStatistics => BotMessages.KeyWithoutStatistics,
+                KeyRefusal.OtherSeller => BotMessages.KeyOfAnotherSeller,
+                KeyRefusal.InUse => BotMessages.KeyInUse,
+                _ => BotMessages.KeyMalformed,
+            });
+        }
+
+        seller.State = SellerChatState.Registered;
+        seller.RefusedKeys = 0;
+        LogKeyReplaced(logger, seller.TelegramId, replaced.CabinetId);
+        var missing = replaced.MissingCategories.Count > 0 ? "\n\n" + WbMessages.MissingCategories(replaced.MissingCategories) : "";
+        return replaced.State == CabinetState.Active
+            ? BotResult.Reply(BotMessages.KeyReplaced(replaced.ExpiresAt) + missing, SellerMenu.MainKeyboard)
+            : BotResult.Reply(BotMessages.KeyReplaced(replaced.ExpiresAt) + missing + "\n\n" + BotMessages.Syncing);
     }
 
     private async Task<BotResult> MenuAsync(long telegramId, CancellationToken ct) => await StatusAsync(telegramId, ct) switch
@@ -207,6 +277,9 @@ internal sealed partial class SellerRoute(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seller {TelegramId}'s WB key accepted: cabinet {CabinetId} ({State})")]
     private static partial void LogKeyAccepted(ILogger logger, long telegramId, long cabinetId, string state);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Seller {TelegramId} replaced the WB key of cabinet {CabinetId}")]
+    private static partial void LogKeyReplaced(ILogger logger, long telegramId, long cabinetId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seller {TelegramId} switched {Setting} to {Value}")]
     private static partial void LogSwitched(ILogger logger, long telegramId, string setting, bool value);

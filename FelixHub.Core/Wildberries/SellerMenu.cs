@@ -36,7 +36,19 @@ public static class SellerMenu
     ];
 
     /// <summary>The main menu under a message: a reply keyboard that stays open.</summary>
-    public static ReplyKeyboardMarkup MainKeyboard => new(new KeyboardButton(NotificationsButton)) { ResizeKeyboard = true, IsPersistent = true };
+    public static ReplyKeyboardMarkup MainKeyboard => new(new[]
+    {
+        new[] { new KeyboardButton(NotificationsButton) },
+        new[] { new KeyboardButton(ReplaceKeyButton) },
+    }) { ResizeKeyboard = true, IsPersistent = true };
+
+    /// <summary>Whether a text message is the main menu's «Сменить ключ» button (or <c>/key</c>).</summary>
+    public static bool IsReplaceKeyRequest(string? text, string? command) => IsButton(text, command, "/key", "🔑", "Сменить ключ");
+
+    private static bool IsButton(string? text, string? command, string ownCommand, string emoji, string label) =>
+        command == ownCommand
+        || (command is null && text?.Trim() is { } t
+            && string.Equals(t.Replace(emoji, "", StringComparison.Ordinal).Trim(), label, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Whether a text message is the main menu's «Уведомления» button (or the command for it).</summary>
     public static bool IsNotificationsRequest(string? text, string? command) =>

@@ -152,6 +152,36 @@ public sealed class SellerBotTests(SellerBotFixture fixture) : IClassFixture<Sel
     }
 
     [Fact]
+    public async Task Replace_key_in_the_main_menu_deletes_the_key_refuses_another_sellers_and_keeps_the_cabinet()
+    {
+        var seller = wb.NewSeller();
+        var user = WbTestSteps.NewTelegramId();
+        var chat = Chat(user);
+        var cabinetId = await worker.RegisterAndWaitAsync(telegram, user, seller);
+        ReplyKeyboard(telegram.MessagesTo(chat)[0])!.SelectMany(row => row!.AsArray()).Select(b => b!["text"]!.GetValue<string>())
+            .Should().Contain(SellerMenu.ReplaceKeyButton);
+
+        Send(user, SellerMenu.ReplaceKeyButton);
+        (await telegram.ReplyAsync(chat, 2)).Text.Should().Be(BotMessages.AskNewKey);
+
+        var stranger = wb.NewSeller();
+        var strangerMessage = Send(user, stranger.Token);
+        (await telegram.ReplyAsync(chat, 3)).Text.Should().Be(BotMessages.KeyOfAnotherSeller);
+        (await worker.DbAsync(db => db.Set<WbCabinet>().SingleAsync(c => c.Id == cabinetId))).ApiKeyHash.Should().Be(WbApiKey.Hash(seller.Token));
+
+        var newKey = wb.AddKey(seller);
+        var keyMessage = Send(user, newKey);
+        var replaced = await telegram.ReplyAsync(chat, 4);
+        replaced.Text.Should().StartWith("✅ <b>Ключ заменён.</b>");
+        ReplyKeyboard(replaced).Should().NotBeNull("the main menu stays");
+        CallsTo("deleteMessage", user).Select(c => c.Body["message_id"]!.GetValue<int>()).Should().Equal([strangerMessage, keyMessage], "every key is deleted from the chat");
+        (await worker.DbAsync(db => db.Set<WbCabinet>().SingleAsync(c => c.Id == cabinetId))).ApiKeyHash.Should().Be(WbApiKey.Hash(newKey));
+        (await worker.DbAsync(db => db.Set<CabinetUser>().Where(u => u.TelegramId == user).Select(u => u.CabinetId).ToListAsync())).Should().Equal(cabinetId);
+        await Eventually.Until(async () => (await SellerAsync(user))?.State == SellerChatState.Registered, "the conversation back at the menu");
+        worker.Logs.AllText().Should().NotContain(newKey.Split('.')[1], "the key is never logged");
+    }
+
+    [Fact]
     public async Task A_wrong_key_gets_a_clear_message_and_a_second_try_succeeds()
     {
         var good = wb.NewSeller();

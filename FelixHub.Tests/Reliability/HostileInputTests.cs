@@ -130,6 +130,8 @@ public sealed class HostileInputTests(HostileInputFixture fixture, ITestOutputHe
         ["POST /api/bookings/{id:int}/cancel"] = f => new(Id(f.BookingId), None, null),
         ["GET /api/bookings/{id:int}/notifications"] = f => new(Id(f.BookingId), None, null),
         ["POST /api/cabinets"] = f => new(None, None, Body(new { telegramId = f.SellerTelegramId, apiKey = f.SellerKey })),
+        ["PUT /api/cabinets/{id:long}/key"] = f => new(new Dictionary<string, string> { ["id"] = f.CabinetId.ToString(CultureInfo.InvariantCulture) }, None,
+            Body(new { apiKey = f.SellerKey })),
         ["GET /api/cabinets/{id:long}"] = f => new(new Dictionary<string, string> { ["id"] = f.CabinetId.ToString(CultureInfo.InvariantCulture) }, None, null),
         ["GET /api/users/{telegramId:long}/notification-settings"] = f => new(TelegramId(f.SellerTelegramId), None, null),
         ["PUT /api/users/{telegramId:long}/notification-settings"] = f => new(TelegramId(f.SellerTelegramId), None, Body(new

@@ -18,9 +18,7 @@ public static class WildberriesApi
             }
             catch (WbUnavailableException ex)
             {
-                // WB could not be asked: not the caller's fault, try again later.
-                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Wildberries is unavailable.", detail: ex.Message,
-                    extensions: ex.RetryAfter is { } retry ? new Dictionary<string, object?> { ["retryAfterSeconds"] = (int)Math.Ceiling(retry.TotalSeconds) } : null);
+                return Unavailable(ex);
             }
         })
             .Idempotent()
@@ -29,6 +27,25 @@ public static class WildberriesApi
             .WithDescription("`telegramId` is the seller's Telegram user id (a positive integer, as a string or a number). The key is checked (JWT shape, expiry, WB's /ping), stored encrypted and joined to the cabinet of the same key if there is one; the initial sync is queued. The key is never shown again.")
             .Produces<RegisterCabinetResponse>(StatusCodes.Status202Accepted)
             .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a positive user id, or `apiKey` is missing, malformed, expired or rejected by WB (the reason is in `errors.apiKey`).")
+            .Answers(StatusCodes.Status503ServiceUnavailable, "WB could not be asked (down, rate-limited, unreachable); `retryAfterSeconds` when WB said.");
+
+        api.MapPut("/cabinets/{id:long}/key", async (long id, ReplaceKeyRequest body, CabinetService cabinets, CancellationToken ct) =>
+        {
+            try
+            {
+                return Results.Ok(await cabinets.ReplaceKeyAsync(id, body, ct));
+            }
+            catch (WbUnavailableException ex)
+            {
+                return Unavailable(ex);
+            }
+        })
+            .WithName("ReplaceCabinetKey")
+            .WithSummary("Replace a cabinet's WB API key, keeping everything else")
+            .WithDescription("The cabinet keeps its id, its synced history and cursors (nothing is announced twice), the users' settings and what was sent. The new key is checked as at registration (JWT shape, expiry, the Statistics category, WB's /ping) and must belong to the same seller account as the cabinet's key (its `sid`/`oid` claim) and to no other cabinet. Categories WB had refused are tried again; a cabinet whose key WB rejected syncs again. Replacing a key with itself changes nothing, so a repeated PUT is harmless.")
+            .Produces<RegisterCabinetResponse>()
+            .Answers(StatusCodes.Status400BadRequest, "`apiKey` is missing, malformed, expired, without Statistics, rejected by WB, of another seller account or another cabinet's (the reason is in `errors.apiKey`).")
+            .Answers(StatusCodes.Status404NotFound, "No cabinet has this id.")
             .Answers(StatusCodes.Status503ServiceUnavailable, "WB could not be asked (down, rate-limited, unreachable); `retryAfterSeconds` when WB said.");
 
         api.MapGet("/cabinets/{id:long}", async (long id, CabinetService cabinets, CancellationToken ct) =>
@@ -56,4 +73,9 @@ public static class WildberriesApi
 
         return app;
     }
+
+    /// <summary>WB could not be asked: not the caller's fault, try again later.</summary>
+    private static IResult Unavailable(WbUnavailableException ex) =>
+        Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Wildberries is unavailable.", detail: ex.Message,
+            extensions: ex.RetryAfter is { } retry ? new Dictionary<string, object?> { ["retryAfterSeconds"] = (int)Math.Ceiling(retry.TotalSeconds) } : null);
 }

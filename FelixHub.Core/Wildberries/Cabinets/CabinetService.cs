@@ -62,14 +62,7 @@ public sealed partial class CabinetService(
         var apiKey = key.Trim();
         var now = time.GetUtcNow();
         if (telegramId <= 0) throw new ArgumentOutOfRangeException(nameof(telegramId), "A Telegram id is positive.");
-        if (apiKey.Length is 0 or > WbApiKey.MaxLength)
-            return CabinetRegistration.Refused(KeyRefusal.Malformed, $"The key must be 1 to {WbApiKey.MaxLength} characters long.");
-        if (WbApiKey.Inspect(apiKey, now, out var info) is { } problem)
-            return CabinetRegistration.Refused(info.ExpiresAt <= now ? KeyRefusal.Expired : KeyRefusal.Malformed, problem, info.ExpiresAt);
-        if (!info.Has(WbCategory.Statistics))
-            return CabinetRegistration.Refused(KeyRefusal.NoStatistics,
-                "The key has no access to the Statistics category (its 's' claim), without which orders, buyouts, cancellations and returns cannot be synced. " +
-                "Create a key with the Statistics, Analytics, Content and Feedbacks and questions categories (read-only is enough).");
+        if (CheckLocally(apiKey, now, out var info) is { } refusedLocally) return refusedLocally;
         if (await PingAsync(apiKey, ct) is { } rejected) return rejected;
 
         var hash = WbApiKey.Hash(apiKey);
@@ -239,6 +232,21 @@ public sealed partial class CabinetService(
         await command.ExecuteNonQueryAsync(ct);
         LogSettingsChanged(logger, telegramId);
         return body;
+    }
+
+    /// <summary>The checks of a key that need no one else: length, JWT shape, expiry, the Statistics category. Null when it passes.</summary>
+    private static CabinetRegistration? CheckLocally(string apiKey, DateTimeOffset now, out WbApiKeyInfo info)
+    {
+        info = new WbApiKeyInfo(null, null);
+        if (apiKey.Length is 0 or > WbApiKey.MaxLength)
+            return CabinetRegistration.Refused(KeyRefusal.Malformed, $"The key must be 1 to {WbApiKey.MaxLength} characters long.");
+        if (WbApiKey.Inspect(apiKey, now, out info) is { } problem)
+            return CabinetRegistration.Refused(info.ExpiresAt <= now ? KeyRefusal.Expired : KeyRefusal.Malformed, problem, info.ExpiresAt);
+        if (!info.Has(WbCategory.Statistics))
+            return CabinetRegistration.Refused(KeyRefusal.NoStatistics,
+                "The key has no access to the Statistics category (its 's' claim), without which orders, buyouts, cancellations and returns cannot be synced. " +
+                "Create a key with the Statistics, Analytics, Content and Feedbacks and questions categories (read-only is enough).");
+        return null;
     }
 
     /// <summary>Null when WB accepts the key; the refusal when it answers 401/403; throws <see cref="WbUnavailableException"/> otherwise.</summary>

@@ -106,7 +106,7 @@ public static class WbMessages
         "⛔ <b>Wildberries отклонил API-ключ кабинета</b>" + (status is { } s ? string.Create(CultureInfo.InvariantCulture, $" ({s})") : "") + "\n\n" +
         "Ключ больше не даёт доступа к категории «Статистика» (его удалили, он истёк или у него сняли категорию), " +
         "поэтому синхронизация остановлена и уведомления о заказах, выкупах, отменах, возвратах, отзывах и остатках не приходят.\n\n" +
-        "Что сделать: " + KeyHowTo + " Затем отправьте /start и пришлите новый ключ в этот чат.";
+        "Что сделать: " + KeyHowTo + " Затем нажмите «" + SellerMenu.ReplaceKeyButton + "» (или отправьте /key) и пришлите новый ключ в этот чат — кабинет, его история и настройки сохранятся.";
 
     /// <summary>WB refused the key for one category during a sync; the rest goes on.</summary>
     public static string CategoryRefused(WbCategory category) =>

@@ -1,0 +1,138 @@
+using FelixHub.Core.Common;
+using FelixHub.Core.Delivery;
+using FelixHub.Core.Wildberries.Data;
+using FelixHub.Core.Wildberries.Notifications;
+using FelixHub.Core.Wildberries.Sync;
+using Hangfire;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace FelixHub.Core.Wildberries.Cabinets;
+
+/// <summary>The key lifecycle (issue 21 §2): replacing a cabinet's key without losing anything.</summary>
+public sealed partial class CabinetService
+{
+    /// <summary><c>PUT /api/cabinets/{id}/key</c>: the body checked, then <see cref="ReplaceKeyAsync(long, string, CancellationToken)"/>; a key it refuses is a 400 naming <c>apiKey</c>.</summary>
+    public async Task<RegisterCabinetResponse> ReplaceKeyAsync(long cabinetId, ReplaceKeyRequest request, CancellationToken ct)
+    {
+        var apiKey = request.ApiKey?.Trim();
+        new Validator().Required(apiKey, "apiKey", WbApiKey.MaxLength).ThrowIfInvalid();
+        var replaced = await ReplaceKeyAsync(cabinetId, apiKey!, ct);
+        if (replaced.Refusal is { } refusal) throw RequestValidationException.For("apiKey", refusal.Reason);
+        return new RegisterCabinetResponse(replaced.CabinetId, replaced.State, [.. replaced.MissingCategories.Select(KeyCategoryGap.Of)]);
+    }
+
+    /// <summary>
+    /// The bot's «🔑 Сменить ключ»: replaces the key of the user's cabinet of the same seller account as the
+    /// new key (or, when none is, their first cabinet, which refuses it as another seller's). Null when the
+    /// user has no cabinet.
+    /// </summary>
+    public async Task<CabinetRegistration?> ReplaceKeyForUserAsync(long telegramId, string key, CancellationToken ct)
+    {
+        var apiKey = key.Trim();
+        var account = WbApiKey.Inspect(apiKey, time.GetUtcNow(), out var info) is null ? info.RateLimitAccount(WbApiKey.Hash(apiKey)) : null;
+        await using var command = dataSource.CreateCommand("""
+            SELECT c.id FROM cabinet_users u JOIN wb_cabinets c ON c.id = u.cabinet_id
+            WHERE u.telegram_id = $1
+            ORDER BY (c.rate_limit_account IS NOT DISTINCT FROM $2) DESC, u.created_at, c.id
+            LIMIT 1
+            """);
+        command.Parameters.Add(SqlJson.Long(telegramId));
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)account ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        if (await command.ExecuteScalarAsync(ct) is not long cabinetId) return null;
+        return await ReplaceKeyAsync(cabinetId, apiKey, ct);
+    }
+
+    /// <summary>
+    /// Replaces cabinet <paramref name="cabinetId"/>'s key and keeps everything else: the cabinet's id, its
+    /// synced rows and cursors (so the next sync goes on where the last one stopped and announces nothing
+    /// twice), <c>notification_history</c>, the ledger's dedup state and every user's settings. The new
+    /// key is checked as at registration (shape, expiry, Statistics, WB's <c>/ping</c>) and must be of the
+    /// same seller account (<c>sid</c>/<c>oid</c>) and no other cabinet's; refusals come back as
+    /// <see cref="CabinetRegistration.Refusal"/> with nothing changed. The key's claims are applied with
+    /// the refused categories turned back on, a <c>key-rejected</c> cabinet becomes active again (its sync
+    /// queued), and the new key's expiry is checked for warnings. Throws <see cref="NotFoundException"/>
+    /// for an unknown cabinet.
+    /// </summary>
+    public async Task<CabinetRegistration> ReplaceKeyAsync(long cabinetId, string key, CancellationToken ct)
+    {
+        var apiKey = key.Trim();
+        var now = time.GetUtcNow();
+        string currentHash, currentAccount;
+        await using (var command = dataSource.CreateCommand(
+            "SELECT api_key_hash, COALESCE(rate_limit_account, 'key:' || api_key_hash) FROM wb_cabinets WHERE id = $1"))
+        {
+            command.Parameters.Add(SqlJson.Long(cabinetId));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct)) throw new NotFoundException("Cabinet", cabinetId);
+            (currentHash, currentAccount) = (reader.GetString(0), reader.GetString(1));
+        }
+
+        if (CheckLocally(apiKey, now, out var info) is { } refusedLocally) return refusedLocally;
+        var hash = WbApiKey.Hash(apiKey);
+        var account = info.RateLimitAccount(hash);
+        // A cabinet whose old key named no seller account cannot be compared: any key of a seller is taken.
+        if (!currentAccount.StartsWith("key:", StringComparison.Ordinal) && account != currentAccount)
+            return CabinetRegistration.Refused(KeyRefusal.OtherSeller,
+                "The key belongs to another seller account than the cabinet's key (its 'sid'/'oid' claim differs): a cabinet's key can only be replaced " +
+                "by a key of the same seller. To connect another seller's cabinet, register the key with POST /api/cabinets.");
+        if (hash != currentHash && await KeyInUseAsync(hash, cabinetId, ct)) return InUse();
+        if (await PingAsync(apiKey, ct) is { } rejected) return rejected;
+
+        var encrypted = keys.Protect(apiKey);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        string previous, state;
+        await using (var lockRow = new NpgsqlCommand("SELECT state FROM wb_cabinets WHERE id = $1 FOR UPDATE", connection, tx))
+        {
+            lockRow.Parameters.Add(SqlJson.Long(cabinetId));
+            previous = await lockRow.ExecuteScalarAsync(ct) as string ?? throw new NotFoundException("Cabinet", cabinetId);
+        }
+        await using (var update = new NpgsqlCommand($"""
+            UPDATE wb_cabinets SET api_key_encrypted = $2, api_key_hash = $3, updated_at = $4, last_sync_error = NULL,
+                state = CASE WHEN state = '{CabinetState.KeyRejected}'
+                             THEN CASE WHEN initial_sync_completed_at IS NULL THEN '{CabinetState.InitialSync}' ELSE '{CabinetState.Active}' END
+                             ELSE state END,
+                sync_enqueued_at = CASE WHEN state = '{CabinetState.KeyRejected}' THEN $4 ELSE sync_enqueued_at END
+            WHERE id = $1
+            RETURNING state
+            """, connection, tx))
+        {
+            update.Parameters.Add(SqlJson.Long(cabinetId));
+            update.Parameters.Add(SqlJson.Text(encrypted));
+            update.Parameters.Add(SqlJson.Text(hash));
+            update.Parameters.Add(SqlJson.Time(now));
+            try
+            {
+                state = (string)(await update.ExecuteScalarAsync(ct))!;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                // Registered for another cabinet since the check above.
+                return InUse();
+            }
+        }
+        var disabled = await ApplyKeyClaimsAsync(connection, tx, cabinetId, info, hash, reenable: true, ct);
+        var warned = await WbKeyExpiry.WarnAsync(connection, tx, cabinetId, now, ct);
+        await tx.CommitAsync(ct);
+        LogKeyReplaced(logger, cabinetId, previous, state);
+
+        if (warned > 0) jobs.Enqueue<DeliveryDispatchJob>(j => j.ExecuteAsync(CancellationToken.None));
+        if (previous == CabinetState.KeyRejected) jobs.Enqueue<WbCabinetSyncJob>(j => j.ExecuteAsync(cabinetId, CancellationToken.None));
+        return new CabinetRegistration(cabinetId, state) { MissingCategories = info.MissingSyncCategories, DisabledCategories = disabled, ExpiresAt = info.ExpiresAt };
+
+        static CabinetRegistration InUse() => CabinetRegistration.Refused(KeyRefusal.InUse,
+            "The key is already registered for another cabinet; a key serves one cabinet. Create a new key for this cabinet.");
+    }
+
+    private async Task<bool> KeyInUseAsync(string hash, long cabinetId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM wb_cabinets WHERE api_key_hash = $1 AND id <> $2)");
+        command.Parameters.Add(SqlJson.Text(hash));
+        command.Parameters.Add(SqlJson.Long(cabinetId));
+        return await command.ExecuteScalarAsync(ct) is true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cabinet {CabinetId}'s WB key replaced (was {Previous}, now {State}); its history and settings kept")]
+    private static partial void LogKeyReplaced(ILogger logger, long cabinetId, string previous, string state);
+}
