@@ -52,6 +52,10 @@ internal sealed partial class SellerRoute(
         }
         if (SellerMenu.IsNotificationsRequest(request.Text, request.Command)) return await NotificationsAsync(from.Id, cancellationToken);
         if (SellerMenu.IsReplaceKeyRequest(request.Text, request.Command)) return await AskNewKeyAsync(seller, from, cancellationToken);
+        if (SellerMenu.IsLeaveRequest(request.Text, request.Command))
+            return await db.Set<CabinetUser>().AnyAsync(u => u.TelegramId == from.Id, cancellationToken)
+                ? BotResult.Reply(BotMessages.ConfirmLeave, SellerMenu.LeaveKeyboard)
+                : BotResult.Reply(BotMessages.LeaveNothing);
         if (request.Command == "/menu")
         {
             if (seller?.State == SellerChatState.AwaitingNewKey) seller.State = SellerChatState.Registered; // the replacement called off
@@ -228,6 +232,8 @@ internal sealed partial class SellerRoute(
     private async Task<BotResult> PressAsync(BotRequest request, CallbackQuery press, CancellationToken ct)
     {
         var userId = press.From.Id;
+        if ((press.Data is SellerMenu.LeaveConfirmData or SellerMenu.LeaveCancelData) && request.IsPrivate && press.Message?.Chat.Id == userId)
+            return await LeavePressAsync(request, press, ct);
         if (!SellerMenu.TryParse(press.Data, out var setting, out var value) || !request.IsPrivate || press.Message?.Chat.Id != userId)
         {
             LogUnknownPress(logger, userId, request.ChatId);
@@ -248,6 +254,34 @@ internal sealed partial class SellerRoute(
         await telegram.AnswerCallbackAsync(request.ChatId, press.Id, SellerMenu.Describe(setting, value), ct);
         await telegram.EditReplyMarkupAsync(request.ChatId, press.Message.MessageId, SellerMenu.SettingsKeyboard(updated), ct);
         return BotResult.NoReply;
+    }
+
+    /// <summary>
+    /// «Да, отключить» / «Отмена» under «Отключить кабинет?»: the buttons go away either way (a second press
+    /// finds nothing to leave); «Да» leaves every cabinet of the user (<see cref="CabinetService.LeaveAllAsync"/>),
+    /// the last user of a cabinet taking its key and data with them, and the main menu is taken down.
+    /// </summary>
+    private async Task<BotResult> LeavePressAsync(BotRequest request, CallbackQuery press, CancellationToken ct)
+    {
+        var userId = press.From.Id;
+        await telegram.EditReplyMarkupAsync(request.ChatId, press.Message!.MessageId, null, ct);
+        if (press.Data == SellerMenu.LeaveCancelData)
+        {
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.LeaveCancelled, ct);
+            return BotResult.NoReply;
+        }
+
+        var left = await cabinets.LeaveAllAsync(userId, ct);
+        await telegram.AnswerCallbackAsync(request.ChatId, press.Id, null, ct);
+        if (left.Count == 0) return BotResult.Reply(BotMessages.LeaveNothing);
+        var seller = await db.Set<SellerChat>().SingleOrDefaultAsync(s => s.TelegramId == userId, ct);
+        if (seller is not null)
+        {
+            seller.State = SellerChatState.Registered; // no cabinet: /start asks for a key again
+            seller.UpdatedAt = time.GetUtcNow();
+        }
+        LogLeft(logger, userId, left.Count, left.Count(l => l.Deleted));
+        return BotResult.Reply(BotMessages.Left(left.All(l => l.Deleted)), new ReplyKeyboardRemove());
     }
 
     /// <summary>Synced if any of the user's cabinets is active, syncing if one is in its initial sync; a cabinet whose key WB rejected does not count.</summary>
@@ -277,6 +311,9 @@ internal sealed partial class SellerRoute(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seller {TelegramId}'s WB key accepted: cabinet {CabinetId} ({State})")]
     private static partial void LogKeyAccepted(ILogger logger, long telegramId, long cabinetId, string state);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Seller {TelegramId} left {Cabinets} WB cabinet(s) in the bot; {Deleted} deleted with their data")]
+    private static partial void LogLeft(ILogger logger, long telegramId, int cabinets, int deleted);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seller {TelegramId} replaced the WB key of cabinet {CabinetId}")]
     private static partial void LogKeyReplaced(ILogger logger, long telegramId, long cabinetId);

@@ -21,6 +21,11 @@ public static class SellerMenu
 {
     public const string NotificationsButton = "🔔 Уведомления";
     public const string ReplaceKeyButton = "🔑 Сменить ключ";
+    public const string LeaveButton = "🚪 Отключить кабинет";
+
+    /// <summary>The answers to «Отключить кабинет?»: leave every cabinet of the user, or keep them.</summary>
+    public const string LeaveConfirmData = "leave:yes";
+    public const string LeaveCancelData = "leave:no";
     public const string CallbackPrefix = "ns:";
 
     /// <summary>The global switch first, then the six kinds, with the settings' names from seed 003.</summary>
@@ -39,11 +44,20 @@ public static class SellerMenu
     public static ReplyKeyboardMarkup MainKeyboard => new(new[]
     {
         new[] { new KeyboardButton(NotificationsButton) },
-        new[] { new KeyboardButton(ReplaceKeyButton) },
+        new[] { new KeyboardButton(ReplaceKeyButton), new KeyboardButton(LeaveButton) },
     }) { ResizeKeyboard = true, IsPersistent = true };
 
     /// <summary>Whether a text message is the main menu's «Сменить ключ» button (or <c>/key</c>).</summary>
     public static bool IsReplaceKeyRequest(string? text, string? command) => IsButton(text, command, "/key", "🔑", "Сменить ключ");
+
+    /// <summary>Whether a text message is the main menu's «Отключить кабинет» button (or <c>/stop</c>).</summary>
+    public static bool IsLeaveRequest(string? text, string? command) => IsButton(text, command, "/stop", "🚪", "Отключить кабинет");
+
+    public static InlineKeyboardMarkup LeaveKeyboard => new(new[]
+    {
+        InlineKeyboardButton.WithCallbackData("Да, отключить", LeaveConfirmData),
+        InlineKeyboardButton.WithCallbackData("Отмена", LeaveCancelData),
+    });
 
     private static bool IsButton(string? text, string? command, string ownCommand, string emoji, string label) =>
         command == ownCommand

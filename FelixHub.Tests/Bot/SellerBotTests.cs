@@ -182,6 +182,44 @@ public sealed class SellerBotTests(SellerBotFixture fixture) : IClassFixture<Sel
     }
 
     [Fact]
+    public async Task Stop_asks_for_confirmation_cancel_keeps_the_cabinet_and_yes_deletes_it_with_the_last_user()
+    {
+        var seller = wb.NewSeller();
+        seller.AddOrder(FakeSeller.NewNmId());
+        var user = WbTestSteps.NewTelegramId();
+        var chat = Chat(user);
+        var cabinetId = await worker.RegisterAndWaitAsync(telegram, user, seller);
+        ReplyKeyboard(telegram.MessagesTo(chat)[0])!.SelectMany(row => row!.AsArray()).Select(b => b!["text"]!.GetValue<string>())
+            .Should().Contain(SellerMenu.LeaveButton);
+
+        Send(user, "/stop");
+        var confirm = await telegram.ReplyAsync(chat, 2);
+        confirm.Text.Should().Be(BotMessages.ConfirmLeave);
+        Buttons(InlineKeyboard(confirm.Body["reply_markup"])).Should().Equal(("Да, отключить", SellerMenu.LeaveConfirmData), ("Отмена", SellerMenu.LeaveCancelData));
+
+        var cancel = FakeTelegramServer.CallbackQueryUpdate(chat, SellerMenu.LeaveCancelData, telegram.MessageIdOf(confirm));
+        await worker.UntilHandledAsync(telegram.PushUpdate(cancel));
+        Answers(cancel["callback_query"]!["id"]!.GetValue<string>()).Should().ContainSingle().Which.Body["text"]!.GetValue<string>().Should().Be(BotMessages.LeaveCancelled);
+        (await worker.DbAsync(db => db.Set<WbCabinet>().AnyAsync(c => c.Id == cabinetId))).Should().BeTrue("«Отмена» keeps the cabinet");
+
+        Send(user, SellerMenu.LeaveButton);
+        var again = await telegram.ReplyAsync(chat, 3);
+        again.Text.Should().Be(BotMessages.ConfirmLeave);
+        var yes = FakeTelegramServer.CallbackQueryUpdate(chat, SellerMenu.LeaveConfirmData, telegram.MessageIdOf(again));
+        await worker.UntilHandledAsync(telegram.PushUpdate(yes));
+
+        var left = await telegram.ReplyAsync(chat, 4);
+        left.Text.Should().Be(BotMessages.Left(deleted: true));
+        left.Body["reply_markup"]!["remove_keyboard"]!.GetValue<bool>().Should().BeTrue("the main menu goes");
+        (await worker.DbAsync(db => db.Set<WbCabinet>().AnyAsync(c => c.Id == cabinetId))).Should().BeFalse("the last user took the cabinet and its key");
+        (await worker.DbAsync(db => db.Set<WbOrder>().AnyAsync(o => o.CabinetId == cabinetId))).Should().BeFalse();
+        (await worker.DbAsync(db => db.Set<CabinetUser>().AnyAsync(u => u.TelegramId == user))).Should().BeFalse();
+
+        Send(user, "/start");
+        (await telegram.ReplyAsync(chat, 5)).Text.Should().Be(BotMessages.AskKey, "a seller who left can connect again");
+    }
+
+    [Fact]
     public async Task A_wrong_key_gets_a_clear_message_and_a_second_try_succeeds()
     {
         var good = wb.NewSeller();

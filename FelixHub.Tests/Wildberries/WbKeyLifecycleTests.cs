@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace FelixHub.Tests.Wildberries;
 
-/// <summary>Issue 21 §2: replacing a cabinet's key keeps everything; leaving a cabinet, and the last user taking its data with them.</summary>
+/// <summary>Issue 21 §2: replacing a cabinet's key keeps everything, and refuses another seller's key or another cabinet's.</summary>
 public sealed class WbKeyLifecycleTests(WbFixture fixture) : IClassFixture<WbFixture>
 {
     private readonly TestWorker worker = fixture.Worker;

@@ -55,6 +55,18 @@ public static class WildberriesApi
             .Produces<CabinetResponse>()
             .Answers(StatusCodes.Status404NotFound, "No cabinet has this id.");
 
+        api.MapDelete("/cabinets/{id:long}/users/{telegramId:long}", async (long id, long telegramId, CabinetService cabinets, CancellationToken ct) =>
+        {
+            await cabinets.LeaveAsync(id, telegramId, ct);
+            return Results.NoContent();
+        })
+            .WithName("LeaveCabinet")
+            .WithSummary("A user leaves a cabinet; the last one takes its key and WB data with them")
+            .WithDescription("Takes effect at once, without confirmation (the bot asks first; an API caller confirms on its side). The user stops getting the cabinet's notifications: their messages not yet sent are cancelled. When they were the cabinet's last user, the cabinet is deleted with its encrypted key, synced orders, sales, reviews, stocks, products, cursors, sync logs, notification history and its seller account's rate-limit rows (when no other cabinet shares them). A user left with no cabinet loses their notification settings.")
+            .Produces(StatusCodes.Status204NoContent)
+            .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a positive user id.")
+            .Answers(StatusCodes.Status404NotFound, "No cabinet has this id, or the user is not one of its users.");
+
         api.MapGet("/users/{telegramId:long}/notification-settings", async (long telegramId, CabinetService cabinets, CancellationToken ct) =>
             Results.Ok(await cabinets.GetSettingsAsync(telegramId, ct)))
             .WithName("GetNotificationSettings")

@@ -47,6 +47,9 @@ public enum KeyRefusal
     InUse,
 }
 
+/// <summary>A user left a cabinet; <see cref="Deleted"/> when they were its last user and the cabinet went with its data.</summary>
+public sealed record CabinetLeft(long CabinetId, bool Deleted);
+
 /// <summary><c>PUT /api/cabinets/{id}/key</c>: the cabinet's new WB API key.</summary>
 public sealed record ReplaceKeyRequest(string? ApiKey);
 

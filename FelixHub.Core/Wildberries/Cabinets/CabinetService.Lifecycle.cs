@@ -125,6 +125,124 @@ public sealed partial class CabinetService
             "The key is already registered for another cabinet; a key serves one cabinet. Create a new key for this cabinet.");
     }
 
+    /// <summary>
+    /// User <paramref name="telegramId"/> leaves cabinet <paramref name="cabinetId"/> at once (the bot asks
+    /// for confirmation first; the API does not): they stop getting its notifications — their messages of
+    /// the cabinet not yet sent are cancelled — and, when they were its last user, the cabinet goes with
+    /// its key and all its WB data: synced rows, cursors, sync logs (cascading from <c>wb_cabinets</c>),
+    /// <c>notification_history</c>, its messages not yet sent, and the rate-limit rows of its seller account
+    /// when no other cabinet shares it. A user left with no cabinet loses their notification settings too.
+    /// One transaction, the cabinet row locked, so two last users leaving at once delete it once; a sync
+    /// running meanwhile loses its lease and commits nothing more. Throws <see cref="NotFoundException"/>
+    /// for an unknown cabinet, or a user who is not one of its users.
+    /// </summary>
+    public async Task<CabinetLeft> LeaveAsync(long cabinetId, long telegramId, CancellationToken ct)
+    {
+        CheckTelegramId(telegramId);
+        var now = time.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        string account;
+        await using (var lockRow = new NpgsqlCommand(
+            "SELECT COALESCE(rate_limit_account, 'key:' || api_key_hash) FROM wb_cabinets WHERE id = $1 FOR UPDATE", connection, tx))
+        {
+            lockRow.Parameters.Add(SqlJson.Long(cabinetId));
+            account = await lockRow.ExecuteScalarAsync(ct) as string ?? throw new NotFoundException("Cabinet", cabinetId);
+        }
+
+        await using var batch = new NpgsqlBatch(connection, tx);
+        var leave = new NpgsqlBatchCommand("DELETE FROM cabinet_users WHERE cabinet_id = $1 AND telegram_id = $2");
+        leave.Parameters.Add(SqlJson.Long(cabinetId));
+        leave.Parameters.Add(SqlJson.Long(telegramId));
+        batch.BatchCommands.Add(leave);
+        // The user's messages of this cabinet that have not gone out (one being sent right now waits for the lock and keeps its outcome).
+        var cancel = new NpgsqlBatchCommand("""
+            UPDATE delivery_messages SET state = 'cancelled', next_attempt_at = NULL, claim_token = NULL, finished_at = $3
+            WHERE cabinet_id = $1 AND chat_id = $2 AND state IN ('pending', 'sending')
+            """);
+        cancel.Parameters.Add(SqlJson.Long(cabinetId));
+        cancel.Parameters.Add(SqlJson.Text(telegramId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        cancel.Parameters.Add(SqlJson.Time(now));
+        batch.BatchCommands.Add(cancel);
+        var remaining = new NpgsqlBatchCommand("SELECT count(*)::int FROM cabinet_users WHERE cabinet_id = $1");
+        remaining.Parameters.Add(SqlJson.Long(cabinetId));
+        batch.BatchCommands.Add(remaining);
+        int left;
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            left = reader.GetInt32(0);
+        }
+        if (leave.RecordsAffected == 0) throw new NotFoundException("User of cabinet " + cabinetId.ToString(System.Globalization.CultureInfo.InvariantCulture), telegramId);
+
+        var deleted = left == 0;
+        if (deleted)
+        {
+            await using var purge = new NpgsqlBatch(connection, tx);
+            var history = new NpgsqlBatchCommand("DELETE FROM notification_history WHERE cabinet_id = $1");
+            history.Parameters.Add(SqlJson.Long(cabinetId));
+            purge.BatchCommands.Add(history);
+            var pending = new NpgsqlBatchCommand("""
+                UPDATE delivery_messages SET state = 'cancelled', next_attempt_at = NULL, claim_token = NULL, finished_at = $2
+                WHERE cabinet_id = $1 AND state IN ('pending', 'sending')
+                """);
+            pending.Parameters.Add(SqlJson.Long(cabinetId));
+            pending.Parameters.Add(SqlJson.Time(now));
+            purge.BatchCommands.Add(pending);
+            var limits = new NpgsqlBatchCommand("""
+                DELETE FROM wb_rate_limits WHERE account = $2
+                  AND NOT EXISTS (SELECT 1 FROM wb_cabinets WHERE id <> $1 AND COALESCE(rate_limit_account, 'key:' || api_key_hash) = $2)
+                """);
+            limits.Parameters.Add(SqlJson.Long(cabinetId));
+            limits.Parameters.Add(SqlJson.Text(account));
+            purge.BatchCommands.Add(limits);
+            // The key and every synced row, cursor and sync log (their foreign keys cascade).
+            var cabinet = new NpgsqlBatchCommand("DELETE FROM wb_cabinets WHERE id = $1");
+            cabinet.Parameters.Add(SqlJson.Long(cabinetId));
+            purge.BatchCommands.Add(cabinet);
+            await purge.ExecuteNonQueryAsync(ct);
+        }
+
+        // A user with no cabinet left takes their switches with them.
+        await using (var settings = new NpgsqlCommand(
+            "DELETE FROM notification_settings s WHERE s.telegram_id = $1 AND NOT EXISTS (SELECT 1 FROM cabinet_users u WHERE u.telegram_id = $1)", connection, tx))
+        {
+            settings.Parameters.Add(SqlJson.Long(telegramId));
+            await settings.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        LogLeft(logger, telegramId, cabinetId, deleted);
+        return new CabinetLeft(cabinetId, deleted);
+    }
+
+    /// <summary>The bot's «Да, отключить»: the user leaves every cabinet they are a user of. Returns what happened to each.</summary>
+    public async Task<IReadOnlyList<CabinetLeft>> LeaveAllAsync(long telegramId, CancellationToken ct)
+    {
+        var ids = new List<long>();
+        await using (var command = dataSource.CreateCommand("SELECT cabinet_id FROM cabinet_users WHERE telegram_id = $1 ORDER BY cabinet_id"))
+        {
+            command.Parameters.Add(SqlJson.Long(telegramId));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) ids.Add(reader.GetInt64(0));
+        }
+        var left = new List<CabinetLeft>();
+        foreach (var id in ids)
+        {
+            try
+            {
+                left.Add(await LeaveAsync(id, telegramId, ct));
+            }
+            catch (NotFoundException)
+            {
+                // Left (or deleted) meanwhile: nothing more to do for this one.
+            }
+        }
+        return left;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {TelegramId} left cabinet {CabinetId}; the cabinet and its WB data deleted: {Deleted}")]
+    private static partial void LogLeft(ILogger logger, long telegramId, long cabinetId, bool deleted);
+
     private async Task<bool> KeyInUseAsync(string hash, long cabinetId, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM wb_cabinets WHERE api_key_hash = $1 AND id <> $2)");
