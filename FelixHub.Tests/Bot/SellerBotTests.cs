@@ -312,7 +312,7 @@ public sealed class SellerBotTests(SellerBotFixture fixture) : IClassFixture<Sel
 
         var reply = await telegram.ReplyAsync(Chat(user), before + 1);
         reply.Text.Should().Be(BotMessages.MainMenu);
-        ReplyKeyboard(reply)!.SelectMany(row => row!.AsArray()).Select(b => b!["text"]!.GetValue<string>()).Should().Equal(SellerMenu.NotificationsButton);
+        ReplyKeyboard(reply)!.SelectMany(row => row!.AsArray()).Select(b => b!["text"]!.GetValue<string>()).Should().Equal(SellerMenu.NotificationsButton, SellerMenu.ReplaceKeyButton, SellerMenu.LeaveButton);
         CallsTo("deleteMessage", user).Should().BeEmpty();
         // The reply goes out inside the update's transaction: the seller's row is there once it commits.
         await worker.UntilHandledAsync(start);
