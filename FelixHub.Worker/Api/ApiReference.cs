@@ -138,6 +138,8 @@ public static class ApiReference
         [typeof(InboxTokenRequest)] = new(new InboxTokenRequest("tech-17"), "userId"),
         [typeof(RegisterCabinetRequest)] = new(new RegisterCabinetRequest("123456789",
             "eyJhbGciOiJFUzI1NiIsImtpZCI6IjIwMjUwMTIwdjEiLCJ0eXAiOiJKV1QifQ.eyJleHAiOjE3OTk5OTk5OTl9.c2lnbmF0dXJl"), "telegramId", "apiKey"),
+        [typeof(ReplaceKeyRequest)] = new(new ReplaceKeyRequest(
+            "eyJhbGciOiJFUzI1NiIsImtpZCI6IjIwMjUwMTIwdjEiLCJ0eXAiOiJKV1QifQ.eyJleHAiOjE3OTk5OTk5OTl9.c2lnbmF0dXJl"), "apiKey"),
         [typeof(NotificationSettingsDto)] = new(new NotificationSettingsDto(true, true, false, true, true, true, false),
             "notificationsEnabled", "newOrdersEnabled", "orderBuyoutsEnabled", "orderCancellationsEnabled", "orderReturnsEnabled",
             "negativeReviewsEnabled", "criticalStocksEnabled"),
