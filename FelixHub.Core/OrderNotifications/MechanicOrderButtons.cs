@@ -6,6 +6,7 @@ using FelixHub.Core.Bot;
 using FelixHub.Core.Delivery;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Telegram;
+using FelixHub.Core.Templates;
 using Microsoft.Extensions.Options;
 using Telegram.Bot.Types.ReplyMarkups;
 
@@ -42,31 +43,39 @@ public sealed class MechanicOrderButtons(
 
     private sealed record DerivedKey(string Material, byte[] Key);
 
-    /// <summary>The label of the button that moves an order to <paramref name="toStatus"/>.</summary>
-    public static string StepLabel(string toStatus) => toStatus switch
+    public const string OpenLabelEnglish = "🔗 Open order";
+
+    /// <summary>The label of the button that moves an order to <paramref name="toStatus"/>, in <paramref name="language"/>.</summary>
+    public static string StepLabel(string toStatus, string language = Languages.Default) => (toStatus, language) switch
     {
-        OrderStatus.InProgress => "▶ В работу",
-        OrderStatus.Ready => "✅ Готово",
+        (OrderStatus.InProgress, Languages.English) => "▶ Start work",
+        (OrderStatus.Ready, Languages.English) => "✅ Done",
+        (_, Languages.English) => "➡ " + OrderStatus.Label(toStatus, language),
+        (OrderStatus.InProgress, _) => "▶ В работу",
+        (OrderStatus.Ready, _) => "✅ Готово",
         _ => "➡ " + toStatus,
     };
+
+    /// <summary>The label of the button that opens the order, in <paramref name="language"/>.</summary>
+    public static string OpenLabelIn(string language) => language == Languages.English ? OpenLabelEnglish : OpenLabel;
 
     /// <summary>Whether a press is one of these buttons (signed or not); the rest belongs to other routes.</summary>
     public static bool IsOrderButton(string? data) => data?.StartsWith(CallbackPrefix, StringComparison.Ordinal) == true;
 
     /// <summary>The keyboard for <paramref name="mechanicId"/>'s message about an order in <paramref name="status"/>; null when it has no button.</summary>
-    public InlineKeyboardMarkup? Keyboard(int orderId, int mechanicId, string status)
+    public InlineKeyboardMarkup? Keyboard(int orderId, int mechanicId, string status, string language = Languages.Default)
     {
         var row = new List<InlineKeyboardButton>(2);
         if (OrderStatus.MechanicNextStep(status) is { } next && Key() is { } signingKey)
-            row.Add(InlineKeyboardButton.WithCallbackData(StepLabel(next), Data(signingKey, new OrderButton(orderId, mechanicId, status, next))));
+            row.Add(InlineKeyboardButton.WithCallbackData(StepLabel(next, language), Data(signingKey, new OrderButton(orderId, mechanicId, status, next))));
         var url = OrderMessages.MechanicOrderUrl(notifications.CurrentValue.FrontendUrl, orderId);
-        if (IsButtonUrl(url)) row.Add(InlineKeyboardButton.WithUrl(OpenLabel, url));
+        if (IsButtonUrl(url)) row.Add(InlineKeyboardButton.WithUrl(OpenLabelIn(language), url));
         return row.Count == 0 ? null : new InlineKeyboardMarkup(row);
     }
 
     /// <summary>The keyboard as the delivery ledger stores it (<see cref="OutgoingMessage.ReplyMarkup"/>).</summary>
-    public string? SerializedKeyboard(int orderId, int mechanicId, string status) =>
-        Keyboard(orderId, mechanicId, status) is { } keyboard ? DeliveryTransport.SerializeMarkup(keyboard) : null;
+    public string? SerializedKeyboard(int orderId, int mechanicId, string status, string language = Languages.Default) =>
+        Keyboard(orderId, mechanicId, status, language) is { } keyboard ? DeliveryTransport.SerializeMarkup(keyboard) : null;
 
     /// <summary>
     /// Reads a press: true only for data in the exact form the bot writes, with a valid signature, for a

@@ -1,6 +1,7 @@
 using FelixHub.Core.Delivery;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
+using FelixHub.Core.Recipients;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,39 +13,43 @@ namespace FelixHub.Core.OrderNotifications;
 /// notifications in one place (the flags of <see cref="NotificationsOptions"/>, who the recipient is,
 /// what a recipient without a chat gets). Runs inside the change's transaction; the messages are then
 /// written to the delivery ledger with it. A mechanic's messages (status change, assignment) carry the
-/// buttons of the order's current status (<see cref="MechanicOrderButtons"/>).
+/// buttons of the order's current status (<see cref="MechanicOrderButtons"/>). Each text and keyboard is in
+/// its recipient's language (<c>recipient_preferences.language</c>), decided here, when it is written.
 /// </summary>
 public sealed partial class OrderNotificationPlanner(
     FelixHubDbContext db,
     IOptionsMonitor<NotificationsOptions> options,
     MechanicOrderButtons buttons,
+    RecipientPreferencesService recipients,
     ILogger<OrderNotificationPlanner> logger) : IOrderNotifications
 {
     public const string NoMechanicChat = "Mechanic has no telegram_id";
 
-    public Task<IReadOnlyList<OutgoingMessage>> OrderCreatedAsync(Order order, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<OutgoingMessage>> OrderCreatedAsync(Order order, CancellationToken cancellationToken)
     {
         var o = options.CurrentValue;
         var admins = o.AdminChats;
-        if (!o.IsAdminNewOrderEnabled || admins.Count == 0) return None;
-        return LoadMechanicThen(order, cancellationToken, mechanic =>
-        {
-            var text = OrderMessages.AdminNewOrder(order, mechanic?.Name, o.FrontendUrl);
-            return admins.Select(chat => new OutgoingMessage(OrderNotificationTypes.AdminNewOrder,
-                MessageHash.Compute(OrderNotificationTypes.AdminNewOrder, order.Id, chat), chat, text) { OrderId = order.Id }).ToList();
-        });
+        if (!o.IsAdminNewOrderEnabled || admins.Count == 0) return [];
+        var mechanic = await LoadMechanicAsync(order, cancellationToken);
+        var languages = await recipients.LanguagesAsync(admins, cancellationToken);
+        return admins.Select(chat => new OutgoingMessage(OrderNotificationTypes.AdminNewOrder,
+            MessageHash.Compute(OrderNotificationTypes.AdminNewOrder, order.Id, chat), chat,
+            OrderMessages.AdminNewOrder(order, mechanic?.Name, o.FrontendUrl, languages.GetValueOrDefault(chat, Templates.Languages.Default))) { OrderId = order.Id }).ToList();
     }
 
-    public Task<IReadOnlyList<OutgoingMessage>> MechanicAssignedAsync(Order order, Guid assignmentId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<OutgoingMessage>> MechanicAssignedAsync(Order order, Guid assignmentId, CancellationToken cancellationToken)
     {
         var o = options.CurrentValue;
-        if (!o.IsMechanicAssignmentEnabled || order.AssignedMechanicId is null) return None;
-        return LoadMechanicThen(order, cancellationToken, mechanic => mechanic is null || !IsActive(mechanic, order) ? [] :
+        if (!o.IsMechanicAssignmentEnabled || order.AssignedMechanicId is null) return [];
+        var mechanic = await LoadMechanicAsync(order, cancellationToken);
+        if (mechanic is null || !IsActive(mechanic, order)) return [];
+        var language = await recipients.LanguageAsync(ChatOf(mechanic), cancellationToken);
+        return
         [
             ToMechanic(OrderNotificationTypes.MechanicAssignment, mechanic, order,
                 MessageHash.Compute(OrderNotificationTypes.MechanicAssignment, assignmentId, mechanic.Id, mechanic.TelegramId),
-                OrderMessages.MechanicAssignment(order, o.FrontendUrl)),
-        ]);
+                OrderMessages.MechanicAssignment(order, o.FrontendUrl, language), language),
+        ];
     }
 
     public async Task<IReadOnlyList<OutgoingMessage>> StatusChangedAsync(Order order, OrderStatusChange change, CancellationToken cancellationToken)
@@ -54,15 +59,19 @@ public sealed partial class OrderNotificationPlanner(
         if (!o.IsMechanicStatusEnabled) LogFlagOff(logger, order.Id);
         else if (order.AssignedMechanicId is null) LogNoMechanic(logger, order.Id);
         else if (await LoadMechanicAsync(order, cancellationToken) is { } mechanic && IsActive(mechanic, order))
+        {
+            var language = await recipients.LanguageAsync(ChatOf(mechanic), cancellationToken);
             messages.Add(ToMechanic(OrderNotificationTypes.MechanicStatusChange, mechanic, order,
                 MessageHash.Compute(OrderNotificationTypes.MechanicStatusChange, change.Id, mechanic.Id, mechanic.TelegramId),
-                OrderMessages.MechanicStatusChange(order, change.OldStatus, change.NewStatus, o.FrontendUrl)));
+                OrderMessages.MechanicStatusChange(order, change.OldStatus, change.NewStatus, o.FrontendUrl, language), language));
+        }
 
         if (!string.IsNullOrWhiteSpace(order.CustomerTelegramId) && o.CustomerNotificationTypeFor(change.NewStatus) is { } type)
         {
+            var language = await recipients.LanguageAsync(order.CustomerTelegramId, cancellationToken);
             var text = type == OrderNotificationTypes.CustomerOrderReady
-                ? OrderMessages.CustomerReady(order)
-                : OrderMessages.CustomerStatus(order, change.OldStatus, change.NewStatus);
+                ? OrderMessages.CustomerReady(order, language)
+                : OrderMessages.CustomerStatus(order, change.OldStatus, change.NewStatus, language);
             messages.Add(new OutgoingMessage(type, MessageHash.Compute(type, change.Id, order.CustomerTelegramId), order.CustomerTelegramId, text) { OrderId = order.Id });
         }
         return messages;
@@ -72,20 +81,19 @@ public sealed partial class OrderNotificationPlanner(
     /// A message to a mechanic about <paramref name="order"/>, with the buttons of its current status; one
     /// without a chat is recorded as skipped, as seed 000 logs it.
     /// </summary>
-    private OutgoingMessage ToMechanic(string kind, Mechanic mechanic, Order order, string dedupKey, string text)
+    private OutgoingMessage ToMechanic(string kind, Mechanic mechanic, Order order, string dedupKey, string text, string language)
     {
-        var chatId = string.IsNullOrWhiteSpace(mechanic.TelegramId) ? null : mechanic.TelegramId;
+        var chatId = ChatOf(mechanic);
         return new(kind, dedupKey, chatId, text)
         {
             OrderId = order.Id,
             MechanicId = mechanic.Id,
             SkipReason = NoMechanicChat,
-            ReplyMarkup = chatId is null ? null : buttons.SerializedKeyboard(order.Id, mechanic.Id, order.Status),
+            ReplyMarkup = chatId is null ? null : buttons.SerializedKeyboard(order.Id, mechanic.Id, order.Status, language),
         };
     }
 
-    private async Task<IReadOnlyList<OutgoingMessage>> LoadMechanicThen(Order order, CancellationToken cancellationToken, Func<Mechanic?, IReadOnlyList<OutgoingMessage>> plan) =>
-        plan(await LoadMechanicAsync(order, cancellationToken));
+    private static string? ChatOf(Mechanic mechanic) => string.IsNullOrWhiteSpace(mechanic.TelegramId) ? null : mechanic.TelegramId;
 
     /// <summary>
     /// The order's mechanic, share-locked for the change's transaction: a deactivation running at the same
@@ -101,8 +109,6 @@ public sealed partial class OrderNotificationPlanner(
         if (!mechanic.Active) LogDeactivatedMechanic(logger, order.Id, mechanic.Id);
         return mechanic.Active;
     }
-
-    private static Task<IReadOnlyList<OutgoingMessage>> None => Task.FromResult<IReadOnlyList<OutgoingMessage>>([]);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Mechanic notifications are off (ENABLE_TG_MECH_NOTIFS); order {OrderId} not notified")]
     private static partial void LogFlagOff(ILogger logger, int orderId);

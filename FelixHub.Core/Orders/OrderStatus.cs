@@ -10,6 +10,16 @@ public static class OrderStatus
 
     public static IReadOnlyList<string> All { get; } = [New, InProgress, Ready, Issued];
 
+    /// <summary>How a status is written in a message in <paramref name="language"/>: as stored in Russian, translated in English.</summary>
+    public static string Label(string status, string language) => language != Templates.Languages.English ? status : status switch
+    {
+        New => "new",
+        InProgress => "in progress",
+        Ready => "ready",
+        Issued => "issued",
+        _ => status,
+    };
+
     public static bool IsValid(string? status) => status is not null && All.Contains(status, StringComparer.Ordinal);
 
     /// <summary>

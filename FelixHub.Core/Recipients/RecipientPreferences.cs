@@ -32,6 +32,13 @@ public sealed class RecipientPreferences
     /// <summary><see cref="QuietModes.Hold"/> or <see cref="QuietModes.Silent"/>; null = hold.</summary>
     public string? QuietMode { get; set; }
 
+    /// <summary>
+    /// The language of the chat's messages (<see cref="Templates.Languages"/>: <c>ru</c> or <c>en</c>); null =
+    /// not chosen yet (Russian). Set from Telegram's <c>language_code</c> at the chat's first update, changed with
+    /// <c>/language</c> or the API.
+    /// </summary>
+    public string? Language { get; set; }
+
     public DateTimeOffset UpdatedAt { get; set; }
 }
 

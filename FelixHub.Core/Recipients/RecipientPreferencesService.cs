@@ -1,30 +1,31 @@
 using FelixHub.Core.Delivery;
 using FelixHub.Core.Common;
 using FelixHub.Core.Persistence;
+using FelixHub.Core.Templates;
 using Microsoft.EntityFrameworkCore;
 
 namespace FelixHub.Core.Recipients;
 
 /// <summary>
 /// A chat's choices as the API shows them; a chat that never chose has everything on and no quiet hours
-/// (<c>quietFrom</c>/<c>quietTo</c> null). <c>timeZone</c> and <c>quietMode</c> show what applies (defaults included).
+/// (<c>quietFrom</c>/<c>quietTo</c> null). <c>timeZone</c>, <c>quietMode</c> and <c>language</c> show what applies (defaults included).
 /// </summary>
 public sealed record RecipientPreferencesResponse(string TelegramId, bool StatusChanges, bool Assignments, bool Ready,
-    string? QuietFrom, string? QuietTo, string TimeZone, string QuietMode, DateTimeOffset? UpdatedAt)
+    string? QuietFrom, string? QuietTo, string TimeZone, string QuietMode, DateTimeOffset? UpdatedAt, string Language = Languages.Default)
 {
     public static RecipientPreferencesResponse From(string chatId, RecipientPreferences? p) =>
         new(chatId, p?.StatusChanges ?? true, p?.Assignments ?? true, p?.Ready ?? true,
             p?.QuietFrom is { } from ? QuietWindow.Format(from) : null, p?.QuietTo is { } to ? QuietWindow.Format(to) : null,
-            p?.TimeZone ?? QuietWindow.DefaultTimeZone, p?.QuietMode ?? QuietModes.Hold, p?.UpdatedAt);
+            p?.TimeZone ?? QuietWindow.DefaultTimeZone, p?.QuietMode ?? QuietModes.Hold, p?.UpdatedAt, Languages.OrDefault(p?.Language));
 }
 
 /// <summary>
 /// A change of choices: a field left out (or null) is unchanged. Quiet hours: <c>quietFrom</c> and
 /// <c>quietTo</c> (<c>HH:mm</c>) come together; both <c>""</c> remove the window. <c>timeZone</c> is an
-/// IANA id; <c>quietMode</c> is <c>hold</c> or <c>silent</c>.
+/// IANA id; <c>quietMode</c> is <c>hold</c> or <c>silent</c>; <c>language</c> is <c>ru</c> or <c>en</c>.
 /// </summary>
 public sealed record UpdateRecipientPreferencesRequest(bool? StatusChanges, bool? Assignments, bool? Ready,
-    string? QuietFrom = null, string? QuietTo = null, string? TimeZone = null, string? QuietMode = null);
+    string? QuietFrom = null, string? QuietTo = null, string? TimeZone = null, string? QuietMode = null, string? Language = null);
 
 /// <summary>Reads and changes the order-notification choices of a Telegram chat (the API and the bot's <c>/settings</c>).</summary>
 public sealed class RecipientPreferencesService(FelixHubDbContext db, TimeProvider time, DeliveryWaker waker)
@@ -42,9 +43,9 @@ public sealed class RecipientPreferencesService(FelixHubDbContext db, TimeProvid
         var (setWindow, from, to) = Validate(chatId, request);
         var now = time.GetUtcNow();
         var rows = await db.Set<RecipientPreferences>().FromSql($"""
-            INSERT INTO recipient_preferences AS p (chat_id, status_changes, assignments, ready, quiet_from, quiet_to, time_zone, quiet_mode, updated_at)
+            INSERT INTO recipient_preferences AS p (chat_id, status_changes, assignments, ready, quiet_from, quiet_to, time_zone, quiet_mode, language, updated_at)
             VALUES ({chatId}, coalesce({request.StatusChanges}, true), coalesce({request.Assignments}, true), coalesce({request.Ready}, true),
-                {from}::time, {to}::time, {request.TimeZone}::varchar, {request.QuietMode}::varchar, {now})
+                {from}::time, {to}::time, {request.TimeZone}::varchar, {request.QuietMode}::varchar, {request.Language}::varchar, {now})
             ON CONFLICT (chat_id) DO UPDATE SET
                 status_changes = coalesce({request.StatusChanges}, p.status_changes),
                 assignments = coalesce({request.Assignments}, p.assignments),
@@ -53,6 +54,7 @@ public sealed class RecipientPreferencesService(FelixHubDbContext db, TimeProvid
                 quiet_to = CASE WHEN {setWindow} THEN {to}::time ELSE p.quiet_to END,
                 time_zone = coalesce({request.TimeZone}::varchar, p.time_zone),
                 quiet_mode = coalesce({request.QuietMode}::varchar, p.quiet_mode),
+                language = coalesce({request.Language}::varchar, p.language),
                 updated_at = {now}
             RETURNING p.*
             """).AsNoTracking().ToListAsync(ct);
@@ -76,6 +78,39 @@ public sealed class RecipientPreferencesService(FelixHubDbContext db, TimeProvid
         return RecipientPreferencesResponse.From(chatId, rows.Single());
     }
 
+    /// <summary>
+    /// Sets a chat's language from Telegram's <c>language_code</c> when it has none yet (its first update):
+    /// one statement, which changes nothing for a chat that already has a language.
+    /// </summary>
+    public Task<int> SetLanguageIfNoneAsync(string chatId, string? telegramLanguageCode, CancellationToken ct)
+    {
+        var language = Languages.FromTelegram(telegramLanguageCode);
+        var now = time.GetUtcNow();
+        return db.Database.ExecuteSqlAsync($"""
+            INSERT INTO recipient_preferences AS p (chat_id, status_changes, assignments, ready, language, updated_at)
+            VALUES ({chatId}, true, true, true, {language}, {now})
+            ON CONFLICT (chat_id) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at
+            WHERE p.language IS NULL
+            """, ct);
+    }
+
+    /// <summary>The language of each of <paramref name="chatIds"/> (those without one: <see cref="Languages.Default"/>), in one query.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> LanguagesAsync(IEnumerable<string?> chatIds, CancellationToken ct)
+    {
+        var chats = chatIds.OfType<string>().Where(c => c.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+        var result = chats.ToDictionary(c => c, _ => Languages.Default, StringComparer.Ordinal);
+        if (chats.Length == 0) return result;
+        var stored = await db.Set<RecipientPreferences>().AsNoTracking()
+            .Where(p => chats.Contains(p.ChatId) && p.Language != null)
+            .Select(p => new { p.ChatId, p.Language }).ToListAsync(ct);
+        foreach (var row in stored) result[row.ChatId] = Languages.OrDefault(row.Language);
+        return result;
+    }
+
+    /// <summary>The language of one chat (<see cref="Languages.Default"/> for none).</summary>
+    public async Task<string> LanguageAsync(string? chatId, CancellationToken ct) =>
+        chatId is null ? Languages.Default : (await LanguagesAsync([chatId], ct)).GetValueOrDefault(chatId, Languages.Default);
+
     private static void Validate(string chatId) =>
         new Validator().Check(TelegramChatId.IsValid(chatId), "telegramId", "'telegramId' must be a numeric Telegram chat id or an @username.").ThrowIfInvalid();
 
@@ -85,6 +120,7 @@ public sealed class RecipientPreferencesService(FelixHubDbContext db, TimeProvid
         var v = new Validator()
             .Check(TelegramChatId.IsValid(chatId), "telegramId", "'telegramId' must be a numeric Telegram chat id or an @username.")
             .Check(r.QuietMode is null || QuietModes.IsValid(r.QuietMode), "quietMode", "'quietMode' must be 'hold' or 'silent'.")
+            .Check(r.Language is null || Languages.IsValid(r.Language), "language", "'language' must be 'ru' or 'en'.")
             .Check(r.TimeZone is null || QuietWindow.TryZone(r.TimeZone, out _), "timeZone", "'timeZone' must be an IANA time zone, e.g. 'Europe/Moscow'.");
         TimeOnly? from = null, to = null;
         var clear = r.QuietFrom == "" && r.QuietTo == "";

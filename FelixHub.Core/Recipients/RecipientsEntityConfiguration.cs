@@ -12,5 +12,6 @@ internal sealed class RecipientPreferencesConfiguration : IEntityTypeConfigurati
         b.Property(p => p.ChatId).HasMaxLength(50);
         b.Property(p => p.TimeZone).HasMaxLength(64);
         b.Property(p => p.QuietMode).HasMaxLength(10);
+        b.Property(p => p.Language).HasMaxLength(8);
     }
 }

@@ -850,6 +850,11 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("assignments");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("language");
+
                     b.Property<TimeOnly?>("QuietFrom")
                         .HasColumnType("time without time zone")
                         .HasColumnName("quiet_from");
