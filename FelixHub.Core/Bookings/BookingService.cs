@@ -18,6 +18,7 @@ public sealed partial class BookingService(
     DeliveryOutbox outbox,
     IOptionsMonitor<BookingsOptions> options,
     TimeProvider time,
+    Recipients.RecipientPreferencesService recipients,
     ILogger<BookingService> logger)
 {
     public const int MaxResourceNameLength = 200;
@@ -95,8 +96,9 @@ public sealed partial class BookingService(
             db.Set<Booking>().Add(booking);
             await db.SaveChangesAsync(ct);
             var chatId = await ChatOfAsync(booking.UserId, ct);
+            var language = await recipients.LanguageAsync(chatId, ct);
             var reminders = ReminderPlan.For(start, end, now)
-                .Select(r => Reminder(booking, r.Type, chatId, r.ScheduledAt, ReminderPlan.ExpiresAt(r.Type, start, end)))
+                .Select(r => Reminder(booking, r.Type, chatId, language, r.ScheduledAt, ReminderPlan.ExpiresAt(r.Type, start, end)))
                 .ToList();
             planned = (await outbox.WriteAsync(reminders, ct)).Count;
             scope.Complete();
@@ -107,10 +109,13 @@ public sealed partial class BookingService(
         return await GetBookingAsync(booking.Id, ct);
     }
 
-    /// <summary>One reminder of a booking: unique per booking and type, so planning or cancelling twice cannot duplicate one.</summary>
-    private OutgoingMessage Reminder(Booking booking, BookingNotificationType type, string? chatId, DateTimeOffset? dueAt, DateTimeOffset? expiresAt)
+    /// <summary>
+    /// One reminder of a booking: unique per booking and type, so planning or cancelling twice cannot duplicate one.
+    /// Its text is in the language of the user's chat when the booking is made (or cancelled).
+    /// </summary>
+    private OutgoingMessage Reminder(Booking booking, BookingNotificationType type, string? chatId, string language, DateTimeOffset? dueAt, DateTimeOffset? expiresAt)
     {
-        var text = BookingMessages.Create(type, new BookingMessageData(booking.ResourceName, booking.StartTime, booking.EndTime, options.CurrentValue.DisplayTimeZone));
+        var text = BookingMessages.Create(type, new BookingMessageData(booking.ResourceName, booking.StartTime, booking.EndTime, options.CurrentValue.DisplayTimeZone), language);
         return new OutgoingMessage(type.ToCode(), ReminderKey(booking.Id, type), chatId, text)
         {
             BookingId = booking.Id,
@@ -177,7 +182,8 @@ public sealed partial class BookingService(
             // A reminder a dispatcher is sending right now (row locked) is waited for: it ends sent or
             // failed and stays so. One only claimed is cancelled; its dispatcher then finds it gone.
             var cancelled = await outbox.CancelAsync(ReminderPlan.Planned.Select(type => ReminderKey(id, type)).ToList(), ct);
-            var notice = Reminder(booking, BookingNotificationType.BookingCancel, await ChatOfAsync(booking.UserId, ct), dueAt: null, expiresAt: null);
+            var chat = await ChatOfAsync(booking.UserId, ct);
+            var notice = Reminder(booking, BookingNotificationType.BookingCancel, chat, await recipients.LanguageAsync(chat, ct), dueAt: null, expiresAt: null);
             var queued = (await outbox.WriteAsync([notice], ct)).Count;
             tx.Complete();
 

@@ -1,11 +1,10 @@
 using System.ComponentModel;
 using System.Globalization;
-using System.Text;
 using FelixHub.Core.Delivery;
 using FelixHub.Core.Monitoring;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
-using FelixHub.Core.Telegram;
+using FelixHub.Core.Templates;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -24,6 +23,7 @@ public sealed partial class StuckOrderCheckJob(
     IOptionsMonitor<NotificationsOptions> notifications,
     IOptionsMonitor<AlertOptions> alerts,
     TimeProvider time,
+    Recipients.RecipientPreferencesService recipients,
     ILogger<StuckOrderCheckJob> logger)
 {
     public const string RecurringJobId = "stuck-order-check";
@@ -46,11 +46,12 @@ public sealed partial class StuckOrderCheckJob(
         if (stuck.Count == 0 || admins.Count == 0) return;
 
         var day = now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var messages = stuck.SelectMany(order =>
+        var languages = await recipients.LanguagesAsync(admins, cancellationToken);
+        var messages = stuck.SelectMany(order => admins.Select(chatId =>
         {
-            var html = Format(order, now, notifications.CurrentValue.FrontendUrl);
-            return admins.Select(chatId => new OutgoingMessage(NotificationType, MessageHash.Compute(NotificationType, order.Id, chatId, day), chatId, html) { OrderId = order.Id });
-        }).ToList();
+            var html = Format(order, now, notifications.CurrentValue.FrontendUrl, languages.GetValueOrDefault(chatId, Languages.Default));
+            return new OutgoingMessage(NotificationType, MessageHash.Compute(NotificationType, order.Id, chatId, day), chatId, html) { OrderId = order.Id };
+        })).ToList();
         IReadOnlyList<long> written;
         using (var scope = DeliveryTransaction.Begin())
         {
@@ -60,16 +61,17 @@ public sealed partial class StuckOrderCheckJob(
         LogDone(logger, written.Count, messages.Count - written.Count);
     }
 
-    public static string Format(Order order, DateTimeOffset now, string frontendUrl)
-    {
-        var hours = (int)(now - order.StatusChangedAt).TotalHours;
-        return new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $"⚠️ Заказ #{order.Id} завис в статусе «{OrderStatus.New}»: {hours} ч\n\n")
-            .Append("🚗 Номер авто: ").Append(TelegramHtml.Escape(order.CarNumber)).Append('\n')
-            .Append("📂 Категория: ").Append(TelegramHtml.Escape(order.Category)).Append("\n\n")
-            .Append("🔗 <a href=\"").Append(TelegramHtml.Escape($"{frontendUrl.TrimEnd('/')}/orders/{order.Id}")).Append("\">Открыть заказ</a>")
-            .ToString();
-    }
+    /// <summary>The alert to an admin, from the template <c>stuck_order_alert</c> in <paramref name="language"/>.</summary>
+    public static string Format(Order order, DateTimeOffset now, string frontendUrl, string language = Languages.Default) =>
+        MessageTemplates.Current.Render("stuck_order_alert", language, new Dictionary<string, object?>
+        {
+            ["order_id"] = order.Id,
+            ["status"] = OrderStatus.Label(OrderStatus.New, language),
+            ["hours"] = (int)(now - order.StatusChangedAt).TotalHours,
+            ["car_number"] = order.CarNumber,
+            ["category"] = order.Category,
+            ["url"] = string.Create(CultureInfo.InvariantCulture, $"{frontendUrl.TrimEnd('/')}/orders/{order.Id}"),
+        });
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stuck-order check: {Count} order(s) in «новый» for more than {Hours} h; {Admins} admin chat(s)")]
     private static partial void LogFound(ILogger logger, int count, int hours, int admins);

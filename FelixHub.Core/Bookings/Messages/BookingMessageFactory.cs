@@ -1,24 +1,23 @@
-using System.Text;
-using FelixHub.Core.Telegram;
+using FelixHub.Core.Templates;
 
 namespace FelixHub.Core.Bookings.Messages;
 
-/// <summary>Makes the Telegram HTML text of one reminder type (seed 001: one factory per type).</summary>
+/// <summary>
+/// Makes the Telegram HTML text of one reminder type (seed 001: one factory per type) from its template
+/// (<c>Templates/&lt;language&gt;/booking_*.liquid</c>): the resource (escaped) and the local start and end.
+/// </summary>
 public abstract class BookingMessageFactory
 {
     public abstract BookingNotificationType Type { get; }
 
-    public abstract string Create(BookingMessageData data);
+    /// <summary>The template's name (docs/templates.md).</summary>
+    protected abstract string TemplateName { get; }
 
-    /// <summary>The common body: the resource (escaped) and the local start and end.</summary>
-    protected static string Compose(string headline, string? lead, BookingMessageData data, string? footer = null)
-    {
-        var text = new StringBuilder().Append(headline).Append("\n\n");
-        if (lead is not null) text.Append(lead).Append("\n\n");
-        text.Append("📍 Ресурс: <b>").Append(TelegramHtml.Escape(data.ResourceName)).Append("</b>\n")
-            .Append("🕒 Начало: ").Append(data.LocalStart).Append('\n')
-            .Append("🏁 Окончание: ").Append(data.LocalEnd);
-        if (footer is not null) text.Append("\n\n").Append(footer);
-        return text.ToString();
-    }
+    public string Create(BookingMessageData data, string language = Languages.Default) =>
+        MessageTemplates.Current.Render(TemplateName, language, new Dictionary<string, object?>
+        {
+            ["resource"] = data.ResourceName,
+            ["start_time"] = data.Format(data.StartTime, language),
+            ["end_time"] = data.Format(data.EndTime, language),
+        });
 }

@@ -16,5 +16,5 @@ public static class BookingMessages
     public static BookingMessageFactory For(BookingNotificationType type) =>
         Factories.TryGetValue(type, out var factory) ? factory : throw new ArgumentOutOfRangeException(nameof(type), type, "No message factory.");
 
-    public static string Create(BookingNotificationType type, BookingMessageData data) => For(type).Create(data);
+    public static string Create(BookingNotificationType type, BookingMessageData data, string language = Templates.Languages.Default) => For(type).Create(data, language);
 }

@@ -4,6 +4,5 @@ public sealed class BookingStartMessageFactory : BookingMessageFactory
 {
     public override BookingNotificationType Type => BookingNotificationType.BookingStart;
 
-    public override string Create(BookingMessageData data) =>
-        Compose("▶️ Ваше бронирование началось", null, data);
+    protected override string TemplateName => "booking_start";
 }

@@ -15,8 +15,9 @@ public sealed class WbDeliveryHooks(WbWebhookSender webhook) : IDeliveryHooks
     private static readonly HashSet<string> Kinds = [.. WbEventType.Switchable, .. WbEventType.CabinetNotices];
 
     /// <summary>The ledger message of one event for one user of the cabinet (bulk: sent by the dispatcher).</summary>
-    public static OutgoingMessage Message(long cabinetId, long telegramId, WbEvent e) =>
-        new(e.Type, MessageHash.Compute("wb", telegramId, e.Key), telegramId.ToString(CultureInfo.InvariantCulture), e.Text)
+    /// <summary>The message of <paramref name="e"/> to one user, in their <paramref name="language"/> (null: the default).</summary>
+    public static OutgoingMessage Message(long cabinetId, long telegramId, WbEvent e, string? language = null) =>
+        new(e.Type, MessageHash.Compute("wb", telegramId, e.Key), telegramId.ToString(CultureInfo.InvariantCulture), e.TextIn(Templates.Languages.OrDefault(language)))
         {
             CabinetId = cabinetId,
             EventKey = e.Key,

@@ -40,5 +40,27 @@ public static class WbEventType
         """;
 }
 
-/// <summary>One thing that happened, to be told to every user of the cabinet whose settings allow it; <see cref="Key"/> makes it once per user.</summary>
-public sealed record WbEvent(string Type, string Key, string Text, string? PhotoUrl);
+/// <summary>
+/// One thing that happened, to be told to every user of the cabinet whose settings allow it; <see cref="Key"/> makes it once per user.
+/// <see cref="Text"/> is the message in the default language; <see cref="TextIn"/> gives it in a user's language.
+/// </summary>
+public sealed record WbEvent(string Type, string Key, string Text, string? PhotoUrl)
+{
+    private Func<string, string>? render;
+    private readonly Dictionary<string, string> rendered = new(StringComparer.Ordinal);
+
+    /// <summary>An event whose text is rendered per language (once per language, for all users who read it).</summary>
+    public static WbEvent Of(string type, string key, Func<string, string> text, string? photoUrl) =>
+        new(type, key, text(Templates.Languages.Default), photoUrl) { render = text };
+
+    /// <summary>The text in <paramref name="language"/>: <see cref="Text"/> for the default language or an event made with a fixed text.</summary>
+    public string TextIn(string language)
+    {
+        if (render is null || language == Templates.Languages.Default) return Text;
+        lock (rendered)
+        {
+            if (!rendered.TryGetValue(language, out var text)) rendered[language] = text = render(language);
+            return text;
+        }
+    }
+}

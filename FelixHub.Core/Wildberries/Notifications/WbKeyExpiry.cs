@@ -44,7 +44,7 @@ public static class WbKeyExpiry
             expiresAt = await command.ExecuteScalarAsync(ct) is DateTime at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
         }
         if (StageAt(expiresAt, now) is not { } stage) return 0;
-        var warning = new WbEvent(WbEventType.KeyExpiring, EventKey(cabinetId, expiresAt!.Value, stage), WbMessages.KeyExpiring(expiresAt.Value, now), null);
+        var warning = WbEvent.Of(WbEventType.KeyExpiring, EventKey(cabinetId, expiresAt!.Value, stage), language => WbMessages.KeyExpiring(expiresAt.Value, now, language), null);
         return await WbSyncStore.EnqueueAsync(connection, tx, cabinetId, [warning], now, ct, onlyTelegramId);
     }
 }

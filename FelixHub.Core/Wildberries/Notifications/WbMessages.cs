@@ -1,19 +1,19 @@
 using System.Globalization;
-using System.Text;
-using FelixHub.Core.Telegram;
-using FelixHub.Core.Wildberries.Api;
+using FelixHub.Core.Templates;
 
 namespace FelixHub.Core.Wildberries.Notifications;
 
-/// <summary>The Russian texts of WB notifications, in Telegram HTML (every WB value escaped); times in Moscow time.</summary>
+/// <summary>
+/// The texts of WB notifications, rendered from their templates (<c>Templates/&lt;language&gt;/wb_*.liquid</c>,
+/// docs/templates.md) in Telegram HTML (every WB value escaped); times in Moscow time. A review's text is
+/// cut here to 700 characters, so a message with a photo stays within a caption.
+/// </summary>
 public static class WbMessages
 {
     /// <summary>Telegram's limit on a photo caption; a longer text goes as a plain message.</summary>
     public const int MaxCaptionLength = 1024;
 
     private const int MaxReviewTextLength = 700;
-
-    private static readonly NumberFormatInfo Money = new() { NumberGroupSeparator = " ", NumberDecimalSeparator = ",", NumberGroupSizes = [3] };
 
     public sealed record OrderFacts(
         string Srid, long NmId, string? SupplierArticle, string? WarehouseName, string? RegionName, string? OblastOkrugName,
@@ -23,153 +23,144 @@ public static class WbMessages
         string SaleId, long NmId, string? SupplierArticle, string? WarehouseName, string? RegionName, string? OblastOkrugName,
         decimal PriceWithDisc, decimal ForPay, DateTimeOffset Date);
 
-    public static string NewOrder(OrderFacts o, WbProductInfo p) =>
-        new StringBuilder("🛒 <b>Новый заказ</b>\n\n")
-            .Append(Product(p, o.SupplierArticle))
-            .Append("💰 Цена: ").Append(Rub(o.PriceWithDisc)).Append('\n')
-            .Append(Place(o.WarehouseName, o.RegionName, o.OblastOkrugName))
-            .Append("🕒 ").Append(Moscow(o.Date)).Append('\n')
-            .ToString();
+    public static string NewOrder(OrderFacts o, WbProductInfo p, string language = Languages.Default) =>
+        Render("wb_new_order", language, Product(p, o.SupplierArticle, Place(o.WarehouseName, o.RegionName, o.OblastOkrugName, new()
+        {
+            ["price"] = MessageFormat.Money(o.PriceWithDisc, language),
+            ["date"] = MessageFormat.MoscowTime(o.Date, language),
+        })));
 
-    public static string Cancellation(OrderFacts o, WbProductInfo p) =>
-        new StringBuilder("❌ <b>Отмена заказа</b>\n\n")
-            .Append(Product(p, o.SupplierArticle))
-            .Append("💰 Цена: ").Append(Rub(o.PriceWithDisc)).Append('\n')
-            .Append(Place(o.WarehouseName, o.RegionName, o.OblastOkrugName))
-            .Append("🕒 Заказан: ").Append(Moscow(o.Date)).Append('\n')
-            .Append(o.CancelDate is { } cancelled ? "🚫 Отменён: " + Moscow(cancelled) + "\n" : "")
-            .ToString();
+    public static string Cancellation(OrderFacts o, WbProductInfo p, string language = Languages.Default) =>
+        Render("wb_order_cancellation", language, Product(p, o.SupplierArticle, Place(o.WarehouseName, o.RegionName, o.OblastOkrugName, new()
+        {
+            ["price"] = MessageFormat.Money(o.PriceWithDisc, language),
+            ["date"] = MessageFormat.MoscowTime(o.Date, language),
+            ["cancelled_at"] = o.CancelDate is { } cancelled ? MessageFormat.MoscowTime(cancelled, language) : null,
+        })));
 
-    public static string Buyout(SaleFacts s, WbProductInfo p) => Sale("✅ <b>Выкуп</b>\n\n", s, p);
+    public static string Buyout(SaleFacts s, WbProductInfo p, string language = Languages.Default) => Sale("wb_order_buyout", s, p, language);
 
-    public static string Return(SaleFacts s, WbProductInfo p) => Sale("↩️ <b>Возврат</b>\n\n", s, p);
+    public static string Return(SaleFacts s, WbProductInfo p, string language = Languages.Default) => Sale("wb_order_return", s, p, language);
 
-    public static string NegativeReview(int stars, string? text, DateTimeOffset created, WbProductInfo p, string? article)
+    public static string NegativeReview(int stars, string? text, DateTimeOffset created, WbProductInfo p, string? article, string language = Languages.Default)
     {
-        var body = string.IsNullOrWhiteSpace(text) ? "(без текста)" : text.Trim();
-        if (body.Length > MaxReviewTextLength) body = body[..MaxReviewTextLength] + "…";
-        return new StringBuilder("⚠️ <b>Негативный отзыв</b>\n\n")
-            .Append(Product(p, article))
-            .Append("⭐ Оценка: ").Append(new string('★', Math.Clamp(stars, 0, 5))).Append(new string('☆', 5 - Math.Clamp(stars, 0, 5)))
-            .Append(CultureInfo.InvariantCulture, $" ({stars}/5)\n")
-            .Append("💬 «").Append(TelegramHtml.Escape(body)).Append("»\n")
-            .Append("🕒 ").Append(Moscow(created)).Append('\n')
-            .ToString();
+        string? body = string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+        if (body is { Length: > MaxReviewTextLength }) body = body[..MaxReviewTextLength] + "…";
+        var shown = Math.Clamp(stars, 0, 5);
+        return Render("wb_negative_review", language, Product(p, article, new()
+        {
+            ["stars"] = new string('★', shown) + new string('☆', 5 - shown),
+            ["rating"] = stars,
+            ["text"] = body,
+            ["date"] = MessageFormat.MoscowTime(created, language),
+        }));
     }
 
-    public static string CriticalStock(int total, IReadOnlyList<(string Warehouse, int Quantity)> warehouses, DateTimeOffset at, WbProductInfo p)
-    {
-        var builder = new StringBuilder("📉 <b>Критический остаток</b>\n\n")
-            .Append(Product(p, null))
-            .Append(CultureInfo.InvariantCulture, $"📊 Осталось на складах: {total} шт.\n");
-        var shown = warehouses.Where(w => w.Quantity > 0).OrderByDescending(w => w.Quantity).ThenBy(w => w.Warehouse, StringComparer.Ordinal).Take(10).ToList();
-        if (shown.Count > 0)
-            builder.Append("🏬 ").Append(string.Join(", ", shown.Select(w => TelegramHtml.Escape(w.Warehouse) + ": " + w.Quantity.ToString(CultureInfo.InvariantCulture)))).Append('\n');
-        return builder.Append("🕒 ").Append(Moscow(at)).Append('\n').ToString();
-    }
+    public static string CriticalStock(int total, IReadOnlyList<(string Warehouse, int Quantity)> warehouses, DateTimeOffset at, WbProductInfo p, string language = Languages.Default) =>
+        Render("wb_critical_stock", language, Product(p, null, new()
+        {
+            ["total"] = total,
+            ["warehouses"] = warehouses.Where(w => w.Quantity > 0).OrderByDescending(w => w.Quantity).ThenBy(w => w.Warehouse, StringComparer.Ordinal).Take(10)
+                .Select(w => new Dictionary<string, object?> { ["name"] = w.Warehouse, ["quantity"] = w.Quantity }).ToList(),
+            ["date"] = MessageFormat.MoscowTime(at, language),
+        }));
 
     /// <summary>The end of the initial sync; the notifications it promises are those the key's categories allow (<paramref name="disabledCategories"/>: bits as in <c>s</c>).</summary>
-    public static string SyncComplete(int orders, int sales, int reviews, int products, int disabledCategories = 0)
+    public static string SyncComplete(int orders, int sales, int reviews, int products, int disabledCategories = 0, string language = Languages.Default)
     {
         var kinds = new List<string>();
-        if ((disabledCategories & WbCategories.Bit(WbCategory.Statistics)) == 0) kinds.AddRange(["новых заказах", "выкупах", "отменах", "возвратах"]);
-        if ((disabledCategories & WbCategories.Bit(WbCategory.Feedbacks)) == 0) kinds.Add("негативных отзывах");
-        if ((disabledCategories & WbCategories.Bit(WbCategory.Analytics)) == 0) kinds.Add("критических остатках");
-        var builder = new StringBuilder("✅ <b>Первичная синхронизация завершена</b>\n\n")
-            .Append(CultureInfo.InvariantCulture, $"Загружено: заказов — {orders}, продаж и возвратов — {sales}, отзывов — {reviews}, товаров — {products}.\n\n")
-            .Append("Главное меню доступно. Уведомления о ").Append(Enumerate(kinds)).Append(" будут приходить сюда");
-        if ((disabledCategories & WbCategories.Bit(WbCategory.Content)) != 0) builder.Append(" (без фото товаров)");
-        builder.Append('.');
+        if ((disabledCategories & WbCategories.Bit(WbCategory.Statistics)) == 0) kinds.AddRange(["new_orders", "buyouts", "cancellations", "returns"]);
+        if ((disabledCategories & WbCategories.Bit(WbCategory.Feedbacks)) == 0) kinds.Add("negative_reviews");
+        if ((disabledCategories & WbCategories.Bit(WbCategory.Analytics)) == 0) kinds.Add("critical_stocks");
         var missing = WbCategories.In(disabledCategories);
-        if (missing.Count > 0)
-            builder.Append("\n\n").Append(MissingCategories(missing));
-        return builder.ToString();
+        return Render("wb_sync_complete", language, new()
+        {
+            ["orders"] = orders,
+            ["sales"] = sales,
+            ["reviews"] = reviews,
+            ["products"] = products,
+            ["kinds"] = kinds,
+            ["no_photos"] = (disabledCategories & WbCategories.Bit(WbCategory.Content)) != 0,
+            ["missing_categories"] = missing.Count > 0 ? MissingCategories(missing, language) : null,
+        });
     }
 
-    /// <summary>Where a seller makes a key with the categories the sync uses.</summary>
+    /// <summary>Where a seller makes a key with the categories the sync uses (the Russian text of the template <c>wb_key_how_to</c>, for the bot's replies).</summary>
     public const string KeyHowTo =
         "Создать ключ можно в личном кабинете продавца WB: Профиль → Настройки → Доступ к API → Создать токен; " +
         "отметьте категории «Статистика», «Аналитика», «Контент» и «Вопросы и отзывы» (достаточно «Только на чтение»).";
 
     /// <summary>Which categories the key lacks and what each costs, followed by how to make a key with all four.</summary>
-    public static string MissingCategories(IReadOnlyList<WbCategory> missing)
-    {
-        var builder = new StringBuilder("⚠️ У ключа нет доступа ").Append(missing.Count == 1 ? "к категории:" : "к категориям:").Append('\n');
-        foreach (var category in missing)
-            builder.Append("• «").Append(WbCategories.RussianName(category)).Append("» — ").Append(WbCategories.RussianCost(category)).Append(";\n");
-        builder.Length -= 2;
-        return builder.Append(".\n\n").Append(KeyHowTo).Append(" Затем подключите новый ключ вместо этого.").ToString();
-    }
+    public static string MissingCategories(IReadOnlyList<WbCategory> missing, string language = Languages.Default) =>
+        Render("wb_missing_categories", language, new()
+        {
+            ["categories"] = missing.Select(WbCategories.Code).ToList(),
+            ["key_how_to"] = KeyHowToIn(language),
+        });
 
     /// <summary>WB refused the key for Statistics during a sync: the cabinet stopped.</summary>
-    public static string KeyRejected(int? status) =>
-        "⛔ <b>Wildberries отклонил API-ключ кабинета</b>" + (status is { } s ? string.Create(CultureInfo.InvariantCulture, $" ({s})") : "") + "\n\n" +
-        "Ключ больше не даёт доступа к категории «Статистика» (его удалили, он истёк или у него сняли категорию), " +
-        "поэтому синхронизация остановлена и уведомления о заказах, выкупах, отменах, возвратах, отзывах и остатках не приходят.\n\n" +
-        "Что сделать: " + KeyHowTo + " Затем нажмите «" + SellerMenu.ReplaceKeyButton + "» (или отправьте /key) и пришлите новый ключ в этот чат — кабинет, его история и настройки сохранятся.";
+    public static string KeyRejected(int? status, string language = Languages.Default) =>
+        Render("wb_key_rejected", language, new()
+        {
+            ["status"] = status,
+            ["key_how_to"] = KeyHowToIn(language),
+            ["replace_key_button"] = SellerMenu.ReplaceKeyButton,
+        });
 
     /// <summary>WB refused the key for one category during a sync; the rest goes on.</summary>
-    public static string CategoryRefused(WbCategory category) =>
-        "⚠️ <b>Ключ WB не даёт доступа к категории «" + WbCategories.RussianName(category) + "»</b>\n\n" +
-        "Wildberries отказал в доступе к этой категории, поэтому теперь " + WbCategories.RussianCost(category) + ". " +
-        "Остальные уведомления приходят как обычно.\n\n" +
-        "Чтобы вернуть: " + KeyHowTo + " Затем подключите новый ключ вместо этого.";
+    public static string CategoryRefused(WbCategory category, string language = Languages.Default) =>
+        Render("wb_category_refused", language, new()
+        {
+            ["category"] = WbCategories.Code(category),
+            ["key_how_to"] = KeyHowToIn(language),
+        });
 
     /// <summary>The cabinet's key expires soon (<paramref name="expiresAt"/>): when, what stops, how to make and put in a new key.</summary>
-    public static string KeyExpiring(DateTimeOffset expiresAt, DateTimeOffset now)
-    {
-        var days = Math.Max(1, (int)Math.Ceiling((expiresAt - now).TotalDays));
-        var within = days == 1 ? "в течение суток" : string.Create(CultureInfo.InvariantCulture, $"через {days} {Days(days)}");
-        return "⏳ <b>API-ключ WB истекает " + within + "</b>\n\n" +
-            "Ключ кабинета действует до " + Moscow(expiresAt) + ". После этого Wildberries перестанет его принимать: " +
-            "синхронизация остановится и уведомления о заказах, выкупах, отменах, возвратах, отзывах и остатках приходить не будут.\n\n" +
-            "Что сделать: " + KeyHowTo + " Затем нажмите «" + SellerMenu.ReplaceKeyButton + "» в главном меню и пришлите новый ключ — " +
-            "кабинет, его история и настройки уведомлений сохранятся.";
-    }
-
-    private static string Days(int n) => (n % 100) is >= 11 and <= 14 ? "дней" : (n % 10) switch { 1 => "день", 2 or 3 or 4 => "дня", _ => "дней" };
-
-    private static string Enumerate(IReadOnlyList<string> items) => items.Count switch
-    {
-        0 => "событиях",
-        1 => items[0],
-        _ => string.Join(", ", items.Take(items.Count - 1)) + " и " + items[^1],
-    };
+    public static string KeyExpiring(DateTimeOffset expiresAt, DateTimeOffset now, string language = Languages.Default) =>
+        Render("wb_key_expiring", language, new()
+        {
+            ["days"] = Math.Max(1, (int)Math.Ceiling((expiresAt - now).TotalDays)),
+            ["expires_at"] = MessageFormat.MoscowTime(expiresAt, language),
+            ["key_how_to"] = KeyHowToIn(language),
+            ["replace_key_button"] = SellerMenu.ReplaceKeyButton,
+        });
 
     /// <summary>Moscow wall-clock time, e.g. <c>10.03.2026 15:04 МСК</c>.</summary>
-    public static string Moscow(DateTimeOffset instant) =>
-        WbDate.ToMoscow(instant).ToString("dd.MM.yyyy HH:mm", CultureInfo.InvariantCulture) + " МСК";
+    public static string Moscow(DateTimeOffset instant, string language = Languages.Default) => MessageFormat.MoscowTime(instant, language);
 
     /// <summary>Roubles with a space between thousands and a decimal comma: <c>1 284,01 ₽</c>.</summary>
-    public static string Rub(decimal amount) =>
-        (amount == decimal.Truncate(amount) ? amount.ToString("#,0", Money) : amount.ToString("#,0.00", Money)) + " ₽";
+    public static string Rub(decimal amount, string language = Languages.Default) => MessageFormat.Money(amount, language);
 
-    private static string Sale(string head, SaleFacts s, WbProductInfo p)
-    {
-        var builder = new StringBuilder(head)
-            .Append(Product(p, s.SupplierArticle))
-            .Append("💰 Цена: ").Append(Rub(s.PriceWithDisc)).Append('\n')
-            .Append("💵 К перечислению: ").Append(s.ForPay == 0 ? "уточняется" : Rub(s.ForPay)).Append('\n')
-            .Append(Place(s.WarehouseName, s.RegionName, s.OblastOkrugName))
-            .Append("🕒 ").Append(Moscow(s.Date)).Append('\n');
-        return builder.ToString();
-    }
+    /// <summary>The template <c>wb_key_how_to</c>, rendered (Telegram HTML): templates print it with <c>| raw</c>.</summary>
+    private static string KeyHowToIn(string language) => Render("wb_key_how_to", language, new());
 
-    private static string Product(WbProductInfo p, string? article)
+    private static string Render(string template, string language, Dictionary<string, object?> model) =>
+        MessageTemplates.Current.Render(template, language, model);
+
+    private static string Sale(string template, SaleFacts s, WbProductInfo p, string language) =>
+        Render(template, language, Product(p, s.SupplierArticle, Place(s.WarehouseName, s.RegionName, s.OblastOkrugName, new()
+        {
+            ["price"] = MessageFormat.Money(s.PriceWithDisc, language),
+            ["for_pay"] = s.ForPay == 0 ? null : MessageFormat.Money(s.ForPay, language),
+            ["date"] = MessageFormat.MoscowTime(s.Date, language),
+        })));
+
+    /// <summary>The product's values: <c>product_name</c>, <c>article</c> (the sale's, else the card's; null when none), <c>nm_id</c>.</summary>
+    private static Dictionary<string, object?> Product(WbProductInfo p, string? article, Dictionary<string, object?> model)
     {
-        var builder = new StringBuilder("📦 ").Append(TelegramHtml.Escape(p.DisplayName)).Append('\n');
         var shownArticle = !string.IsNullOrWhiteSpace(article) ? article : p.Article;
-        if (!string.IsNullOrWhiteSpace(shownArticle)) builder.Append("🔖 Артикул: ").Append(TelegramHtml.Escape(shownArticle)).Append('\n');
-        builder.Append(CultureInfo.InvariantCulture, $"🆔 nmID: {p.NmId}\n");
-        return builder.ToString();
+        model["product_name"] = p.DisplayName;
+        model["article"] = string.IsNullOrWhiteSpace(shownArticle) ? null : shownArticle;
+        model["nm_id"] = p.NmId.ToString(CultureInfo.InvariantCulture);
+        return model;
     }
 
-    private static string Place(string? warehouse, string? region, string? okrug)
+    /// <summary>Where: <c>warehouse</c> and <c>region</c> (the region, else the federal district), null when unknown.</summary>
+    private static Dictionary<string, object?> Place(string? warehouse, string? region, string? okrug, Dictionary<string, object?> model)
     {
-        var builder = new StringBuilder();
-        if (!string.IsNullOrWhiteSpace(warehouse)) builder.Append("🏬 Склад: ").Append(TelegramHtml.Escape(warehouse)).Append('\n');
+        model["warehouse"] = string.IsNullOrWhiteSpace(warehouse) ? null : warehouse;
         var where = !string.IsNullOrWhiteSpace(region) ? region : okrug;
-        if (!string.IsNullOrWhiteSpace(where)) builder.Append("📍 Регион: ").Append(TelegramHtml.Escape(where)).Append('\n');
-        return builder.ToString();
+        model["region"] = string.IsNullOrWhiteSpace(where) ? null : where;
+        return model;
     }
 }

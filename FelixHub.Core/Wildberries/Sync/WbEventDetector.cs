@@ -25,12 +25,12 @@ internal static class WbEventDetector
                 row.PriceWithDisc, row.FinishedPrice, row.Date.Utc ?? historyFrom, row.CancelDate.Utc);
 
             if (change.Inserted && row.Date.Utc >= historyFrom)
-                events.Add(new WbEvent(WbEventType.NewOrder, "new_order:" + row.Srid, WbMessages.NewOrder(facts, product), product.ImageUrl));
+                events.Add(WbEvent.Of(WbEventType.NewOrder, "new_order:" + row.Srid, language => WbMessages.NewOrder(facts, product, language), product.ImageUrl));
 
             var cancelledNow = change.IsCancel && (change.WasCancel == false
                 || (change.Inserted && (row.CancelDate.Utc ?? row.Date.Utc) >= historyFrom));
             if (cancelledNow)
-                events.Add(new WbEvent(WbEventType.OrderCancellation, "order_cancellation:" + row.Srid, WbMessages.Cancellation(facts, product), product.ImageUrl));
+                events.Add(WbEvent.Of(WbEventType.OrderCancellation, "order_cancellation:" + row.Srid, language => WbMessages.Cancellation(facts, product, language), product.ImageUrl));
         }
         return events;
     }
@@ -46,9 +46,9 @@ internal static class WbEventDetector
             var facts = new WbMessages.SaleFacts(row.SaleId, row.NmId, row.SupplierArticle, row.WarehouseName, row.RegionName, row.OblastOkrugName,
                 row.PriceWithDisc, row.ForPay, row.Date.Utc ?? historyFrom);
             if (row.SaleId.StartsWith('S'))
-                events.Add(new WbEvent(WbEventType.OrderBuyout, "order_buyout:" + row.SaleId, WbMessages.Buyout(facts, product), product.ImageUrl));
+                events.Add(WbEvent.Of(WbEventType.OrderBuyout, "order_buyout:" + row.SaleId, language => WbMessages.Buyout(facts, product, language), product.ImageUrl));
             else if (row.SaleId.StartsWith('R'))
-                events.Add(new WbEvent(WbEventType.OrderReturn, "order_return:" + row.SaleId, WbMessages.Return(facts, product), product.ImageUrl));
+                events.Add(WbEvent.Of(WbEventType.OrderReturn, "order_return:" + row.SaleId, language => WbMessages.Return(facts, product, language), product.ImageUrl));
         }
         return events;
     }
@@ -62,8 +62,8 @@ internal static class WbEventDetector
             var nmId = review.ProductDetails?.NmId ?? 0;
             var product = Product(products, nmId);
             if (product.Name is null && review.ProductDetails?.ProductName is { } name) product = product with { Name = name };
-            events.Add(new WbEvent(WbEventType.NegativeReview, "negative_review:" + review.Id,
-                WbMessages.NegativeReview(review.ProductValuation, review.Text, review.CreatedDate.Utc ?? historyFrom, product, review.ProductDetails?.SupplierArticle),
+            events.Add(WbEvent.Of(WbEventType.NegativeReview, "negative_review:" + review.Id,
+                language => WbMessages.NegativeReview(review.ProductValuation, review.Text, review.CreatedDate.Utc ?? historyFrom, product, review.ProductDetails?.SupplierArticle, language),
                 product.ImageUrl));
         }
         return events;
@@ -87,7 +87,7 @@ internal static class WbEventDetector
             var product = Product(products, nmId);
             // Each fall is its own event: the key carries the time the fall was seen.
             var key = string.Create(CultureInfo.InvariantCulture, $"critical_stock:{cabinetId}:{nmId}:{now.ToUnixTimeMilliseconds()}");
-            events.Add(new WbEvent(WbEventType.CriticalStock, key, WbMessages.CriticalStock(total, warehouses, now, product), product.ImageUrl));
+            events.Add(WbEvent.Of(WbEventType.CriticalStock, key, language => WbMessages.CriticalStock(total, warehouses, now, product, language), product.ImageUrl));
         }
         return events;
     }

@@ -229,9 +229,9 @@ public sealed partial class WbSyncService(
             command.Parameters.Add(SqlJson.Time(now));
             if (await command.ExecuteNonQueryAsync(ct) == 0) return;
         }
-        var notice = new WbEvent(WbEventType.CategoryRefused,
+        var notice = WbEvent.Of(WbEventType.CategoryRefused,
             string.Create(CultureInfo.InvariantCulture, $"category_refused:{run.CabinetId}:{WbCategories.Code(category)}:{now.ToUnixTimeMilliseconds()}"),
-            WbMessages.CategoryRefused(category), null);
+            language => WbMessages.CategoryRefused(category, language), null);
         run.Events += await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, [notice], now, ct);
         await tx.CommitAsync(ct);
     }
@@ -293,9 +293,9 @@ public sealed partial class WbSyncService(
         var told = false;
         if (keyRejected is not null && cabinet.RecordsAffected == 1)
         {
-            var notice = new WbEvent(WbEventType.KeyRejected,
+            var notice = WbEvent.Of(WbEventType.KeyRejected,
                 string.Create(CultureInfo.InvariantCulture, $"key_rejected:{run.CabinetId}:{now.ToUnixTimeMilliseconds()}"),
-                WbMessages.KeyRejected(keyRejected.Status), null);
+                language => WbMessages.KeyRejected(keyRejected.Status, language), null);
             told = await WbSyncStore.EnqueueAsync(connection, tx, run.CabinetId, [notice], now, ct) > 0;
         }
         await tx.CommitAsync(ct);
@@ -344,8 +344,8 @@ public sealed partial class WbSyncService(
 
     /// <summary>The one message of the initial sync; its key makes it once per user and cabinet.</summary>
     public static WbEvent SyncCompleteEvent(long cabinetId, int orders, int sales, int reviews, int products, int disabledCategories = 0) =>
-        new(WbEventType.SyncComplete, string.Create(CultureInfo.InvariantCulture, $"sync_complete:{cabinetId}"),
-            WbMessages.SyncComplete(orders, sales, reviews, products, disabledCategories), null);
+        WbEvent.Of(WbEventType.SyncComplete, string.Create(CultureInfo.InvariantCulture, $"sync_complete:{cabinetId}"),
+            language => WbMessages.SyncComplete(orders, sales, reviews, products, disabledCategories, language), null);
 
     private void EnqueueDispatch()
     {

@@ -358,12 +358,14 @@ internal static class WbSyncStore
     {
         if (events.Count == 0) return 0;
         var json = events.Select((e, i) => new { idx = i, event_type = e.Type });
-        var recipients = new List<(long TelegramId, int Event)>();
+        var recipients = new List<(long TelegramId, int Event, string? Language)>();
+        // Each user's message is in their chat's language (recipient_preferences.language), rendered now.
         await using (var command = new NpgsqlCommand($"""
-            SELECT u.telegram_id, e.idx
+            SELECT u.telegram_id, e.idx, rp.language
             FROM jsonb_to_recordset($2) AS e(idx int, event_type text)
             JOIN cabinet_users u ON u.cabinet_id = $1
             LEFT JOIN notification_settings s ON s.telegram_id = u.telegram_id
+            LEFT JOIN recipient_preferences rp ON rp.chat_id = u.telegram_id::text
             WHERE ($3::bigint IS NULL OR u.telegram_id = $3) AND {WbEventType.AllowedSql("e.event_type")}
             ORDER BY e.idx, u.telegram_id
             """, connection, tx))
@@ -372,9 +374,9 @@ internal static class WbSyncStore
             command.Parameters.Add(SqlJson.Parameter(json));
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)onlyTelegramId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
             await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) recipients.Add((reader.GetInt64(0), reader.GetInt32(1)));
+            while (await reader.ReadAsync(ct)) recipients.Add((reader.GetInt64(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
         }
-        var messages = recipients.Select(r => WbDeliveryHooks.Message(cabinetId, r.TelegramId, events[r.Event])).ToList();
+        var messages = recipients.Select(r => WbDeliveryHooks.Message(cabinetId, r.TelegramId, events[r.Event], r.Language)).ToList();
         return (await DeliveryLedger.InsertAsync(connection, tx, messages, now, ct)).Count;
     }
 
