@@ -1,6 +1,7 @@
-using System.Globalization;
 using FelixHub.Core.OrderNotifications;
+using FelixHub.Core.Orders;
 using FelixHub.Core.Telegram;
+using FelixHub.Core.Templates;
 
 namespace FelixHub.Core.Bot;
 
@@ -15,7 +16,7 @@ public static class BotMessages
         "ℹ️ Я бот уведомлений FelixHub.\n\n" +
         "Продавцам Wildberries: /start — подключить кабинет по API-ключу, затем «🔔 Уведомления» в меню.\n" +
         "Механикам: откройте ссылку, которую выдал администратор.\n\n" +
-        "/start — начать\n/settings — какие уведомления о заказах получать\n/quiet — тихие часы (ночью без уведомлений)\n/help — эта подсказка";
+        "/start — начать\n/settings — какие уведомления о заказах получать\n/quiet — тихие часы (ночью без уведомлений)\n/language — язык сообщений (Русский / English)\n/help — эта подсказка";
 
     public const string LinkUnknown = "⛔ Ссылка недействительна. Попросите администратора выдать новую.";
     public const string LinkUsed = "⛔ Эта ссылка уже использована. Попросите администратора выдать новую.";
@@ -60,25 +61,51 @@ public static class BotMessages
     public static string QuietModeSaved(string mode) =>
         mode == "silent" ? "В тихие часы — без звука." : "В тихие часы уведомления ждут до утра.";
 
-    // ---- the mechanic's status buttons (answers to a press: plain text, at most 200 characters) ----
+    // ---- the mechanic's status buttons (answers to a press: plain text, at most 200 characters; templates answer_*) ----
 
-    public static string StepTaken(int orderId, string status) =>
-        string.Create(CultureInfo.InvariantCulture, $"✅ Заказ #{orderId}: теперь «{status}».");
+    public static string StepTaken(int orderId, string status, string language = Languages.Default) =>
+        Answer("answer_step_taken", language, new() { ["order_id"] = orderId, ["status"] = OrderStatus.Label(status, language) });
 
-    public static string StepAlreadyTaken(int orderId, string status, DateTimeOffset since) =>
-        string.Create(CultureInfo.InvariantCulture, $"ℹ️ Заказ #{orderId} уже «{status}» (с {OrderMessages.MoscowTime(since)}). Ничего не изменено.");
+    public static string StepAlreadyTaken(int orderId, string status, DateTimeOffset since, string language = Languages.Default) =>
+        Answer("answer_step_already_taken", language, new()
+        {
+            ["order_id"] = orderId,
+            ["status"] = OrderStatus.Label(status, language),
+            ["since"] = OrderMessages.MoscowTime(since, language),
+        });
 
-    public static string StepStatusMoved(int orderId, string status) =>
-        string.Create(CultureInfo.InvariantCulture, $"⚠️ Статус заказа #{orderId} уже изменился: сейчас «{status}». Ничего не изменено.");
+    public static string StepStatusMoved(int orderId, string status, string language = Languages.Default) =>
+        Answer("answer_step_status_moved", language, new() { ["order_id"] = orderId, ["status"] = OrderStatus.Label(status, language) });
 
-    public static string StepNotAssigned(int orderId) =>
-        string.Create(CultureInfo.InvariantCulture, $"⛔ Заказ #{orderId} больше не назначен на вас. Ничего не изменено.");
+    public static string StepNotAssigned(int orderId, string language = Languages.Default) =>
+        Answer("answer_step_not_assigned", language, new() { ["order_id"] = orderId });
 
+    /// <summary>The Russian text of <see cref="StepOtherChatIn"/>.</summary>
     public const string StepOtherChat = "⛔ Эта кнопка — для механика, которому назначен заказ, в его чате с ботом. Ничего не изменено.";
 
+    public static string StepOtherChatIn(string language) => Answer("answer_step_other_chat", language, new());
+
+    /// <summary>The Russian text of <see cref="StepOrderGoneIn"/>.</summary>
     public const string StepOrderGone = "⚠️ Этого заказа больше нет.";
 
+    public static string StepOrderGoneIn(string language) => Answer("answer_step_order_gone", language, new());
+
+    /// <summary>The Russian text of <see cref="OrderButtonUnknownIn"/>.</summary>
     public const string OrderButtonUnknown = "⚠️ Эта кнопка больше не действует. Откройте заказ в FelixHub.";
+
+    public static string OrderButtonUnknownIn(string language) => Answer("answer_order_button_unknown", language, new());
+
+    // ---- /language ----
+
+    /// <summary>The <c>/language</c> menu (template <c>bot_language</c>) in the chat's language.</summary>
+    public static string LanguageTitle(string language) => MessageTemplates.Current.Render("bot_language", language, new Dictionary<string, object?>());
+
+    public static string LanguageSaved(string language) => Answer("answer_language_saved", language, new());
+
+    public static string LanguageUnknownButton(string language) => Answer("answer_language_unknown_button", language, new());
+
+    private static string Answer(string template, string language, Dictionary<string, object?> model) =>
+        MessageTemplates.Current.RenderPlain(template, language, model);
 
     // ---- the seller (seed 003) ----
 

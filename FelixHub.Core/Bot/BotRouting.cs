@@ -13,6 +13,9 @@ public sealed record BotRequest(Update Update, string ChatId, ChatType ChatType,
 {
     public bool IsPrivate => ChatType == ChatType.Private;
 
+    /// <summary>The chat's language (<see cref="Templates.Languages"/>), for the bot's own replies.</summary>
+    public string Language { get; init; } = Templates.Languages.Default;
+
     public bool IsMessage => Update.Message is not null;
 
     public static BotRequest From(Update update, Chat chat)

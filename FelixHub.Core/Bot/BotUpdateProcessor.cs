@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using FelixHub.Core.Common;
 using FelixHub.Core.Persistence;
+using FelixHub.Core.Recipients;
 using FelixHub.Core.Telegram;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -27,6 +28,7 @@ public sealed partial class BotUpdateProcessor(
     ITelegramSender telegram,
     IOptionsMonitor<BotOptions> options,
     TimeProvider time,
+    RecipientPreferencesService preferences,
     ILogger<BotUpdateProcessor> logger)
 {
     public const string Pending = "pending";
@@ -98,7 +100,7 @@ public sealed partial class BotUpdateProcessor(
             return (UpdateOutcomes.Throttled, null);
         }
 
-        var request = BotRequest.From(update, chat);
+        var request = BotRequest.From(update, chat) with { Language = await LanguageAsync(update, chat, chatId, ct) };
         BotResult? result = null;
         foreach (var route in routes.OrderBy(r => r.Order))
         {
@@ -117,6 +119,21 @@ public sealed partial class BotUpdateProcessor(
         }, result.AfterReply);
     }
 
+    /// <summary>
+    /// The chat's language; a private chat that has none yet (its first update, usually <c>/start</c>) gets
+    /// the one of Telegram's <c>language_code</c> (<c>en*</c> English, anything else Russian), stored.
+    /// </summary>
+    private async Task<string> LanguageAsync(Update update, Chat chat, string chatId, CancellationToken ct)
+    {
+        var stored = await db.Set<RecipientPreferences>().AsNoTracking().Where(p => p.ChatId == chatId).Select(p => p.Language).FirstOrDefaultAsync(ct);
+        if (stored is not null) return Templates.Languages.OrDefault(stored);
+        var from = update.Message?.From ?? update.CallbackQuery?.From;
+        if (chat.Type != ChatType.Private || from?.LanguageCode is not { Length: > 0 } code) return Templates.Languages.Default;
+        await preferences.SetLanguageIfNoneAsync(chatId, code, ct);
+        LogLanguageSet(logger, chatId, code, Templates.Languages.FromTelegram(code));
+        return Templates.Languages.FromTelegram(code);
+    }
+
     private static Chat? ChatOf(Update update) =>
         update.Message?.Chat ?? update.EditedMessage?.Chat ?? update.CallbackQuery?.Message?.Chat
         ?? (update.CallbackQuery?.From is { } from ? new Chat { Id = from.Id, Type = ChatType.Private } : null);
@@ -125,6 +142,9 @@ public sealed partial class BotUpdateProcessor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Update {UpdateId} ({Kind}, {Source}) handled: {Outcome}")]
     private static partial void LogHandled(ILogger logger, int updateId, string kind, string source, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Chat {ChatId}: language set to {Language} from Telegram's language_code {Code}")]
+    private static partial void LogLanguageSet(ILogger logger, string chatId, string code, string language);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Update {UpdateId} ({Source}) was already handled; ignored")]
     private static partial void LogDuplicate(ILogger logger, int updateId, string source);

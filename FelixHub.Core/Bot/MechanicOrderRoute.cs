@@ -42,7 +42,7 @@ internal sealed partial class MechanicOrderRoute(
         if (!buttons.TryRead(press.Data, out var button))
         {
             LogUnsigned(logger, press.From.Id, request.ChatId);
-            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.OrderButtonUnknown, cancellationToken);
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.OrderButtonUnknownIn(request.Language), cancellationToken);
             return BotResult.NoReply;
         }
 
@@ -51,11 +51,11 @@ internal sealed partial class MechanicOrderRoute(
         var result = await TakeStepAsync(request, press, button, cancellationToken);
         Log(button, request, press, result);
 
-        await telegram.AnswerCallbackAsync(request.ChatId, press.Id, Answer(button, result), cancellationToken);
+        await telegram.AnswerCallbackAsync(request.ChatId, press.Id, Answer(button, result, request.Language), cancellationToken);
         if (result is { Outcome: MechanicStepOutcome.Changed, Order: { } order, Change: { } change } && press.Message is { } message)
         {
-            var html = OrderMessages.MechanicStepTaken(order, change.OldStatus, change.NewStatus, change.ChangedAt, notifications.CurrentValue.FrontendUrl);
-            var edited = await telegram.EditHtmlAsync(request.ChatId, message.MessageId, html, buttons.Keyboard(order.Id, button.MechanicId, order.Status), cancellationToken);
+            var html = OrderMessages.MechanicStepTaken(order, change.OldStatus, change.NewStatus, change.ChangedAt, notifications.CurrentValue.FrontendUrl, request.Language);
+            var edited = await telegram.EditHtmlAsync(request.ChatId, message.MessageId, html, buttons.Keyboard(order.Id, button.MechanicId, order.Status, request.Language), cancellationToken);
             if (!edited.IsSent) LogNotEdited(logger, order.Id, request.ChatId, edited.Error);
         }
         return BotResult.NoReply;
@@ -71,14 +71,14 @@ internal sealed partial class MechanicOrderRoute(
             new MechanicStep(button.OrderId, button.MechanicId, request.ChatId, button.FromStatus, button.ToStatus), ct);
     }
 
-    private static string Answer(OrderButton button, MechanicStepResult result) => result switch
+    private static string Answer(OrderButton button, MechanicStepResult result, string language) => result switch
     {
-        { Outcome: MechanicStepOutcome.Changed } => BotMessages.StepTaken(button.OrderId, button.ToStatus),
-        { Outcome: MechanicStepOutcome.AlreadyDone, Order: { } order } => BotMessages.StepAlreadyTaken(order.Id, order.Status, order.StatusChangedAt),
-        { Outcome: MechanicStepOutcome.StatusMoved, Order: { } order } => BotMessages.StepStatusMoved(order.Id, order.Status),
-        { Outcome: MechanicStepOutcome.NotAssigned } => BotMessages.StepNotAssigned(button.OrderId),
-        { Outcome: MechanicStepOutcome.NotFound } => BotMessages.StepOrderGone,
-        _ => BotMessages.StepOtherChat, // says nothing about the order to whoever is not its mechanic
+        { Outcome: MechanicStepOutcome.Changed } => BotMessages.StepTaken(button.OrderId, button.ToStatus, language),
+        { Outcome: MechanicStepOutcome.AlreadyDone, Order: { } order } => BotMessages.StepAlreadyTaken(order.Id, order.Status, order.StatusChangedAt, language),
+        { Outcome: MechanicStepOutcome.StatusMoved, Order: { } order } => BotMessages.StepStatusMoved(order.Id, order.Status, language),
+        { Outcome: MechanicStepOutcome.NotAssigned } => BotMessages.StepNotAssigned(button.OrderId, language),
+        { Outcome: MechanicStepOutcome.NotFound } => BotMessages.StepOrderGoneIn(language),
+        _ => BotMessages.StepOtherChatIn(language), // says nothing about the order to whoever is not its mechanic
     };
 
     private void Log(OrderButton button, BotRequest request, CallbackQuery press, MechanicStepResult result)

@@ -41,9 +41,14 @@ public sealed partial class MessageTemplates
     private static ILogger? logger;
 
     private readonly Dictionary<string, Dictionary<string, IFluidTemplate>> byLanguage;
+    private readonly ILogger? ownLogger;
     private readonly ConcurrentDictionary<(string Language, string Name), bool> warned = new();
 
-    private MessageTemplates(Dictionary<string, Dictionary<string, IFluidTemplate>> byLanguage) => this.byLanguage = byLanguage;
+    private MessageTemplates(Dictionary<string, Dictionary<string, IFluidTemplate>> byLanguage, ILogger? ownLogger)
+    {
+        this.byLanguage = byLanguage;
+        this.ownLogger = ownLogger;
+    }
 
     /// <summary>The application's templates (<see cref="FolderName"/> next to it), loaded on first use; throws when one does not parse.</summary>
     public static MessageTemplates Current
@@ -66,9 +71,10 @@ public sealed partial class MessageTemplates
     /// <summary>
     /// Reads and parses every <c>&lt;language&gt;/*.liquid</c> under <paramref name="directory"/> for each of
     /// <see cref="Languages.All"/>. Throws <see cref="InvalidDataException"/> naming the file when one does
-    /// not parse or a language's folder is missing.
+    /// not parse or a language's folder is missing. Send-time warnings go to <paramref name="warnings"/>
+    /// (default: the logger of <see cref="UseLogger"/>).
     /// </summary>
-    public static MessageTemplates Load(string directory)
+    public static MessageTemplates Load(string directory, ILogger? warnings = null)
     {
         var byLanguage = new Dictionary<string, Dictionary<string, IFluidTemplate>>(StringComparer.Ordinal);
         foreach (var language in Languages.All)
@@ -86,7 +92,7 @@ public sealed partial class MessageTemplates
             }
             byLanguage[language] = templates;
         }
-        return new MessageTemplates(byLanguage);
+        return new MessageTemplates(byLanguage, warnings);
     }
 
     /// <summary>
@@ -95,8 +101,18 @@ public sealed partial class MessageTemplates
     /// </summary>
     public static StrictScope Strict() => StrictMode.Value = new StrictScope(StrictMode.Value);
 
-    /// <summary>Renders the template <paramref name="name"/> in <paramref name="language"/> (Russian when unknown) with <paramref name="model"/>.</summary>
-    public string Render(string name, string language, IReadOnlyDictionary<string, object?> model)
+    /// <summary>Renders the template <paramref name="name"/> in <paramref name="language"/> (Russian when unknown) with <paramref name="model"/>, as Telegram HTML.</summary>
+    public string Render(string name, string language, IReadOnlyDictionary<string, object?> model) =>
+        Render(name, language, model, TelegramHtmlEncoder.Instance);
+
+    /// <summary>
+    /// Renders a plain-text template (the answer to a button press, which Telegram shows as it is): values
+    /// are printed unescaped. Such templates are named <c>answer_*</c>.
+    /// </summary>
+    public string RenderPlain(string name, string language, IReadOnlyDictionary<string, object?> model) =>
+        Render(name, language, model, NullEncoder.Default);
+
+    private string Render(string name, string language, IReadOnlyDictionary<string, object?> model, System.Text.Encodings.Web.TextEncoder encoder)
     {
         language = Languages.OrDefault(language);
         if (!byLanguage[language].TryGetValue(name, out var template))
@@ -109,20 +125,58 @@ public sealed partial class MessageTemplates
         strict?.Rendered.Add((language, name));
         try
         {
-            return template.Render(Context(StrictOptions, model), TelegramHtmlEncoder.Instance);
+            return template.Render(Context(StrictOptions, model), encoder);
         }
         catch (FluidException e) when (strict is null)
         {
-            if (warned.TryAdd((language, name), true) && logger is { } log) LogMissingValue(log, name, language, e.Message);
-            return template.Render(Context(LaxOptions, model), TelegramHtmlEncoder.Instance);
+            if (warned.TryAdd((language, name), true) && (ownLogger ?? logger) is { } log) LogMissingValue(log, name, language, e.Message);
+            return template.Render(Context(LaxOptions, model), encoder);
         }
     }
 
     private static TemplateContext Context(TemplateOptions options, IReadOnlyDictionary<string, object?> model)
     {
         var context = new TemplateContext(options);
-        foreach (var (key, value) in model) context.SetValue(key, value is null ? NilValue.Instance : FluidValue.Create(value, options));
+        foreach (var (key, value) in model) context.SetValue(key, FluidValue.Create(Defined(value), options));
         return context;
+    }
+
+    /// <summary>A model value with every null (at any depth) as <see cref="Absent"/>: a value that is there but empty.</summary>
+    private static object Defined(object? value) => value switch
+    {
+        null => Absent.Instance,
+        string or FluidValue => value,
+        IReadOnlyDictionary<string, object?> map => map.ToDictionary(e => e.Key, e => Defined(e.Value), StringComparer.Ordinal),
+        System.Collections.IEnumerable items => items.Cast<object?>().Select(Defined).ToList(),
+        _ => value,
+    };
+
+    /// <summary>
+    /// An optional value the message does not have (a product without an article): false in <c>{% if %}</c>,
+    /// printed as nothing, equal to <c>nil</c> — but defined, so strict rendering does not take it for a
+    /// value the model lacks (Fluid's nil would be).
+    /// </summary>
+    private sealed class Absent : FluidValue
+    {
+        public static readonly Absent Instance = new();
+
+        public override FluidValues Type => FluidValues.String;
+
+        public override bool Equals(FluidValue other) => other.IsNil() || other is Absent || (other.Type == FluidValues.String && other.ToStringValue(null!).Length == 0);
+
+        public override bool ToBooleanValue(TemplateContext context) => false;
+
+        public override decimal ToNumberValue(TemplateContext context) => 0;
+
+        public override string ToStringValue(TemplateContext context) => "";
+
+        public override object ToObjectValue(TemplateContext context) => null!;
+
+        public override ValueTask WriteToAsync(IFluidOutput output, System.Text.Encodings.Web.TextEncoder encoder, TemplateContext context) => default;
+
+        public override bool Equals(object? obj) => obj is FluidValue other && Equals(other);
+
+        public override int GetHashCode() => 0;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message template {Name} ({Language}) uses a value its message does not have; it is rendered as empty: {Error}")]

@@ -100,7 +100,7 @@ public sealed class HostileInputTests(HostileInputFixture fixture, ITestOutputHe
         ["PATCH /api/orders/{id:int}"] = f => new(Id(f.OrderId), None, Body(new { status = "в работе", assignedMechanicId = f.MechanicId })),
         ["GET /api/recipients/{telegramId}/preferences"] = f => new(new Dictionary<string, string> { ["telegramId"] = "5551236" }, None, null),
         ["PATCH /api/recipients/{telegramId}/preferences"] = f => new(new Dictionary<string, string> { ["telegramId"] = "5551236" }, None,
-            Body(new { statusChanges = false, assignments = true, ready = (bool?)null, quietFrom = "23:00", quietTo = "07:00", timeZone = "Europe/Moscow", quietMode = "hold" })),
+            Body(new { statusChanges = false, assignments = true, ready = (bool?)null, quietFrom = "23:00", quietTo = "07:00", timeZone = "Europe/Moscow", quietMode = "hold", language = "en" })),
         ["GET /api/notification-logs"] = f => new(None, Query(("orderId", f.OrderId.ToString(CultureInfo.InvariantCulture)), ("type", "mechanic_status_change"), ("limit", "10")), null),
         ["GET /api/metrics/orders/daily"] = f => new(None, Query(("days", "30")), null),
         ["GET /api/metrics/status-changes"] = f => new(None, Query(("days", "7")), null),

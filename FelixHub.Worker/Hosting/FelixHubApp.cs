@@ -10,6 +10,7 @@ using FelixHub.Core.Persistence;
 using FelixHub.Core.Protection;
 using FelixHub.Core.Retention;
 using FelixHub.Core.Telegram;
+using FelixHub.Core.Templates;
 using FelixHub.Core.Wildberries;
 using FelixHub.Worker.Api;
 using FelixHub.Worker.DashboardPages;
@@ -40,6 +41,7 @@ public static class FelixHubApp
         builder.Services.AddFelixHubDashboardPages();
         builder.Services.AddConnectionBudget();
         builder.Services.AddTelegram();
+        builder.Services.AddMessageTemplates();
         builder.Services.AddDelivery();
         builder.Services.AddRetention();
         builder.Services.AddIdempotency();

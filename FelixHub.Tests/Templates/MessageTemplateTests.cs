@@ -1,0 +1,256 @@
+using System.Text.RegularExpressions;
+using FelixHub.Core.Bookings;
+using FelixHub.Core.Bookings.Messages;
+using FelixHub.Core.Bot;
+using FelixHub.Core.OrderNotifications;
+using FelixHub.Core.Orders;
+using FelixHub.Core.Telegram;
+using FelixHub.Core.Templates;
+using FelixHub.Core.Wildberries;
+using FelixHub.Core.Wildberries.Notifications;
+using Microsoft.Extensions.Logging;
+
+namespace FelixHub.Tests.Templates;
+
+/// <summary>
+/// Issue 22 §2: every message comes from a template per language. Every template of every language is
+/// rendered strictly with a representative message (a value its model lacks fails here, never at a send),
+/// every language has the same templates, every value is escaped for Telegram HTML, and the longest
+/// messages stay within Telegram's limits.
+/// </summary>
+public sealed partial class MessageTemplateTests
+{
+    private static readonly DateTimeOffset At = new(2026, 3, 5, 11, 32, 0, TimeSpan.Zero);
+
+    private const string Hostile = "<b>&\"";
+
+    /// <summary>Messages that show none of the order's, booking's or product's values.</summary>
+    private static readonly string[] WithoutOrderValues = ["bot_language", "wb_sync_complete", "wb_missing_categories", "wb_category_refused", "wb_key_rejected", "wb_key_expiring"];
+
+    private static Order Order(string carNumber = "AB1234CD", IEnumerable<string>? parts = null) => new()
+    {
+        Id = 42, CarNumber = carNumber, Category = "Двигатель", Parts = [.. parts ?? ["Масляный фильтр", "Свечи"]],
+        Status = OrderStatus.InProgress, StatusChangedAt = At.AddHours(-30),
+    };
+
+    private static readonly WbProductInfo Product = new(123456, "Кроссовки", "ART-1", "Бренд", "Обувь", null);
+
+    /// <summary>Every message FelixHub renders, in <paramref name="language"/>: (kind, text, is HTML).</summary>
+    private static IEnumerable<(string Kind, string Text, bool Html)> EveryMessage(string language, Order order)
+    {
+        const string url = "https://felix.example";
+        yield return ("mechanic_status_change", OrderMessages.MechanicStatusChange(order, OrderStatus.New, OrderStatus.InProgress, url, language), true);
+        yield return ("mechanic_step_taken", OrderMessages.MechanicStepTaken(order, OrderStatus.InProgress, OrderStatus.Ready, At, url, language), true);
+        yield return ("admin_new_order", OrderMessages.AdminNewOrder(order, "Иван", url, language), true);
+        yield return ("admin_new_order (no mechanic)", OrderMessages.AdminNewOrder(order, null, url, language), true);
+        yield return ("mechanic_assignment", OrderMessages.MechanicAssignment(order, url, language), true);
+        yield return ("customer_order_ready", OrderMessages.CustomerReady(order, language), true);
+        yield return ("customer_status_change", OrderMessages.CustomerStatus(order, OrderStatus.New, OrderStatus.InProgress, language), true);
+        yield return ("stuck_order_alert", StuckOrderCheckJob.Format(order, At, url, language), true);
+        var booking = new BookingMessageData(order.CarNumber, At, At.AddHours(2), TimeZoneInfo.FindSystemTimeZoneById("Europe/Moscow"));
+        foreach (var type in Enum.GetValues<BookingNotificationType>())
+            yield return (type.ToString(), BookingMessages.Create(type, booking, language), true);
+
+        var product = Product with { Name = order.CarNumber };
+        var orderFacts = new WbMessages.OrderFacts("srid", product.NmId, "SA-1", "Коледино", "Москва", null, 1284.01m, 1000m, At, At.AddHours(1));
+        var saleFacts = new WbMessages.SaleFacts("S1", product.NmId, "SA-1", "Коледино", null, "ЦФО", 999m, 800.5m, At);
+        yield return ("wb_new_order", WbMessages.NewOrder(orderFacts, product, language), true);
+        yield return ("wb_order_cancellation", WbMessages.Cancellation(orderFacts, product, language), true);
+        yield return ("wb_order_buyout", WbMessages.Buyout(saleFacts, product, language), true);
+        yield return ("wb_order_buyout (pay unknown)", WbMessages.Buyout(saleFacts with { ForPay = 0 }, product, language), true);
+        yield return ("wb_order_return", WbMessages.Return(saleFacts, product, language), true);
+        yield return ("wb_negative_review", WbMessages.NegativeReview(2, order.CarNumber, At, product, null, language), true);
+        yield return ("wb_negative_review (no text)", WbMessages.NegativeReview(1, null, At, product, null, language), true);
+        yield return ("wb_critical_stock", WbMessages.CriticalStock(3, [(order.CarNumber, 2), ("Казань", 1)], At, product, language), true);
+        yield return ("wb_sync_complete", WbMessages.SyncComplete(10, 5, 3, 7, 0, language), true);
+        yield return ("wb_sync_complete (missing)", WbMessages.SyncComplete(10, 5, 3, 7, WbCategories.Bit(WbCategory.Content) | WbCategories.Bit(WbCategory.Feedbacks), language), true);
+        yield return ("wb_missing_categories", WbMessages.MissingCategories([WbCategory.Analytics], language), true);
+        foreach (var category in WbCategories.Synced)
+            yield return ("wb_category_refused", WbMessages.CategoryRefused(category, language), true);
+        yield return ("wb_key_rejected", WbMessages.KeyRejected(401, language), true);
+        yield return ("wb_key_expiring", WbMessages.KeyExpiring(At.AddDays(6.5), At, language), true);
+        yield return ("wb_key_expiring (1 day)", WbMessages.KeyExpiring(At.AddHours(20), At, language), true);
+
+        yield return ("bot_language", BotMessages.LanguageTitle(language), true);
+        yield return ("answer_step_taken", BotMessages.StepTaken(order.Id, OrderStatus.Ready, language), false);
+        yield return ("answer_step_already_taken", BotMessages.StepAlreadyTaken(order.Id, OrderStatus.Ready, At, language), false);
+        yield return ("answer_step_status_moved", BotMessages.StepStatusMoved(order.Id, OrderStatus.Issued, language), false);
+        yield return ("answer_step_not_assigned", BotMessages.StepNotAssigned(order.Id, language), false);
+        yield return ("answer_step_other_chat", BotMessages.StepOtherChatIn(language), false);
+        yield return ("answer_step_order_gone", BotMessages.StepOrderGoneIn(language), false);
+        yield return ("answer_order_button_unknown", BotMessages.OrderButtonUnknownIn(language), false);
+        yield return ("answer_language_saved", BotMessages.LanguageSaved(language), false);
+        yield return ("answer_language_unknown_button", BotMessages.LanguageUnknownButton(language), false);
+    }
+
+    [Fact]
+    public void Every_language_has_the_same_templates()
+    {
+        var names = MessageTemplates.Current.Names;
+        names.Keys.Should().BeEquivalentTo(Languages.All);
+        names[Languages.Russian].Should().NotBeEmpty();
+        foreach (var language in Languages.All)
+            names[language].Should().BeEquivalentTo(names[Languages.Russian], $"'{language}' must have every template Russian has, and no other");
+    }
+
+    [Fact]
+    public void Every_template_of_every_language_renders_strictly_with_its_values_and_is_valid_for_Telegram()
+    {
+        foreach (var language in Languages.All)
+        {
+            using var strict = MessageTemplates.Strict();
+            foreach (var (kind, text, html) in EveryMessage(language, Order()))
+            {
+                text.Should().NotBeNullOrWhiteSpace(kind);
+                if (html) ShouldBeValidTelegramHtml(text, $"{kind} ({language})");
+                else text.Length.Should().BeLessThanOrEqualTo(200, "a button's answer is at most 200 characters");
+            }
+            strict.Rendered.Where(r => r.Language == language).Select(r => r.Name)
+                .Should().BeEquivalentTo(MessageTemplates.Current.Names[language], $"every '{language}' template is rendered by some message above");
+        }
+    }
+
+    [Fact]
+    public void A_template_that_uses_a_value_its_message_lacks_fails_strictly_and_renders_empty_with_one_warning_at_send_time()
+    {
+        var directory = TemplateFolder(("greeting", "Здравствуйте, {{ name }}! {{ missing }}Заказ {{ order.id }}{{ order.nope }}."));
+        var warnings = new ListLogger();
+        var templates = MessageTemplates.Load(directory, warnings);
+        var model = new Dictionary<string, object?> { ["name"] = "Иван", ["order"] = new Dictionary<string, object?> { ["id"] = 5 } };
+
+        using (MessageTemplates.Strict())
+            templates.Invoking(t => t.Render("greeting", Languages.Russian, model)).Should().Throw<Exception>().WithMessage("*missing*");
+
+        templates.Render("greeting", Languages.Russian, model).Should().Be("Здравствуйте, Иван! Заказ 5.");
+        templates.Render("greeting", Languages.Russian, model).Should().Be("Здравствуйте, Иван! Заказ 5.");
+        warnings.Messages.Should().ContainSingle().Which.Should().Contain("greeting").And.Contain("ru");
+    }
+
+    [Fact]
+    public void A_template_that_does_not_parse_or_a_missing_language_stops_the_load_naming_the_file()
+    {
+        var broken = TemplateFolder(("fine", "ok"), ("broken", "{% if %}oops"));
+        FluentActions.Invoking(() => MessageTemplates.Load(broken)).Should().Throw<InvalidDataException>().WithMessage("*broken.liquid*");
+
+        var onlyRussian = Directory.CreateTempSubdirectory("felixhub-templates-").FullName;
+        Directory.CreateDirectory(Path.Combine(onlyRussian, Languages.Russian));
+        FluentActions.Invoking(() => MessageTemplates.Load(onlyRussian)).Should().Throw<InvalidDataException>().WithMessage("*en*missing*");
+    }
+
+    [Fact]
+    public void Every_value_is_escaped_for_Telegram_HTML_in_both_languages_and_Cyrillic_stays_as_it_is()
+    {
+        foreach (var language in Languages.All)
+        {
+            using var strict = MessageTemplates.Strict();
+            foreach (var (kind, text, _) in EveryMessage(language, Order(Hostile)).Where(m => m.Html && !WithoutOrderValues.Any(w => m.Kind.StartsWith(w, StringComparison.Ordinal))))
+            {
+                text.Should().Contain("&lt;b&gt;&amp;&quot;", $"{kind} ({language}) escapes the car number / product / resource").And.NotContain(Hostile, kind);
+                ShouldBeValidTelegramHtml(text, $"{kind} ({language})");
+            }
+        }
+        OrderMessages.MechanicStatusChange(Order(), OrderStatus.New, OrderStatus.InProgress, "https://x.example", Languages.Russian)
+            .Should().Contain("📂 Категория: Двигатель").And.NotContain("&#");
+        // A plain-text answer shows values as they are.
+        BotMessages.StepTaken(7, "<b>&\"", Languages.Russian).Should().Be("✅ Заказ #7: теперь «<b>&\"».");
+    }
+
+    [Fact]
+    public void The_longest_messages_stay_within_4096_characters_and_valid_HTML_in_both_languages()
+    {
+        var parts = Enumerable.Range(1, 400).Select(i => $"Запчасть № {i} <&> " + new string('ж', 150)).ToList();
+        var order = Order(new string('Я', 40) + Hostile, parts);
+        foreach (var language in Languages.All)
+        {
+            foreach (var (kind, text, html) in EveryMessage(language, order).Where(m => m.Html))
+            {
+                ShouldBeValidTelegramHtml(text, $"{kind} ({language})");
+                if (kind is "mechanic_status_change" or "mechanic_step_taken" or "admin_new_order" or "mechanic_assignment")
+                {
+                    text.Length.Should().BeGreaterThan(TelegramHtml.MaxMessageLength - 400, "as many parts as fit");
+                    text.Should().MatchRegex(language == Languages.English ? "  … and [0-9]+ more\n" : "  … и ещё [0-9]+\n");
+                    text.Should().EndWith(language == Languages.English ? "Open order</a>" : "Открыть заказ</a>");
+                }
+            }
+        }
+        var review = WbMessages.NegativeReview(1, new string('ы', 5000) + Hostile, At, Product with { Name = new string('N', 200) }, "SA", Languages.English);
+        review.Length.Should().BeLessThanOrEqualTo(WbMessages.MaxCaptionLength, "a review's text is cut so the message fits a photo's caption");
+    }
+
+    [Fact]
+    public void Russian_texts_kept_in_code_for_the_bot_are_the_Russian_templates_word_for_word()
+    {
+        using var strict = MessageTemplates.Strict();
+        MessageTemplates.Current.Render("wb_key_how_to", Languages.Russian, new Dictionary<string, object?>()).Should().Be(WbMessages.KeyHowTo);
+        BotMessages.StepOtherChatIn(Languages.Russian).Should().Be(BotMessages.StepOtherChat);
+        BotMessages.StepOrderGoneIn(Languages.Russian).Should().Be(BotMessages.StepOrderGone);
+        BotMessages.OrderButtonUnknownIn(Languages.Russian).Should().Be(BotMessages.OrderButtonUnknown);
+    }
+
+    [Theory]
+    [InlineData("en", "en")]
+    [InlineData("en-GB", "en")]
+    [InlineData("EN-us", "en")]
+    [InlineData("ru", "ru")]
+    [InlineData("uk", "ru")]
+    [InlineData("de", "ru")]
+    [InlineData("eng", "ru")]
+    [InlineData(null, "ru")]
+    public void Telegrams_language_code_picks_English_for_en_and_Russian_otherwise(string? code, string expected) =>
+        Languages.FromTelegram(code).Should().Be(expected);
+
+    [Fact]
+    public void Dates_and_money_follow_the_language()
+    {
+        MessageFormat.MoscowTime(At, Languages.Russian).Should().Be("05.03.2026 14:32 МСК");
+        MessageFormat.MoscowTime(At, Languages.English).Should().Be("5 Mar 2026, 14:32 MSK");
+        MessageFormat.Money(1234.5m, Languages.Russian).Should().Be("1 234,50 ₽");
+        MessageFormat.Money(1234.5m, Languages.English).Should().Be("1,234.50 RUB");
+        MessageFormat.Money(1284m, Languages.Russian).Should().Be("1 284 ₽");
+        MessageFormat.Money(1284m, Languages.English).Should().Be("1,284 RUB");
+        var booking = new BookingMessageData("R", At, At, TimeZoneInfo.FindSystemTimeZoneById("Europe/Moscow"));
+        booking.Format(At, Languages.Russian).Should().Be("05.03.2026 14:32 (UTC+03:00)");
+        booking.Format(At, Languages.English).Should().Be("5 Mar 2026, 14:32 (UTC+03:00)");
+    }
+
+    /// <summary>At most 4,096 characters of HTML with only the tags the templates use, every &amp; an entity Telegram knows.</summary>
+    private static void ShouldBeValidTelegramHtml(string text, string what)
+    {
+        text.Length.Should().BeLessThanOrEqualTo(TelegramHtml.MaxMessageLength, what);
+        var withoutTags = AllowedTag().Replace(text, "");
+        withoutTags.Should().NotContainAny(["<", ">"], what);
+        UnknownEntity().IsMatch(withoutTags).Should().BeFalse($"every & in {what} starts an entity Telegram knows");
+    }
+
+    [GeneratedRegex("<a href=\"[^\"<>]*\">|</a>|</?b>|</?i>")]
+    private static partial Regex AllowedTag();
+
+    [GeneratedRegex("&(?!(amp|lt|gt|quot);)")]
+    private static partial Regex UnknownEntity();
+
+    /// <summary>A template folder with the same templates in every language.</summary>
+    private static string TemplateFolder(params (string Name, string Source)[] templates)
+    {
+        var directory = Directory.CreateTempSubdirectory("felixhub-templates-").FullName;
+        foreach (var language in Languages.All)
+        {
+            Directory.CreateDirectory(Path.Combine(directory, language));
+            foreach (var (name, source) in templates) File.WriteAllText(Path.Combine(directory, language, name + MessageTemplates.Extension), source + "\n");
+        }
+        return directory;
+    }
+
+    private sealed class ListLogger : ILogger
+    {
+        public List<string> Messages { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Messages) Messages.Add(formatter(state, exception));
+        }
+    }
+}
