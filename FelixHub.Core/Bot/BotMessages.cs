@@ -24,12 +24,17 @@ public static class BotMessages
     public const string LinkNotPrivate = "⛔ Откройте ссылку в личном чате с ботом, а не в группе.";
     public const string LinkDeactivated = "⛔ Этот профиль механика отключён. Обратитесь к администратору.";
 
-    public static string Linked(string mechanicName) =>
-        $"✅ Готово, {TelegramHtml.Escape(mechanicName)}! Этот чат привязан к вашему профилю механика в FelixHub: сюда будут приходить уведомления о ваших заказах.";
+    public static string Linked(string mechanicName, string language = Languages.Default) =>
+        MessageTemplates.Current.Render("bot_mechanic_linked", language, new Dictionary<string, object?> { ["name"] = mechanicName });
 
-    public static string UserLinked(string? userName) =>
-        (string.IsNullOrWhiteSpace(userName) ? "✅ Готово!" : $"✅ Готово, {TelegramHtml.Escape(userName)}!") +
-        " Этот чат привязан к вашему профилю в FelixHub: сюда будут приходить напоминания о ваших бронированиях.";
+    public static string UserLinked(string? userName, string language = Languages.Default) =>
+        MessageTemplates.Current.Render("bot_user_linked", language, new Dictionary<string, object?> { ["name"] = string.IsNullOrWhiteSpace(userName) ? null : userName });
+
+    /// <summary>
+    /// A reply without values from its template (<c>bot_welcome</c>, <c>bot_help</c>, <c>bot_link_*</c>,
+    /// <c>bot_preferences_*</c>) in <paramref name="language"/>; the constants of this class are their Russian texts.
+    /// </summary>
+    public static string Text(string template, string language) => MessageTemplates.Current.Render(template, language, new Dictionary<string, object?>());
 
     // ---- /settings: a mechanic's or customer's order notifications ----
 
@@ -41,25 +46,32 @@ public static class BotMessages
 
     public const string PreferencesUnknownButton = "⛔ Эта кнопка больше не действует. Отправьте /settings.";
 
-    public static string PreferenceSwitched(string name, bool on) => $"{name}: {(on ? "включены" : "выключены")}.";
+    public static string PreferencesUnknownButtonIn(string language) => Answer("answer_preferences_unknown_button", language, new());
+
+    public static string PreferenceSwitched(string name, bool on, string language = Languages.Default) =>
+        Answer("answer_preference_switched", language, new() { ["name"] = name, ["on"] = on });
 
     // ---- /quiet: any recipient's quiet hours ----
 
     /// <summary>The <c>/quiet</c> menu: the chat's window now (or none), its mode and zone, and what the buttons do.</summary>
-    public static string QuietTitle(string? from, string? to, string timeZone, string mode) =>
-        "🌙 <b>Тихие часы</b>\n\n" +
-        (from is null || to is null
-            ? "Сейчас: выключены — уведомления приходят в любое время."
-            : $"Сейчас: {from}–{to} ({TelegramHtml.Escape(timeZone)}), {(mode == "silent" ? "уведомления приходят без звука" : "уведомления ждут до конца тихих часов")}.") +
-        "\n\nВыберите время и что делать с уведомлениями в эти часы. Начало брони и её отмена приходят сразу (без звука).";
+    public static string QuietTitle(string? from, string? to, string timeZone, string mode, string language = Languages.Default) =>
+        MessageTemplates.Current.Render("bot_quiet_title", language, new Dictionary<string, object?>
+        {
+            ["quiet_from"] = from,
+            ["quiet_to"] = to,
+            ["time_zone"] = timeZone,
+            ["silent"] = mode == "silent",
+        });
 
     public const string QuietUnknownButton = "⛔ Эта кнопка больше не действует. Отправьте /quiet.";
 
-    public static string QuietSaved(string? from, string? to) =>
-        from is null || to is null ? "Тихие часы выключены." : $"Тихие часы: {from}–{to}.";
+    public static string QuietUnknownButtonIn(string language) => Answer("answer_quiet_unknown_button", language, new());
 
-    public static string QuietModeSaved(string mode) =>
-        mode == "silent" ? "В тихие часы — без звука." : "В тихие часы уведомления ждут до утра.";
+    public static string QuietSaved(string? from, string? to, string language = Languages.Default) =>
+        Answer("answer_quiet_saved", language, new() { ["quiet_from"] = from, ["quiet_to"] = to });
+
+    public static string QuietModeSaved(string mode, string language = Languages.Default) =>
+        Answer("answer_quiet_mode_saved", language, new() { ["silent"] = mode == "silent" });
 
     // ---- the mechanic's status buttons (answers to a press: plain text, at most 200 characters; templates answer_*) ----
 

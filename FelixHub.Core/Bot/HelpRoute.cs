@@ -7,6 +7,6 @@ internal sealed class HelpRoute : IBotRoute
 
     public Task<BotResult?> HandleAsync(BotRequest request, CancellationToken cancellationToken) =>
         Task.FromResult<BotResult?>(!request.IsPrivate || !request.IsMessage ? BotResult.NoReply
-            : request.Command == "/start" ? BotResult.Reply(BotMessages.Welcome)
-            : BotResult.Reply(BotMessages.Help));
+            : request.Command == "/start" ? BotResult.Reply(BotMessages.Text("bot_welcome", request.Language))
+            : BotResult.Reply(BotMessages.Text("bot_help", request.Language)));
 }

@@ -37,9 +37,9 @@ internal sealed partial class PreferencesRoute(
         if (request.Command != Command || !request.IsPrivate || !request.IsMessage) return null;
 
         var role = await RoleAsync(request.ChatId, cancellationToken);
-        if (role is null) return BotResult.Reply(BotMessages.PreferencesNotForYou);
+        if (role is null) return BotResult.Reply(BotMessages.Text("bot_preferences_not_for_you", request.Language));
         var current = await preferences.GetAsync(request.ChatId, cancellationToken);
-        return BotResult.Reply(BotMessages.PreferencesTitle, Keyboard(role, current));
+        return BotResult.Reply(BotMessages.Text("bot_preferences_title", request.Language), Keyboard(role, current, request.Language));
     }
 
     private async Task<BotResult> PressAsync(BotRequest request, CallbackQuery press, CancellationToken ct)
@@ -48,7 +48,7 @@ internal sealed partial class PreferencesRoute(
         if (role is null || !TryParse(press.Data!, out var choice, out var on) || !Shows(role, choice))
         {
             LogUnknownPress(logger, press.From.Id, request.ChatId);
-            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.PreferencesUnknownButton, ct);
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.PreferencesUnknownButtonIn(request.Language), ct);
             return BotResult.NoReply;
         }
 
@@ -60,8 +60,8 @@ internal sealed partial class PreferencesRoute(
         };
         var updated = await preferences.UpdateAsync(request.ChatId, change, ct);
         LogSwitched(logger, request.ChatId, choice, on);
-        await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.PreferenceSwitched(Name(choice), on), ct);
-        await telegram.EditReplyMarkupAsync(request.ChatId, press.Message!.MessageId, Keyboard(role, updated), ct);
+        await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.PreferenceSwitched(Name(choice, request.Language), on, request.Language), ct);
+        await telegram.EditReplyMarkupAsync(request.ChatId, press.Message!.MessageId, Keyboard(role, updated, request.Language), ct);
         return BotResult.NoReply;
     }
 
@@ -81,23 +81,26 @@ internal sealed partial class PreferencesRoute(
         _ => false,
     };
 
-    private static InlineKeyboardMarkup Keyboard(Role role, RecipientPreferencesResponse p)
+    private static InlineKeyboardMarkup Keyboard(Role role, RecipientPreferencesResponse p, string language)
     {
-        var rows = new List<InlineKeyboardButton[]> { Button(RecipientPreference.StatusChanges, p.StatusChanges) };
-        if (role.Mechanic) rows.Add(Button(RecipientPreference.Assignments, p.Assignments));
-        if (role.Customer) rows.Add(Button(RecipientPreference.Ready, p.Ready));
+        var rows = new List<InlineKeyboardButton[]> { Button(RecipientPreference.StatusChanges, p.StatusChanges, language) };
+        if (role.Mechanic) rows.Add(Button(RecipientPreference.Assignments, p.Assignments, language));
+        if (role.Customer) rows.Add(Button(RecipientPreference.Ready, p.Ready, language));
         return new InlineKeyboardMarkup(rows);
     }
 
     /// <summary>A switch showing its state; pressing it sets the opposite.</summary>
-    private static InlineKeyboardButton[] Button(RecipientPreference choice, bool on) =>
-        [InlineKeyboardButton.WithCallbackData($"{(on ? "✅" : "🔕")} {Name(choice)}", $"{Prefix}{Code(choice)}:{(on ? 0 : 1)}")];
+    private static InlineKeyboardButton[] Button(RecipientPreference choice, bool on, string language) =>
+        [InlineKeyboardButton.WithCallbackData($"{(on ? "✅" : "🔕")} {Name(choice, language)}", $"{Prefix}{Code(choice)}:{(on ? 0 : 1)}")];
 
-    private static string Name(RecipientPreference choice) => choice switch
+    private static string Name(RecipientPreference choice, string language) => (choice, language == Templates.Languages.English) switch
     {
-        RecipientPreference.StatusChanges => "Смена статуса",
-        RecipientPreference.Assignments => "Назначение заказа",
-        _ => "Заказ готов",
+        (RecipientPreference.StatusChanges, false) => "Смена статуса",
+        (RecipientPreference.Assignments, false) => "Назначение заказа",
+        (_, false) => "Заказ готов",
+        (RecipientPreference.StatusChanges, true) => "Status changes",
+        (RecipientPreference.Assignments, true) => "Assignments",
+        _ => "Order ready",
     };
 
     private static char Code(RecipientPreference choice) => choice switch

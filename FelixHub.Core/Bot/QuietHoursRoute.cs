@@ -35,7 +35,7 @@ internal sealed partial class QuietHoursRoute(
         if (request.Command != Command || !request.IsPrivate || !request.IsMessage) return null;
 
         var current = await preferences.GetAsync(request.ChatId, cancellationToken);
-        return BotResult.Reply(Title(current), Keyboard(current));
+        return BotResult.Reply(Title(current, request.Language), Keyboard(current, request.Language));
     }
 
     private async Task<BotResult> PressAsync(BotRequest request, CallbackQuery press, CancellationToken ct)
@@ -44,28 +44,30 @@ internal sealed partial class QuietHoursRoute(
         if (change is null)
         {
             LogUnknownPress(logger, press.From.Id, request.ChatId);
-            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.QuietUnknownButton, ct);
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.QuietUnknownButtonIn(request.Language), ct);
             return BotResult.NoReply;
         }
 
         var updated = await preferences.UpdateAsync(request.ChatId, change, ct);
         LogSaved(logger, request.ChatId, updated.QuietFrom ?? "-", updated.QuietTo ?? "-", updated.QuietMode);
-        var notice = change.QuietMode is { } mode ? BotMessages.QuietModeSaved(mode) : BotMessages.QuietSaved(updated.QuietFrom, updated.QuietTo);
+        var language = request.Language;
+        var notice = change.QuietMode is { } mode ? BotMessages.QuietModeSaved(mode, language) : BotMessages.QuietSaved(updated.QuietFrom, updated.QuietTo, language);
         await telegram.AnswerCallbackAsync(request.ChatId, press.Id, notice, ct);
-        await telegram.EditHtmlAsync(request.ChatId, press.Message!.MessageId, Title(updated), Keyboard(updated), ct);
+        await telegram.EditHtmlAsync(request.ChatId, press.Message!.MessageId, Title(updated, language), Keyboard(updated, language), ct);
         return BotResult.NoReply;
     }
 
-    private static string Title(RecipientPreferencesResponse p) => BotMessages.QuietTitle(p.QuietFrom, p.QuietTo, p.TimeZone, p.QuietMode);
+    private static string Title(RecipientPreferencesResponse p, string language) => BotMessages.QuietTitle(p.QuietFrom, p.QuietTo, p.TimeZone, p.QuietMode, language);
 
     /// <summary>The presets (the chosen one marked ✅), «Выключить», then the two modes.</summary>
-    private static InlineKeyboardMarkup Keyboard(RecipientPreferencesResponse p)
+    private static InlineKeyboardMarkup Keyboard(RecipientPreferencesResponse p, string language)
     {
+        var english = language == Templates.Languages.English;
         var windows = Presets.Select(w => InlineKeyboardButton.WithCallbackData(
             $"{(p.QuietFrom == w.From && p.QuietTo == w.To ? "✅ " : "")}{w.From}–{w.To}", $"{Prefix}w:{w.From.Replace(":", "", StringComparison.Ordinal)}-{w.To.Replace(":", "", StringComparison.Ordinal)}"));
-        var off = InlineKeyboardButton.WithCallbackData($"{(p.QuietFrom is null ? "✅ " : "")}Выключить", $"{Prefix}w:off");
-        var hold = InlineKeyboardButton.WithCallbackData($"{(p.QuietMode == QuietModes.Hold ? "✅ " : "")}⏳ Ждать до утра", $"{Prefix}m:{QuietModes.Hold}");
-        var silent = InlineKeyboardButton.WithCallbackData($"{(p.QuietMode == QuietModes.Silent ? "✅ " : "")}🔕 Без звука", $"{Prefix}m:{QuietModes.Silent}");
+        var off = InlineKeyboardButton.WithCallbackData($"{(p.QuietFrom is null ? "✅ " : "")}{(english ? "Off" : "Выключить")}", $"{Prefix}w:off");
+        var hold = InlineKeyboardButton.WithCallbackData($"{(p.QuietMode == QuietModes.Hold ? "✅ " : "")}{(english ? "⏳ Hold till morning" : "⏳ Ждать до утра")}", $"{Prefix}m:{QuietModes.Hold}");
+        var silent = InlineKeyboardButton.WithCallbackData($"{(p.QuietMode == QuietModes.Silent ? "✅ " : "")}{(english ? "🔕 Silent" : "🔕 Без звука")}", $"{Prefix}m:{QuietModes.Silent}");
         return new InlineKeyboardMarkup([[.. windows.Take(2)], [windows.Last(), off], [hold, silent]]);
     }
 

@@ -164,4 +164,27 @@ public sealed class LanguageTests(MechanicButtonsFixture fixture) : IClassFixtur
         await worker.ChangeStatusAsync(order.Id, OrderStatus.Ready);
         (await telegram.ReplyAsync(customerChat, 2)).Text.Should().StartWith($"✅ Ваш заказ #{order.Id} готов!\n\n🚗 Номер авто: {EscapedCar}\n");
     }
+
+    [Fact]
+    public async Task The_bots_own_menus_and_answers_to_a_mechanic_or_customer_follow_the_chats_language()
+    {
+        var chat = TestWorker.NewChatId();
+        await worker.CreateMechanicAsync(chat);
+        await SayAsync(chat, "/help", languageCode: "en");
+        (await telegram.ReplyAsync(chat)).Text.Should().StartWith("ℹ️ I am the FelixHub notification bot.").And.Contain("/language — message language");
+
+        await SayAsync(chat, "/settings");
+        var settings = await telegram.ReplyAsync(chat, 2);
+        settings.Text.Should().Be("⚙️ <b>Order notifications</b>\n\nPress a button to turn them on or off. ✅ — they come, 🔕 — they are off.");
+        Buttons(settings).Should().Equal(new Button("✅ Status changes", "rp:s:0", null), new Button("✅ Assignments", "rp:a:0", null));
+        (await PressAsync(chat, "rp:s:0", telegram.MessageIdOf(settings))).Should().Be("Status changes: off.");
+
+        await SayAsync(chat, "/quiet");
+        var quiet = await telegram.ReplyAsync(chat, 3);
+        quiet.Text.Should().StartWith("🌙 <b>Quiet hours</b>\n\nNow: off — notifications come at any time.");
+        Buttons(quiet).Select(b => b.Text).Should().Contain(["✅ Off", "✅ ⏳ Hold till morning", "🔕 Silent"]);
+        (await PressAsync(chat, "qh:w:2300-0700", telegram.MessageIdOf(quiet))).Should().Be("Quiet hours: 23:00–07:00.");
+        telegram.CallsOf("editMessageText").Where(c => c.ChatId == chat).Should().ContainSingle().Which.Text.Should()
+            .StartWith("🌙 <b>Quiet hours</b>\n\nNow: 23:00–07:00 (Europe/Moscow), notifications wait until the quiet hours end.");
+    }
 }

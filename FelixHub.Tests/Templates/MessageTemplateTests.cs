@@ -25,7 +25,7 @@ public sealed partial class MessageTemplateTests
     private const string Hostile = "<b>&\"";
 
     /// <summary>Messages that show none of the order's, booking's or product's values.</summary>
-    private static readonly string[] WithoutOrderValues = ["bot_language", "wb_sync_complete", "wb_missing_categories", "wb_category_refused", "wb_key_rejected", "wb_key_expiring"];
+    private static readonly string[] WithoutOrderValues = ["bot_language", "bot_welcome", "bot_help", "bot_link_", "bot_preferences_", "bot_user_linked (no name)", "bot_quiet_title (off)", "wb_sync_complete", "wb_missing_categories", "wb_category_refused", "wb_key_rejected", "wb_key_expiring"];
 
     private static Order Order(string carNumber = "AB1234CD", IEnumerable<string>? parts = null) => new()
     {
@@ -72,6 +72,19 @@ public sealed partial class MessageTemplateTests
         yield return ("wb_key_expiring (1 day)", WbMessages.KeyExpiring(At.AddHours(20), At, language), true);
 
         yield return ("bot_language", BotMessages.LanguageTitle(language), true);
+        foreach (var text in new[] { "bot_welcome", "bot_help", "bot_link_unknown", "bot_link_used", "bot_link_expired", "bot_link_not_private", "bot_link_deactivated", "bot_preferences_title", "bot_preferences_not_for_you" })
+            yield return (text, BotMessages.Text(text, language), true);
+        yield return ("bot_mechanic_linked", BotMessages.Linked(order.CarNumber, language), true);
+        yield return ("bot_user_linked", BotMessages.UserLinked(order.CarNumber, language), true);
+        yield return ("bot_user_linked (no name)", BotMessages.UserLinked(null, language), true);
+        yield return ("bot_quiet_title", BotMessages.QuietTitle("23:00", "07:00", order.CarNumber, "silent", language), true);
+        yield return ("bot_quiet_title (off)", BotMessages.QuietTitle(null, null, "Europe/Moscow", "hold", language), true);
+        yield return ("answer_preferences_unknown_button", BotMessages.PreferencesUnknownButtonIn(language), false);
+        yield return ("answer_preference_switched", BotMessages.PreferenceSwitched("Смена статуса", false, language), false);
+        yield return ("answer_quiet_unknown_button", BotMessages.QuietUnknownButtonIn(language), false);
+        yield return ("answer_quiet_saved", BotMessages.QuietSaved("23:00", "07:00", language), false);
+        yield return ("answer_quiet_saved (off)", BotMessages.QuietSaved(null, null, language), false);
+        yield return ("answer_quiet_mode_saved", BotMessages.QuietModeSaved("hold", language), false);
         yield return ("answer_step_taken", BotMessages.StepTaken(order.Id, OrderStatus.Ready, language), false);
         yield return ("answer_step_already_taken", BotMessages.StepAlreadyTaken(order.Id, OrderStatus.Ready, At, language), false);
         yield return ("answer_step_status_moved", BotMessages.StepStatusMoved(order.Id, OrderStatus.Issued, language), false);
@@ -185,6 +198,16 @@ public sealed partial class MessageTemplateTests
         BotMessages.StepOtherChatIn(Languages.Russian).Should().Be(BotMessages.StepOtherChat);
         BotMessages.StepOrderGoneIn(Languages.Russian).Should().Be(BotMessages.StepOrderGone);
         BotMessages.OrderButtonUnknownIn(Languages.Russian).Should().Be(BotMessages.OrderButtonUnknown);
+        BotMessages.PreferencesUnknownButtonIn(Languages.Russian).Should().Be(BotMessages.PreferencesUnknownButton);
+        BotMessages.QuietUnknownButtonIn(Languages.Russian).Should().Be(BotMessages.QuietUnknownButton);
+        foreach (var (template, text) in new[]
+        {
+            ("bot_welcome", BotMessages.Welcome), ("bot_help", BotMessages.Help), ("bot_link_unknown", BotMessages.LinkUnknown),
+            ("bot_link_used", BotMessages.LinkUsed), ("bot_link_expired", BotMessages.LinkExpired), ("bot_link_not_private", BotMessages.LinkNotPrivate),
+            ("bot_link_deactivated", BotMessages.LinkDeactivated), ("bot_preferences_title", BotMessages.PreferencesTitle),
+            ("bot_preferences_not_for_you", BotMessages.PreferencesNotForYou),
+        })
+            BotMessages.Text(template, Languages.Russian).Should().Be(text, template);
     }
 
     [Theory]
