@@ -78,8 +78,11 @@ public sealed partial class CabinetService
         var stored = new string[DigestKinds.Length];
         TimeOnly storedAt;
         await using (var upsert = new NpgsqlCommand($"""
-            INSERT INTO notification_settings AS s (telegram_id, updated_at, {string.Join(", ", DigestKinds.Select(k => k.Column))}, digest_time)
-            VALUES ($1, $2, {string.Join(", ", DigestKinds.Select((_, i) => $"coalesce(${i + 3}, 'immediate')"))}, coalesce($9, '09:00'::time))
+            INSERT INTO notification_settings AS s (telegram_id, updated_at, notifications_enabled, new_orders_enabled, order_buyouts_enabled,
+                order_cancellations_enabled, order_returns_enabled, negative_reviews_enabled, critical_stocks_enabled,
+                {string.Join(", ", DigestKinds.Select(k => k.Column))}, digest_time)
+            VALUES ($1, $2, true, true, true, true, true, true, true,
+                {string.Join(", ", DigestKinds.Select((_, i) => $"coalesce(${i + 3}, 'immediate')"))}, coalesce($9, '09:00'::time))
             ON CONFLICT (telegram_id) DO UPDATE SET updated_at = $2,
                 {string.Join(", ", DigestKinds.Select((k, i) => $"{k.Column} = coalesce(${i + 3}, s.{k.Column})"))},
                 digest_time = coalesce($9, s.digest_time)
