@@ -276,6 +276,27 @@ public sealed class WbDigestTests(WbDigestFixture fixture) : IClassFixture<WbDig
     }
 
     [Fact]
+    public async Task A_user_who_leaves_the_cabinet_gets_no_digest_of_it_and_the_others_get_theirs()
+    {
+        var (leaving, staying) = (WbTestSteps.NewTelegramId(), WbTestSteps.NewTelegramId());
+        var (seller, products) = SellerWithProducts(wb, 1);
+        var cabinetId = await worker.RegisterAndWaitAsync(telegram, leaving, seller);
+        (await worker.RegisterAsync(staying, seller)).CabinetId.Should().Be(cabinetId);
+        foreach (var user in new[] { leaving, staying }) await PatchDigestsAsync(worker, user, new { newOrders = "hourly" });
+        seller.AddOrder(products[0], price: 300m);
+        await worker.SyncAsync(cabinetId);
+        (await ItemsAsync(worker.ConnectionString, leaving)).Waiting.Should().Be(1);
+
+        (await worker.Http.DeleteAsync($"/api/cabinets/{cabinetId}/users/{leaving}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        (await ItemsAsync(worker.ConnectionString, leaving)).Waiting.Should().Be(0, "their waiting events left with them");
+
+        fixture.Clock.Advance(TimeSpan.FromHours(1));
+        await BuildAsync(worker);
+        (await DigestsAsync(worker, telegram, staying, 1))[0].Content().Should().Contain("🛒 <b>Новые заказы: 1</b> на 300 ₽");
+        Digests(telegram, leaving).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Bad_digest_settings_are_a_400_naming_the_field_and_change_nothing()
     {
         var user = WbTestSteps.NewTelegramId();
