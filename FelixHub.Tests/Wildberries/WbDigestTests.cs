@@ -276,6 +276,36 @@ public sealed class WbDigestTests(WbDigestFixture fixture) : IClassFixture<WbDig
     }
 
     [Fact]
+    public async Task A_digest_follows_the_users_time_zone_and_is_held_by_their_quiet_hours_like_any_message()
+    {
+        var user = WbTestSteps.NewTelegramId();
+        var (seller, products) = SellerWithProducts(wb, 1);
+        var cabinetId = await worker.RegisterAndWaitAsync(telegram, user, seller);
+        (await worker.Http.PatchAsJsonAsync($"/api/recipients/{user}/preferences",
+            new { quietFrom = "00:00", quietTo = "06:00", quietMode = "hold", timeZone = "Asia/Yekaterinburg" })).EnsureSuccessStatusCode();
+        (await PatchDigestsAsync(worker, user, new { orderBuyouts = "hourly" })).TimeZone.Should().Be("Asia/Yekaterinburg");
+
+        var yekaterinburg = TimeSpan.FromHours(5);
+        QuietHoursFixture.MoveToMsk(fixture.Clock, 23, 30); // 01:30 in Yekaterinburg
+        seller.AddSale('S', products[0]);
+        await worker.SyncAsync(cabinetId);
+        fixture.Clock.Advance(TimeSpan.FromMinutes(30));
+        var two = fixture.Clock.GetUtcNow().ToOffset(yekaterinburg);
+        two.Hour.Should().Be(2);
+        await BuildAsync(worker);
+        for (var i = 0; i < 3; i++) await worker.DispatchAsync();
+        Digests(telegram, user).Should().BeEmpty("02:00 in Yekaterinburg is inside the user's quiet hours: the digest is held");
+        var held = await worker.DbAsync(db => db.Set<DeliveryMessage>().AsNoTracking()
+            .SingleAsync(m => m.ChatId == user.ToString(CultureInfo.InvariantCulture) && m.Kind == WbEventType.Digest));
+        held.State.Should().Be(DeliveryStates.Pending);
+        held.NextAttemptAt.Should().Be(new DateTimeOffset(two.Date.AddHours(6), yekaterinburg));
+
+        fixture.Clock.SetUtcNow(held.NextAttemptAt!.Value);
+        var digest = (await DigestsAsync(worker, telegram, user, 1))[0].Content();
+        digest.Should().Contain($"🕒 {two:dd.MM.yyyy}, 01:00–02:00 Asia/Yekaterinburg\n").And.Contain("✅ <b>Выкупы: 1</b> на 999,50 ₽");
+    }
+
+    [Fact]
     public async Task A_user_who_leaves_the_cabinet_gets_no_digest_of_it_and_the_others_get_theirs()
     {
         var (leaving, staying) = (WbTestSteps.NewTelegramId(), WbTestSteps.NewTelegramId());
