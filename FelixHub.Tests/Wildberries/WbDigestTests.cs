@@ -205,8 +205,8 @@ public sealed class WbDigestTests(WbDigestFixture fixture) : IClassFixture<WbDig
         var (seller, products) = SellerWithProducts(wb, 2);
         seller.SetStock(products[1], 1, "Коледино", 5);
         var cabinetId = await worker.RegisterAndWaitAsync(telegram, user, seller);
-        (await PatchDigestsAsync(worker, user, new { newOrders = "daily", negativeReviews = "daily", criticalStocks = "daily" }))
-            .Should().BeEquivalentTo(new { NewOrders = "daily", NegativeReviews = "daily", CriticalStocks = "daily", OrderReturns = "immediate", DailyAt = "09:00", TimeZone = "Europe/Moscow" });
+        (await PatchDigestsAsync(worker, user, new { newOrders = "daily", negativeReviews = "daily", criticalStocks = "daily", orderBuyouts = "hourly" }))
+            .Should().BeEquivalentTo(new { NewOrders = "daily", NegativeReviews = "daily", CriticalStocks = "daily", OrderBuyouts = "hourly", OrderReturns = "immediate", DailyAt = "09:00", TimeZone = "Europe/Moscow" });
 
         var evening = QuietHoursFixture.MoveToMsk(fixture.Clock, 20, 0);
         seller.AddOrder(products[0], price: 1000m);
@@ -220,10 +220,15 @@ public sealed class WbDigestTests(WbDigestFixture fixture) : IClassFixture<WbDig
 
         (await ItemsAsync(worker.ConnectionString, user)).Waiting.Should().Be(6);
 
+        // An hourly buyout in the last hour goes into the same 09:00 digest, saying since when.
+        QuietHoursFixture.MoveToMsk(fixture.Clock, 8, 30);
+        seller.AddSale('S', products[0]);
+        await worker.SyncAsync(cabinetId);
+
         // (Other tests' users share this worker: count this user's items, not the digests built.)
         QuietHoursFixture.MoveToMsk(fixture.Clock, 8, 59);
         await BuildAsync(worker);
-        (await ItemsAsync(worker.ConnectionString, user)).Waiting.Should().Be(6, "08:59 is not yet 09:00");
+        (await ItemsAsync(worker.ConnectionString, user)).Waiting.Should().Be(7, "08:59 is not yet 09:00");
         var nine = QuietHoursFixture.MoveToMsk(fixture.Clock, 9, 0);
         (await BuildAsync(worker)).Should().BeGreaterThanOrEqualTo(1);
 
@@ -237,6 +242,8 @@ public sealed class WbDigestTests(WbDigestFixture fixture) : IClassFixture<WbDig
             "\n🛒 <b>Новые заказы: 3</b> на 3 200,50 ₽\n" +
             "• Товар &lt;1&gt; &amp; Co (ART-1) — 2 шт., 2 500,50 ₽\n" +
             "• Товар &lt;2&gt; &amp; Co (ART-1) — 1 шт., 700 ₽\n" +
+            "\n✅ <b>Выкупы: 1</b> на 999,50 ₽ · с 08:00\n" +
+            "• Товар &lt;1&gt; &amp; Co (ART-1) — 1 шт., 999,50 ₽\n" +
             "\n⚠️ <b>Негативные отзывы: 2</b> (средняя оценка 1,5)\n" +
             "• Товар &lt;1&gt; &amp; Co (ART-1) — 1 шт., от 2★\n" +
             "• Товар &lt;2&gt; &amp; Co (ART-1) — 1 шт., от 1★\n" +

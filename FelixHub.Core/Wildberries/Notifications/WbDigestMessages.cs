@@ -20,7 +20,11 @@ public static class WbDigestMessages
     private const int MaxProductName = 60;
 
     /// <summary>One event as the digest sees it.</summary>
-    public sealed record Item(string EventType, long NmId, string? Product, string? Article, decimal? Amount, int? Value);
+    public sealed record Item(string EventType, long NmId, string? Product, string? Article, decimal? Amount, int? Value)
+    {
+        /// <summary>The start of the event's period; a kind whose events start later than the digest's period says since when («с 08:00»).</summary>
+        public DateTimeOffset? PeriodStart { get; init; }
+    }
 
     private sealed record Kind(string Type, string Emoji, string Title);
 
@@ -59,6 +63,9 @@ public static class WbDigestMessages
             if (amounts.Count > 0) builder.Append(" на ").Append(WbMessages.Rub(amounts.Sum(i => i.Amount!.Value)));
             if (kind.Type == WbEventType.NegativeReview && ofKind.Any(i => i.Value is not null))
                 builder.Append(" (средняя оценка ").Append(ofKind.Where(i => i.Value is not null).Average(i => i.Value!.Value).ToString("0.0", Comma)).Append(')');
+            // A digest of kinds with different periods (hourly orders, daily reviews): the shorter ones say since when.
+            if (ofKind.Min(i => i.PeriodStart) is { } since && since > from)
+                builder.Append(" · с ").Append(Since(since, to, zone));
             builder.Append('\n');
 
             var products = ofKind.GroupBy(i => i.NmId).Select(g => new
@@ -110,6 +117,13 @@ public static class WbDigestMessages
         return a.Date == b.Date
             ? string.Create(CultureInfo.InvariantCulture, $"{a:dd.MM.yyyy}, {a:HH:mm}–{b:HH:mm} {label}")
             : string.Create(CultureInfo.InvariantCulture, $"{a:dd.MM.yyyy HH:mm} – {b:dd.MM.yyyy HH:mm} {label}");
+    }
+
+    private static string Since(DateTimeOffset since, DateTimeOffset to, TimeZoneInfo zone)
+    {
+        var a = TimeZoneInfo.ConvertTime(since, zone);
+        var b = TimeZoneInfo.ConvertTime(to, zone);
+        return a.ToString(a.Date == b.Date ? "HH:mm" : "dd.MM HH:mm", CultureInfo.InvariantCulture);
     }
 
     private static string Shorten(string text)

@@ -106,9 +106,10 @@ public static class WbDigests
             while (await reader.ReadAsync(ct))
             {
                 ids.Add(reader.GetInt64(0));
-                items.Add(new WbDigestMessages.Item(reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                    reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetDecimal(5), reader.IsDBNull(6) ? null : reader.GetInt32(6)));
                 var start = SqlJson.ReadTime(reader, 7);
+                items.Add(new WbDigestMessages.Item(reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetDecimal(5), reader.IsDBNull(6) ? null : reader.GetInt32(6))
+                    { PeriodStart = start });
                 var end = SqlJson.ReadTime(reader, 8);
                 if (start < from) from = start;
                 if (end > to) to = end;
