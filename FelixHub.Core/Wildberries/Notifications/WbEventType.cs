@@ -22,14 +22,29 @@ public static class WbEventType
     /// <summary>Not switchable: the cabinet's key expires within 7 days (or 1 day); when, and how to replace it.</summary>
     public const string KeyExpiring = "key_expiring";
 
+    /// <summary>A digest: the events of one period of the kinds the user gets in digests (issue 23 §2), in one message.</summary>
+    public const string Digest = "wb_digest";
+
     /// <summary>The messages about the cabinet: sent whatever the user's switches say.</summary>
     public static IReadOnlyList<string> CabinetNotices { get; } = [SyncComplete, KeyRejected, CategoryRefused, KeyExpiring];
 
     public static IReadOnlyList<string> Switchable { get; } = [NewOrder, OrderBuyout, OrderCancellation, OrderReturn, NegativeReview, CriticalStock];
 
+    /// <summary>SQL: the digest mode of the event type in <c>{typeColumn}</c> under settings row <c>s</c> (absent: immediate).</summary>
+    public static string ModeSql(string typeColumn) => $"""
+        (CASE {typeColumn}
+            WHEN '{NewOrder}' THEN s.new_orders_mode
+            WHEN '{OrderBuyout}' THEN s.order_buyouts_mode
+            WHEN '{OrderCancellation}' THEN s.order_cancellations_mode
+            WHEN '{OrderReturn}' THEN s.order_returns_mode
+            WHEN '{NegativeReview}' THEN s.negative_reviews_mode
+            WHEN '{CriticalStock}' THEN s.critical_stocks_mode
+            END)
+        """;
+
     /// <summary>SQL: whether settings row <c>s</c> (possibly absent: all on) allows the event type in <c>{typeColumn}</c>.</summary>
     public static string AllowedSql(string typeColumn) => $"""
-        ({typeColumn} IN ('{SyncComplete}', '{KeyRejected}', '{CategoryRefused}', '{KeyExpiring}') OR (COALESCE(s.notifications_enabled, true) AND CASE {typeColumn}
+        ({typeColumn} IN ('{SyncComplete}', '{KeyRejected}', '{CategoryRefused}', '{KeyExpiring}', '{Digest}') OR (COALESCE(s.notifications_enabled, true) AND CASE {typeColumn}
             WHEN '{NewOrder}' THEN COALESCE(s.new_orders_enabled, true)
             WHEN '{OrderBuyout}' THEN COALESCE(s.order_buyouts_enabled, true)
             WHEN '{OrderCancellation}' THEN COALESCE(s.order_cancellations_enabled, true)
@@ -47,11 +62,14 @@ public static class WbEventType
 public sealed record WbEvent(string Type, string Key, string Text, string? PhotoUrl)
 {
     private Func<string, string>? render;
+
+    /// <summary>What a digest counts of it (product, money, stars or units left); null for the cabinet's notices, which are never gathered.</summary>
+    public WbDigestFact? Fact { get; init; }
     private readonly Dictionary<string, string> rendered = new(StringComparer.Ordinal);
 
     /// <summary>An event whose text is rendered per language (once per language, for all users who read it).</summary>
-    public static WbEvent Of(string type, string key, Func<string, string> text, string? photoUrl) =>
-        new(type, key, text(Templates.Languages.Default), photoUrl) { render = text };
+    public static WbEvent Of(string type, string key, Func<string, string> text, string? photoUrl, WbDigestFact? fact = null) =>
+        new(type, key, text(Templates.Languages.Default), photoUrl) { render = text, Fact = fact };
 
     /// <summary>The text in <paramref name="language"/>: <see cref="Text"/> for the default language or an event made with a fixed text.</summary>
     public string TextIn(string language)
@@ -64,3 +82,6 @@ public sealed record WbEvent(string Type, string Key, string Text, string? Photo
         }
     }
 }
+
+/// <summary>The facts of an event a digest needs: the product, the money (<paramref name="Amount"/>) and a review's stars or a stock's units (<paramref name="Value"/>).</summary>
+public sealed record WbDigestFact(long NmId, string? Product, string? Article, decimal? Amount, int? Value);
