@@ -70,6 +70,18 @@ public sealed partial class MessageTemplateTests
         yield return ("wb_key_rejected", WbMessages.KeyRejected(401, language), true);
         yield return ("wb_key_expiring", WbMessages.KeyExpiring(At.AddDays(6.5), At, language), true);
         yield return ("wb_key_expiring (1 day)", WbMessages.KeyExpiring(At.AddHours(20), At, language), true);
+        WbDigestMessages.Item[] digest =
+        [
+            new(WbEventType.NewOrder, 1, order.CarNumber, "SA-1", 1500m, null) { PeriodStart = At.AddHours(-1) },
+            new(WbEventType.OrderBuyout, 1, order.CarNumber, null, 900.5m, null),
+            new(WbEventType.OrderCancellation, 2, null, null, null, null),
+            new(WbEventType.OrderReturn, 2, "Кепка", "SA-2", 700m, null),
+            new(WbEventType.NegativeReview, 3, order.CarNumber, null, null, 2),
+            new(WbEventType.CriticalStock, 4, order.CarNumber, null, null, 1),
+            new(WbEventType.KeyRejected, 0, null, null, null, null),
+        ];
+        yield return ("wb_digest", WbDigestMessages.Build(digest, At.AddDays(-1), At, TimeZoneInfo.FindSystemTimeZoneById("Europe/Moscow"), language), true);
+        yield return ("wb_digest (many)", WbDigestMessages.Build([.. Enumerable.Range(0, 3000).Select(i => digest[i % 6] with { NmId = i })], At.AddHours(-1), At, TimeZoneInfo.FindSystemTimeZoneById("Asia/Yekaterinburg"), language), true);
 
         yield return ("bot_language", BotMessages.LanguageTitle(language), true);
         foreach (var text in new[] { "bot_welcome", "bot_help", "bot_link_unknown", "bot_link_used", "bot_link_expired", "bot_link_not_private", "bot_link_deactivated", "bot_preferences_title", "bot_preferences_not_for_you" })
@@ -118,8 +130,8 @@ public sealed partial class MessageTemplateTests
                 if (html) ShouldBeValidTelegramHtml(text, $"{kind} ({language})");
                 else text.Length.Should().BeLessThanOrEqualTo(200, "a button's answer is at most 200 characters");
             }
-            strict.Rendered.Where(r => r.Language == language).Select(r => r.Name)
-                .Should().BeEquivalentTo(MessageTemplates.Current.Names[language], $"every '{language}' template is rendered by some message above");
+            MessageTemplates.Current.Names[language].Except(strict.Rendered.Where(r => r.Language == language).Select(r => r.Name))
+                .Should().BeEmpty($"every '{language}' template is rendered by some message above");
         }
     }
 

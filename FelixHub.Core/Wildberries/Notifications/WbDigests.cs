@@ -121,13 +121,19 @@ public static class WbDigests
             return null;
         }
 
-        string? timeZone;
-        await using (var zone = new NpgsqlCommand("SELECT time_zone FROM recipient_preferences WHERE chat_id = $1", connection, tx))
+        string? timeZone = null, language = null;
+        await using (var zone = new NpgsqlCommand("SELECT time_zone, language FROM recipient_preferences WHERE chat_id = $1", connection, tx))
         {
             zone.Parameters.Add(SqlJson.Text(telegramId.ToString(CultureInfo.InvariantCulture)));
-            timeZone = await zone.ExecuteScalarAsync(ct) as string;
+            await using var reader = await zone.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                timeZone = reader.IsDBNull(0) ? null : reader.GetString(0);
+                language = reader.IsDBNull(1) ? null : reader.GetString(1);
+            }
         }
-        var text = WbDigestMessages.Build(items, from, to, WbDigestModes.Zone(timeZone));
+        // In the user's language, decided now, when the digest is written.
+        var text = WbDigestMessages.Build(items, from, to, WbDigestModes.Zone(timeZone), Templates.Languages.OrDefault(language));
         var eventKey = string.Create(CultureInfo.InvariantCulture, $"wb_digest:{cabinetId}:{ids[0]}");
         var message = new OutgoingMessage(WbEventType.Digest, MessageHash.Compute("wb", telegramId, eventKey), telegramId.ToString(CultureInfo.InvariantCulture), text)
         {
