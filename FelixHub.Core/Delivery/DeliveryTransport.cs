@@ -20,9 +20,11 @@ public static class DeliveryTransport
     /// <summary>Sent on the bulk path (one plain text, nothing else to it).</summary>
     public static bool IsPlainText(string? photoUrl, string? replyMarkup, string text) => replyMarkup is null && !SendsPhoto(photoUrl, text);
 
+    /// <summary>Sends one message with its kind's <paramref name="priority"/> on the bot's budget.</summary>
     public static async Task<TelegramSendResult> SendAsync(ITelegramSender telegram, string chatId, string text, string? replyMarkup, string? photoUrl,
-        Action<TelegramSendResult>? onPhotoRefused, CancellationToken cancellationToken)
+        TelegramPriority priority, Action<TelegramSendResult>? onPhotoRefused, CancellationToken cancellationToken)
     {
+        using var _ = TelegramSendPriority.Use(priority);
         if (SendsPhoto(photoUrl, text))
         {
             var photo = await telegram.SendPhotoAsync(chatId, photoUrl!, text, cancellationToken);

@@ -79,7 +79,7 @@ internal sealed partial class TelegramSender(
             return 0;
         }, cancellationToken, paced: false);
 
-    public async Task<IReadOnlyList<TelegramSendResult>> SendHtmlBatchAsync(IReadOnlyList<TelegramMessage> messages, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TelegramSendResult>> SendHtmlBatchAsync(IReadOnlyList<TelegramMessage> messages, TelegramPriority priority, CancellationToken cancellationToken)
     {
         var results = new TelegramSendResult[messages.Count];
         if (messages.Count == 0) return results;
@@ -91,7 +91,7 @@ internal sealed partial class TelegramSender(
             return results;
         }
 
-        await using var permit = await limiter.AcquireBatchAsync(messages.Select(m => m.ChatId).ToList(), cancellationToken);
+        await using var permit = await limiter.AcquireBatchAsync(messages.Select(m => m.ChatId).ToList(), priority, cancellationToken);
         try
         {
             await Parallel.ForEachAsync(Enumerable.Range(0, messages.Count).Where(permit.IsGranted),
@@ -141,13 +141,14 @@ internal sealed partial class TelegramSender(
         var client = CreateClient(current);
         var chat = ToChatId(chatId);
         var started = Stopwatch.GetTimestamp();
+        var priority = TelegramSendPriority.Current;
         try
         {
             var messageId = await pipeline.ExecuteAsync(async token =>
             {
                 // Unpaced: deleting a message or answering a button press (not messages), or a bulk-path
                 // send whose batch was paced as a whole.
-                await using var lease = paced ? await limiter.AcquireAsync(chatId, token) : null;
+                await using var lease = paced ? await limiter.AcquireAsync(chatId, priority, token) : null;
                 try
                 {
                     return await callTimeout.ExecuteAsync(
