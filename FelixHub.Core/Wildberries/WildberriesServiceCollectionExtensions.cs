@@ -2,6 +2,7 @@ using FelixHub.Core.Delivery;
 using FelixHub.Core.Retention;
 using FelixHub.Core.Common;
 using FelixHub.Core.Monitoring;
+using FelixHub.Core.Telegram;
 using FelixHub.Core.Wildberries.Api;
 using FelixHub.Core.Wildberries.Cabinets;
 using FelixHub.Core.Wildberries.Notifications;
@@ -85,6 +86,8 @@ public static class WildberriesServiceCollectionExtensions
         services.AddScoped<WbCabinetSyncJob>();
         services.AddScoped<WbSyncFanOutJob>();
         services.AddSingleton<IDeliveryHooks, WbDeliveryHooks>();
+        // WB events are mass notifications: they get what is left of the bot's budget (Delivery:Priorities overrides).
+        services.AddDeliveryPriority(TelegramPriority.Bulk, [.. WbEventType.Switchable, .. WbEventType.CabinetNotices]);
         services.AddHostedService<WbRecurringJobs>();
         services.AddSingleton<IRecurringWorkProbe, WbFanOutProbe>();
         // Retention: the sync log after Retention:WbSyncLogDays; the synced rows and notification_history
