@@ -3,7 +3,7 @@ using System.Text.Json;
 using FelixHub.Bench;
 
 // dotnet run -c Release --project FelixHub.Bench -- [scenario ...] [--runs N] [--quick] [--messages N] [--set Section:Key=value ...]
-// Scenarios: latency pipeline limits bulk reminders reminders-limits reminders-on-time wb-events wb idle (the default set, in this order), metrics, retention.
+// Scenarios: latency pipeline limits bulk reminders reminders-limits reminders-on-time wb-events wb idle (the default set, in this order), metrics, retention, priority.
 // Each run starts what it needs (a throwaway PostgreSQL, the worker as a child process, a fake Bot API
 // on 127.0.0.1), prints one table (medians over the runs) and writes bench-results/<scenario>.json.
 // wb-worker is the child process of the wb scenario (the worker whose memory it measures), not a scenario.
@@ -49,6 +49,7 @@ foreach (var scenario in scenarios)
             ? delivery.RemindersOnTimeAsync(1_000, TimeSpan.FromMinutes(1), ahead: TimeSpan.FromSeconds(10))
             : delivery.RemindersOnTimeAsync(10_000, TimeSpan.FromMinutes(10), ahead: TimeSpan.FromSeconds(30)),
         "wb-events" => () => delivery.WbEventsAsync(quick ? 1_000 : 10_000),
+        "priority" => () => delivery.PriorityAsync(quick ? 600 : 10_000),
         "idle" => delivery.IdleAsync,
         "retention" => () => delivery.RetentionAsync(quick ? 100_000 : 1_000_000),
         _ => null,
@@ -75,7 +76,7 @@ foreach (var scenario in scenarios)
     }
     if (run is null)
     {
-        Console.Error.WriteLine($"unknown scenario '{scenario}' (known: latency pipeline limits bulk reminders reminders-limits reminders-on-time wb-events wb idle metrics retention)");
+        Console.Error.WriteLine($"unknown scenario '{scenario}' (known: latency pipeline limits bulk reminders reminders-limits reminders-on-time wb-events wb idle metrics retention priority)");
         return 2;
     }
 
