@@ -489,13 +489,12 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         telegram.EnforceLimits(30, TimeSpan.FromSeconds(1));
         // Enough orders for a status change a second over the whole drain at the bot's rate, with room.
         var maxChanges = events / 20 + 30;
-        var orders = await SeedOrdersAsync(cs, maxChanges, mechanics: maxChanges, chatBase: 7_000_000);
-        var mechanicChats = orders.Select(o => o.ChatId).ToHashSet(StringComparer.Ordinal);
-
         var workers = new List<BenchWorker>();
         try
         {
             for (var i = 0; i < 3; i++) workers.Add(await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram)));
+            var orders = await SeedOrdersAsync(cs, maxChanges, mechanics: maxChanges, chatBase: 7_000_000);
+            var mechanicChats = orders.Select(o => o.ChatId).ToHashSet(StringComparer.Ordinal);
             // Warm-up (first JIT, first connections): one status change per replica, not measured.
             for (var i = 0; i < 3; i++) await PatchAsync(workers[i], orders[i].Id, "в работе");
             await WaitForAsync(() => telegram.Delivered.Count >= 3, TimeSpan.FromSeconds(60), "priority: warm-up messages did not arrive");
