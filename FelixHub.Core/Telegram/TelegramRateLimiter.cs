@@ -120,10 +120,10 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
     {
         for (var attempt = 0; ; attempt++)
         {
-            var (wait, _) = await ReserveBotSlotsAsync(spacing, 1, horizon, cancellationToken);
-            var reserved = Stopwatch.GetTimestamp();
+            var (slot, _) = await ReserveBotSlotsAsync(spacing, 1, horizon, cancellationToken);
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), slot);
             if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
-            if (!IsLate(Stopwatch.GetElapsedTime(reserved) - wait, spacing) || attempt == MaxLateRetries) return;
+            if (!IsLate(Stopwatch.GetElapsedTime(slot), spacing) || attempt == MaxLateRetries) return;
         }
     }
 
@@ -155,9 +155,12 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
     /// <summary>
     /// Reserves up to <paramref name="count"/> consecutive slots of the bot that start within
     /// <paramref name="horizon"/> from now, waiting (no lock held) until there is room for at least a
-    /// short run of them; returns how long until the first and how many were reserved (at least one).
+    /// short run of them; returns when the first starts (a <see cref="Stopwatch"/> timestamp) and how
+    /// many were reserved (at least one). The database's "now" is taken as the middle of the statement's
+    /// round trip, so a slow round trip shifts a run by at most half of it, early or late, rather than
+    /// always late: runs reserved by different senders keep their spacing as well as the clocks allow.
     /// </summary>
-    private async Task<(TimeSpan Wait, int Count)> ReserveBotSlotsAsync(TimeSpan spacing, int count, TimeSpan horizon, CancellationToken cancellationToken)
+    private async Task<(long FirstSlot, int Count)> ReserveBotSlotsAsync(TimeSpan spacing, int count, TimeSpan horizon, CancellationToken cancellationToken)
     {
         if (horizon < spacing) horizon = spacing;
         // A run is at least half the horizon's slots (or what is asked): fewer statements per slot under load.
@@ -172,13 +175,15 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
             command.Parameters.AddWithValue("least", least);
             int reserved;
             TimeSpan start;
+            var sent = Stopwatch.GetTimestamp();
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
-                if (!await reader.ReadAsync(cancellationToken)) return (TimeSpan.Zero, count); // no row: the budget is not set up
+                if (!await reader.ReadAsync(cancellationToken)) return (Stopwatch.GetTimestamp(), count); // no row: the budget is not set up
                 reserved = reader.GetInt32(0);
                 start = reader.GetFieldValue<TimeSpan>(1);
             }
-            if (reserved > 0) return (start < TimeSpan.Zero ? TimeSpan.Zero : start, reserved);
+            var databaseNow = sent + (Stopwatch.GetTimestamp() - sent) / 2;
+            if (reserved > 0) return (databaseNow + (long)(Math.Max(0, start.TotalSeconds) * Stopwatch.Frequency), reserved);
             // No room yet: sleep until the cursor is close enough for a run, then ask again.
             var wait = start - horizon + spacing * least;
             await Task.Delay(wait > MinRoomWait ? wait : MinRoomWait, cancellationToken);
@@ -277,9 +282,8 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
             {
                 if (slots.Count == 0)
                 {
-                    var (wait, count) = await limiter.ReserveBotSlotsAsync(spacing, Math.Max(1, unreserved), horizon, cancellationToken);
+                    var (first, count) = await limiter.ReserveBotSlotsAsync(spacing, Math.Max(1, unreserved), horizon, cancellationToken);
                     unreserved -= count;
-                    var first = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
                     for (var i = 0; i < count; i++) slots.Enqueue(first + (long)((spacing * i).TotalSeconds * Stopwatch.Frequency));
                 }
                 return slots.Dequeue();

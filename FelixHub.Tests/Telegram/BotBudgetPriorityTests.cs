@@ -15,7 +15,7 @@ namespace FelixHub.Tests.Telegram;
 public sealed class BotBudgetPriorityTests : IAsyncLifetime
 {
     private const int BulkCount = 400;
-    private const int BotRate = 25;
+    private const int BotRate = 20;
     private const int StatusChanges = 6;
 
     private readonly List<TestWorker> replicas = [];
@@ -28,7 +28,7 @@ public sealed class BotBudgetPriorityTests : IAsyncLifetime
         var database = await PostgresServer.CreateDatabaseAsync();
         var settings = new Dictionary<string, string?>
         {
-            // Headroom below the enforced 30/s for scheduling jitter on a loaded test machine.
+            // Wide headroom below the enforced 30/s: a loaded test machine delays some sends more than others.
             ["Telegram:GlobalMessagesPerSecond"] = BotRate.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Telegram:PerChatIntervalMilliseconds"] = "1000",
             ["Telegram:BulkHorizonMilliseconds"] = "500",
