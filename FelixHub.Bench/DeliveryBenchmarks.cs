@@ -24,7 +24,7 @@ internal sealed record Figure(string Scenario, string Metric, double Value, stri
 internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions options)
 {
     /// <summary>Production settings with the fake Telegram; <paramref name="extra"/> on top.</summary>
-    private Dictionary<string, string?> Settings(string connectionString, FakeTelegramServer telegram, IDictionary<string, string?>? extra = null)
+    internal Dictionary<string, string?> Settings(string connectionString, FakeTelegramServer telegram, IDictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>
         {

@@ -3,7 +3,8 @@ using System.Text.Json;
 using FelixHub.Bench;
 
 // dotnet run -c Release --project FelixHub.Bench -- [scenario ...] [--runs N] [--quick] [--messages N] [--set Section:Key=value ...]
-// Scenarios: latency pipeline limits bulk reminders reminders-limits reminders-on-time wb-events wb idle (the default set, in this order), metrics, retention, priority.
+// Scenarios: latency pipeline limits bulk reminders reminders-limits reminders-on-time wb-events wb idle (the default set, in this order), metrics, retention,
+// inbox (= inbox-1000 inbox-10000 inbox-3x2000: WebSocket fan-out of an office alert), priority.
 // Each run starts what it needs (a throwaway PostgreSQL, the worker as a child process, a fake Bot API
 // on 127.0.0.1), prints one table (medians over the runs) and writes bench-results/<scenario>.json.
 // wb-worker is the child process of the wb scenario (the worker whose memory it measures), not a scenario.
@@ -28,11 +29,14 @@ for (var i = 0; i < args.Length; i++)
     }
 }
 if (scenarios.Count == 0) scenarios = ["latency", "pipeline", "limits", "bulk", "reminders", "reminders-limits", "reminders-on-time", "wb-events", "wb", "idle"];
+// inbox: the three sizes of issue 25 §2, one scenario (table rows, JSON, chart) each.
+scenarios = scenarios.SelectMany(s => s == "inbox" ? new[] { "inbox-1000", "inbox-10000", "inbox-3x2000" } : [s]).ToList();
 var options = new BenchOptions(runs, quick, messages, overrides);
 
 Directory.CreateDirectory("bench-results");
 await using var database = await BenchDatabase.StartAsync();
 var delivery = new DeliveryBenchmarks(database, options);
+var inbox = new InboxBenchmark(database, delivery);
 var table = new List<(Figure Figure, double[] Runs)>();
 
 foreach (var scenario in scenarios)
@@ -52,6 +56,10 @@ foreach (var scenario in scenarios)
         "priority" => () => delivery.PriorityAsync(quick ? 600 : 10_000),
         "idle" => delivery.IdleAsync,
         "retention" => () => delivery.RetentionAsync(quick ? 100_000 : 1_000_000),
+        // --quick: 200, 1,000 and 3 × 200 sockets.
+        "inbox-1000" => () => inbox.RunAsync(scenario, quick ? 200 : 1_000, replicas: 1),
+        "inbox-10000" => () => inbox.RunAsync(scenario, quick ? 1_000 : 10_000, replicas: 1),
+        "inbox-3x2000" => () => inbox.RunAsync(scenario, quick ? 600 : 6_000, replicas: 3),
         _ => null,
     };
     if (scenario == "metrics")
@@ -76,7 +84,7 @@ foreach (var scenario in scenarios)
     }
     if (run is null)
     {
-        Console.Error.WriteLine($"unknown scenario '{scenario}' (known: latency pipeline limits bulk reminders reminders-limits reminders-on-time wb-events wb idle metrics retention priority)");
+        Console.Error.WriteLine($"unknown scenario '{scenario}' (known: latency pipeline limits bulk reminders reminders-limits reminders-on-time wb-events wb idle metrics retention inbox inbox-1000 inbox-10000 inbox-3x2000 priority)");
         return 2;
     }
 

@@ -15,7 +15,7 @@ public static class BotMessages
         "ℹ️ Я бот уведомлений FelixHub.\n\n" +
         "Продавцам Wildberries: /start — подключить кабинет по API-ключу, затем «🔔 Уведомления» в меню.\n" +
         "Механикам: откройте ссылку, которую выдал администратор.\n\n" +
-        "/start — начать\n/settings — какие уведомления о заказах получать\n/help — эта подсказка";
+        "/start — начать\n/settings — какие уведомления о заказах получать\n/quiet — тихие часы (ночью без уведомлений)\n/help — эта подсказка";
 
     public const string LinkUnknown = "⛔ Ссылка недействительна. Попросите администратора выдать новую.";
     public const string LinkUsed = "⛔ Эта ссылка уже использована. Попросите администратора выдать новую.";
@@ -41,6 +41,24 @@ public static class BotMessages
     public const string PreferencesUnknownButton = "⛔ Эта кнопка больше не действует. Отправьте /settings.";
 
     public static string PreferenceSwitched(string name, bool on) => $"{name}: {(on ? "включены" : "выключены")}.";
+
+    // ---- /quiet: any recipient's quiet hours ----
+
+    /// <summary>The <c>/quiet</c> menu: the chat's window now (or none), its mode and zone, and what the buttons do.</summary>
+    public static string QuietTitle(string? from, string? to, string timeZone, string mode) =>
+        "🌙 <b>Тихие часы</b>\n\n" +
+        (from is null || to is null
+            ? "Сейчас: выключены — уведомления приходят в любое время."
+            : $"Сейчас: {from}–{to} ({TelegramHtml.Escape(timeZone)}), {(mode == "silent" ? "уведомления приходят без звука" : "уведомления ждут до конца тихих часов")}.") +
+        "\n\nВыберите время и что делать с уведомлениями в эти часы. Начало брони и её отмена приходят сразу (без звука).";
+
+    public const string QuietUnknownButton = "⛔ Эта кнопка больше не действует. Отправьте /quiet.";
+
+    public static string QuietSaved(string? from, string? to) =>
+        from is null || to is null ? "Тихие часы выключены." : $"Тихие часы: {from}–{to}.";
+
+    public static string QuietModeSaved(string mode) =>
+        mode == "silent" ? "В тихие часы — без звука." : "В тихие часы уведомления ждут до утра.";
 
     // ---- the mechanic's status buttons (answers to a press: plain text, at most 200 characters) ----
 
@@ -105,13 +123,43 @@ public static class BotMessages
     public const string Syncing =
         "⏳ Первичная синхронизация ещё идёт. Главное меню откроется, как только она завершится — я пришлю сообщение.";
 
-    public const string MainMenu = "🏠 <b>Главное меню</b>\n\nУведомления о заказах, выкупах, отменах, возвратах, негативных отзывах и критических остатках приходят сюда. Настроить их — «🔔 Уведомления».";
+    public const string MainMenu = "🏠 <b>Главное меню</b>\n\nУведомления о заказах, выкупах, отменах, возвратах, негативных отзывах и критических остатках приходят сюда. Настроить их — «🔔 Уведомления». Новый API-ключ — «🔑 Сменить ключ».";
+
+    public const string AskNewKey =
+        "🔑 <b>Смена API-ключа</b>\n\nПришлите новый ключ этого кабинета WB одним сообщением — кабинет, история и настройки уведомлений сохранятся. " +
+        "Ключ должен быть того же продавца. " + Wildberries.Notifications.WbMessages.KeyHowTo + "\n\n" +
+        "🔒 Сообщение с ключом я сразу удалю из чата. Передумали — /menu.";
+
+    public static string KeyReplaced(DateTimeOffset? expiresAt) =>
+        "✅ <b>Ключ заменён.</b> Кабинет, его история и настройки уведомлений сохранены; уведомления приходят как прежде" +
+        (expiresAt is { } at ? ".\nНовый ключ действует до " + Wildberries.Notifications.WbMessages.Moscow(at) : "") + ".";
+
+    public const string KeyOfAnotherSeller =
+        "❌ Этот ключ другого продавца: заменить ключ кабинета можно только ключом того же продавца WB.\n\n" +
+        "Пришлите ключ этого кабинета или нажмите /menu, чтобы отменить.";
+
+    public const string KeyInUse =
+        "❌ Этот ключ уже подключён к другому кабинету. Создайте новый ключ для этого кабинета и пришлите его сюда или нажмите /menu, чтобы отменить.";
+
+    public const string ConfirmLeave =
+        "🚪 <b>Отключить кабинет?</b>\n\nУведомления из кабинета WB перестанут приходить, ещё не отправленные отменятся. " +
+        "Если вы последний пользователь кабинета, его API-ключ и все загруженные данные (заказы, продажи, отзывы, остатки, история уведомлений) будут удалены.";
+
+    public static string Left(bool deleted) =>
+        "✅ <b>Кабинет отключён.</b> Уведомления больше не придут." +
+        (deleted ? " API-ключ и данные кабинета удалены." : " Другие пользователи кабинета продолжают получать уведомления.") +
+        "\n\nПодключить снова — /start.";
+
+    public const string LeaveCancelled = "Кабинет остаётся подключённым.";
+
+    public const string LeaveNothing = "У вас нет подключённого кабинета.";
 
     public const string KeyNeededFirst = "🔑 Сначала подключите кабинет Wildberries: отправьте /start и пришлите API-ключ.";
 
     public const string Settings =
         "🔔 <b>Уведомления</b>\n\nНажмите на строку, чтобы включить или выключить: ✅ — включено, ❌ — выключено.\n" +
-        "«Все уведомления» — общий выключатель: пока он выключен, не приходит ни одно.";
+        "«Все уведомления» — общий выключатель: пока он выключен, не приходит ни одно.\n" +
+        "🌙 Тихие часы (ночью без звука или до утра): /quiet";
 
     public const string UnknownButton = "⚠️ Эта кнопка больше не действует. Откройте «🔔 Уведомления» заново.";
 }

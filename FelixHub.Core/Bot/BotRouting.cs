@@ -37,6 +37,12 @@ public sealed record BotResult(string? ReplyHtml, ReplyMarkup? Markup = null)
 {
     public static BotResult Reply(string html, ReplyMarkup? markup = null) => new(html, markup);
 
+    /// <summary>
+    /// What starts only once the reply has been sent (whatever its outcome) and the update committed — e.g.
+    /// the initial sync after «Ключ принят», so no message it causes can reach the chat before the reply.
+    /// </summary>
+    public Func<CancellationToken, Task>? AfterReply { get; init; }
+
     public static BotResult NoReply { get; } = new((string?)null);
 }
 

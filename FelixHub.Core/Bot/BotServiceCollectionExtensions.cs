@@ -33,6 +33,7 @@ public static class BotServiceCollectionExtensions
         services.AddScoped<BotUpdateProcessor>();
         services.AddScoped<TelegramLinks>();
         services.AddScoped<IBotRoute, TelegramLinkRoute>();
+        services.AddScoped<IBotRoute, QuietHoursRoute>();
         services.AddScoped<IBotRoute, PreferencesRoute>();
         services.AddScoped<IBotRoute, MechanicOrderRoute>();
         services.AddScoped<IBotRoute, SellerRoute>();

@@ -17,7 +17,8 @@ namespace FelixHub.Core.Bot;
 /// delivery finds it and stops there), advance <c>telegram_bot_state</c>, apply the flood limit, run
 /// the routes, send the reply, record the outcome, commit. If anything throws, nothing is kept and the
 /// update is delivered again. The reply goes out before the commit: a crash between the two repeats
-/// the update (and the reply) once, never loses it.
+/// the update (and the reply) once, never loses it. A route's <see cref="BotResult.AfterReply"/> runs
+/// after the commit, so whatever it starts cannot overtake the reply.
 /// </summary>
 public sealed partial class BotUpdateProcessor(
     FelixHubDbContext db,
@@ -47,11 +48,12 @@ public sealed partial class BotUpdateProcessor(
             return null;
         }
 
-        var outcome = chat is null ? UpdateOutcomes.Ignored : await HandleAsync(botId, update, chat, chatId!, now, ct);
+        var (outcome, afterReply) = chat is null ? (UpdateOutcomes.Ignored, null) : await HandleAsync(botId, update, chat, chatId!, now, ct);
         await db.Database.ExecuteSqlAsync(
             $"UPDATE telegram_updates SET outcome = {outcome} WHERE bot_id = {botId} AND update_id = {(long)update.Id}", ct);
         await tx.CommitAsync(ct);
         LogHandled(logger, update.Id, KindOf(update), source, outcome);
+        if (afterReply is not null) await afterReply(ct);
         return outcome;
     }
 
@@ -81,7 +83,7 @@ public sealed partial class BotUpdateProcessor(
         return true;
     }
 
-    private async Task<string> HandleAsync(long botId, Update update, Chat chat, string chatId, DateTimeOffset now, CancellationToken ct)
+    private async Task<(string Outcome, Func<CancellationToken, Task>? AfterReply)> HandleAsync(long botId, Update update, Chat chat, string chatId, DateTimeOffset now, CancellationToken ct)
     {
         // One chat's updates are counted one at a time, whichever replica or webhook call handles them.
         var lockKey = string.Create(CultureInfo.InvariantCulture, $"felixhub.bot.chat:{botId}:{chatId}");
@@ -93,7 +95,7 @@ public sealed partial class BotUpdateProcessor(
         {
             if (!await recent.AnyAsync(u => u.Outcome == UpdateOutcomes.Throttled, ct))
                 LogThrottled(logger, chatId, limit);
-            return UpdateOutcomes.Throttled;
+            return (UpdateOutcomes.Throttled, null);
         }
 
         var request = BotRequest.From(update, chat);
@@ -104,15 +106,15 @@ public sealed partial class BotUpdateProcessor(
             if (result is not null) break;
         }
         await db.SaveChangesAsync(ct);
-        if (result?.ReplyHtml is not { } html) return UpdateOutcomes.NoReply;
+        if (result?.ReplyHtml is not { } html) return (UpdateOutcomes.NoReply, result?.AfterReply);
 
         var sent = await telegram.SendHtmlAsync(chatId, html, result.Markup, ct);
-        return sent.Status switch
+        return (sent.Status switch
         {
             TelegramSendStatus.Sent => UpdateOutcomes.Replied,
             TelegramSendStatus.PermanentFailure => UpdateOutcomes.ReplyRefused,
             _ => UpdateOutcomes.ReplyFailed, // the update's effects stand; a reply is not worth redoing them
-        };
+        }, result.AfterReply);
     }
 
     private static Chat? ChatOf(Update update) =>

@@ -29,6 +29,9 @@ public static class SellerChatState
     /// <summary>The bot asked for the WB API key: the next text message is read as the key (and deleted).</summary>
     public const string AwaitingKey = "awaiting_key";
 
+    /// <summary>«🔑 Сменить ключ» was pressed: the next text message is read as the cabinet's new key (and deleted).</summary>
+    public const string AwaitingNewKey = "awaiting_new_key";
+
     /// <summary>A key was accepted: the cabinet's state (initial sync or active) decides what the seller sees.</summary>
     public const string Registered = "registered";
 }

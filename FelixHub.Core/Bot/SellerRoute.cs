@@ -51,9 +51,20 @@ internal sealed partial class SellerRoute(
             return await StartAsync(seller, from, cancellationToken);
         }
         if (SellerMenu.IsNotificationsRequest(request.Text, request.Command)) return await NotificationsAsync(from.Id, cancellationToken);
-        if (request.Command == "/menu") return await MenuAsync(from.Id, cancellationToken);
+        if (SellerMenu.IsReplaceKeyRequest(request.Text, request.Command)) return await AskNewKeyAsync(seller, from, cancellationToken);
+        if (SellerMenu.IsLeaveRequest(request.Text, request.Command))
+            return await db.Set<CabinetUser>().AnyAsync(u => u.TelegramId == from.Id, cancellationToken)
+                ? BotResult.Reply(BotMessages.ConfirmLeave, SellerMenu.LeaveKeyboard)
+                : BotResult.Reply(BotMessages.LeaveNothing);
+        if (request.Command == "/menu")
+        {
+            if (seller?.State == SellerChatState.AwaitingNewKey) seller.State = SellerChatState.Registered; // the replacement called off
+            return await MenuAsync(from.Id, cancellationToken);
+        }
         if (seller?.State == SellerChatState.AwaitingKey && request.Command is null && request.Text is { } key)
             return await ReadKeyAsync(request.ChatId, message.MessageId, seller, key, cancellationToken);
+        if (seller?.State == SellerChatState.AwaitingNewKey && request.Command is null && request.Text is { } newKey)
+            return await ReadNewKeyAsync(request.ChatId, message.MessageId, seller, newKey, cancellationToken);
         return null;
     }
 
@@ -94,7 +105,8 @@ internal sealed partial class SellerRoute(
         CabinetRegistration registration;
         try
         {
-            registration = await cabinets.RegisterKeyAsync(seller.TelegramId, key, ct);
+            // Nothing starts before the reply is out (issue 21 §6): the sync and its messages come after it.
+            registration = await cabinets.RegisterKeyAsync(seller.TelegramId, key, ct, start: false);
         }
         catch (WbUnavailableException ex)
         {
@@ -121,9 +133,75 @@ internal sealed partial class SellerRoute(
         LogKeyAccepted(logger, seller.TelegramId, registration.CabinetId, registration.State);
         // What the key's missing categories cost, said before anything else happens.
         var missing = registration.MissingCategories.Count > 0 ? "\n\n" + WbMessages.MissingCategories(registration.MissingCategories) : "";
-        return registration.State == CabinetState.Active
+        var telegramId = seller.TelegramId;
+        var reply = registration.State == CabinetState.Active
             ? BotResult.Reply(BotMessages.KeyAcceptedSynced + missing + "\n\n" + BotMessages.MainMenu, SellerMenu.MainKeyboard)
             : BotResult.Reply(BotMessages.KeyAccepted + missing); // the menu comes with the "initial sync complete" message
+        // The reply to a key already synced carries the menu itself: no second "sync complete" message.
+        return reply with { AfterReply = t => cabinets.StartAsync(registration, telegramId, announceSynced: false, t) };
+    }
+
+    /// <summary>«🔑 Сменить ключ»: for a user with a cabinet (whatever its state — a rejected key is what it is for), the next text is the new key.</summary>
+    private async Task<BotResult> AskNewKeyAsync(SellerChat? seller, User from, CancellationToken ct)
+    {
+        if (!await db.Set<CabinetUser>().AnyAsync(u => u.TelegramId == from.Id, ct)) return BotResult.Reply(BotMessages.KeyNeededFirst);
+        var now = time.GetUtcNow();
+        if (seller is null)
+        {
+            seller = new SellerChat { TelegramId = from.Id, State = SellerChatState.AwaitingNewKey, CreatedAt = now };
+            db.Set<SellerChat>().Add(seller);
+        }
+        seller.State = SellerChatState.AwaitingNewKey;
+        seller.RefusedKeys = 0;
+        seller.UpdatedAt = now;
+        return BotResult.Reply(BotMessages.AskNewKey);
+    }
+
+    /// <summary>The new key: deleted from the chat at once, then <see cref="CabinetService.ReplaceKeyForUserAsync"/> (the same checks as <c>PUT /api/cabinets/{id}/key</c>).</summary>
+    private async Task<BotResult> ReadNewKeyAsync(string chatId, int messageId, SellerChat seller, string key, CancellationToken ct)
+    {
+        var deleted = await telegram.DeleteMessageAsync(chatId, messageId, ct);
+        if (!deleted.IsSent) LogKeyNotDeleted(logger, seller.TelegramId, deleted.Error);
+
+        CabinetRegistration? replaced;
+        try
+        {
+            replaced = await cabinets.ReplaceKeyForUserAsync(seller.TelegramId, key, ct);
+        }
+        catch (WbUnavailableException ex)
+        {
+            LogWbUnavailable(logger, seller.TelegramId, ex.Message);
+            return BotResult.Reply(BotMessages.WbUnavailable);
+        }
+
+        seller.UpdatedAt = time.GetUtcNow();
+        if (replaced is null)
+        {
+            seller.State = SellerChatState.AwaitingKey; // the cabinet went away meanwhile: the next key registers one
+            return BotResult.Reply(BotMessages.KeyNeededFirst);
+        }
+        if (replaced.Refusal is { } refusal)
+        {
+            seller.RefusedKeys++;
+            LogKeyRefused(logger, seller.TelegramId, refusal.Kind, seller.RefusedKeys);
+            return BotResult.Reply(refusal.Kind switch
+            {
+                KeyRefusal.Expired => BotMessages.KeyExpired(refusal.ExpiredAt),
+                KeyRefusal.RejectedByWb => BotMessages.KeyRejected(refusal.WbStatus, refusal.WbReason),
+                KeyRefusal.NoStatistics => BotMessages.KeyWithoutStatistics,
+                KeyRefusal.OtherSeller => BotMessages.KeyOfAnotherSeller,
+                KeyRefusal.InUse => BotMessages.KeyInUse,
+                _ => BotMessages.KeyMalformed,
+            });
+        }
+
+        seller.State = SellerChatState.Registered;
+        seller.RefusedKeys = 0;
+        LogKeyReplaced(logger, seller.TelegramId, replaced.CabinetId);
+        var missing = replaced.MissingCategories.Count > 0 ? "\n\n" + WbMessages.MissingCategories(replaced.MissingCategories) : "";
+        return replaced.State == CabinetState.Active
+            ? BotResult.Reply(BotMessages.KeyReplaced(replaced.ExpiresAt) + missing, SellerMenu.MainKeyboard)
+            : BotResult.Reply(BotMessages.KeyReplaced(replaced.ExpiresAt) + missing + "\n\n" + BotMessages.Syncing);
     }
 
     private async Task<BotResult> MenuAsync(long telegramId, CancellationToken ct) => await StatusAsync(telegramId, ct) switch
@@ -154,6 +232,8 @@ internal sealed partial class SellerRoute(
     private async Task<BotResult> PressAsync(BotRequest request, CallbackQuery press, CancellationToken ct)
     {
         var userId = press.From.Id;
+        if ((press.Data is SellerMenu.LeaveConfirmData or SellerMenu.LeaveCancelData) && request.IsPrivate && press.Message?.Chat.Id == userId)
+            return await LeavePressAsync(request, press, ct);
         if (!SellerMenu.TryParse(press.Data, out var setting, out var value) || !request.IsPrivate || press.Message?.Chat.Id != userId)
         {
             LogUnknownPress(logger, userId, request.ChatId);
@@ -174,6 +254,34 @@ internal sealed partial class SellerRoute(
         await telegram.AnswerCallbackAsync(request.ChatId, press.Id, SellerMenu.Describe(setting, value), ct);
         await telegram.EditReplyMarkupAsync(request.ChatId, press.Message.MessageId, SellerMenu.SettingsKeyboard(updated), ct);
         return BotResult.NoReply;
+    }
+
+    /// <summary>
+    /// «Да, отключить» / «Отмена» under «Отключить кабинет?»: the buttons go away either way (a second press
+    /// finds nothing to leave); «Да» leaves every cabinet of the user (<see cref="CabinetService.LeaveAllAsync"/>),
+    /// the last user of a cabinet taking its key and data with them, and the main menu is taken down.
+    /// </summary>
+    private async Task<BotResult> LeavePressAsync(BotRequest request, CallbackQuery press, CancellationToken ct)
+    {
+        var userId = press.From.Id;
+        await telegram.EditReplyMarkupAsync(request.ChatId, press.Message!.MessageId, null, ct);
+        if (press.Data == SellerMenu.LeaveCancelData)
+        {
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.LeaveCancelled, ct);
+            return BotResult.NoReply;
+        }
+
+        var left = await cabinets.LeaveAllAsync(userId, ct);
+        await telegram.AnswerCallbackAsync(request.ChatId, press.Id, null, ct);
+        if (left.Count == 0) return BotResult.Reply(BotMessages.LeaveNothing);
+        var seller = await db.Set<SellerChat>().SingleOrDefaultAsync(s => s.TelegramId == userId, ct);
+        if (seller is not null)
+        {
+            seller.State = SellerChatState.Registered; // no cabinet: /start asks for a key again
+            seller.UpdatedAt = time.GetUtcNow();
+        }
+        LogLeft(logger, userId, left.Count, left.Count(l => l.Deleted));
+        return BotResult.Reply(BotMessages.Left(left.All(l => l.Deleted)), new ReplyKeyboardRemove());
     }
 
     /// <summary>Synced if any of the user's cabinets is active, syncing if one is in its initial sync; a cabinet whose key WB rejected does not count.</summary>
@@ -203,6 +311,12 @@ internal sealed partial class SellerRoute(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seller {TelegramId}'s WB key accepted: cabinet {CabinetId} ({State})")]
     private static partial void LogKeyAccepted(ILogger logger, long telegramId, long cabinetId, string state);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Seller {TelegramId} left {Cabinets} WB cabinet(s) in the bot; {Deleted} deleted with their data")]
+    private static partial void LogLeft(ILogger logger, long telegramId, int cabinets, int deleted);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Seller {TelegramId} replaced the WB key of cabinet {CabinetId}")]
+    private static partial void LogKeyReplaced(ILogger logger, long telegramId, long cabinetId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seller {TelegramId} switched {Setting} to {Value}")]
     private static partial void LogSwitched(ILogger logger, long telegramId, string setting, bool value);

@@ -203,6 +203,7 @@ public sealed partial class DeliveryDispatcher(
         }
 
         var toSend = new List<DispatchMessage>(candidates.Count);
+        var quietChats = new HashSet<string>(StringComparer.Ordinal);
         foreach (var group in candidates.GroupBy(HooksFor))
         {
             var rowsOfGroup = group.ToList();
@@ -220,14 +221,31 @@ public sealed partial class DeliveryDispatcher(
                 rowsOfGroup = addressed;
             }
             var withdrawn = group.Key is null ? null : await group.Key.WithdrawnAsync(connection, rowsOfGroup, cancellationToken);
-            var turnedOff = await TurnedOffAsync(connection, rowsOfGroup, cancellationToken);
+            var choices = await ChoicesAsync(connection, rowsOfGroup, cancellationToken);
+            // Quiet hours are a Telegram chat's: messages a feature delivers elsewhere (a webhook) ignore them.
+            var toTelegram = group.Key is not { DeliversElsewhere: true };
             foreach (var row in rowsOfGroup)
             {
+                var choice = choices.GetValueOrDefault(row.ChatId);
+                var window = toTelegram ? choice?.Window : null;
+                if (window is not null) quietChats.Add(row.ChatId);
                 if (withdrawn is not null && withdrawn.TryGetValue(row.Id, out var reason)) outcomes.Add(RowOutcome.Skipped(row, reason));
-                else if (turnedOff.TryGetValue(row.Id, out var off)) outcomes.Add(RowOutcome.Skipped(row, off));
+                else if (choice?.TurnedOff(row.Kind) is { } off) outcomes.Add(RowOutcome.Skipped(row, off));
                 else if (row.ChatId.Length == 0) outcomes.Add(RowOutcome.Skipped(row, "No recipient"));
-                else toSend.Add(row);
+                else if (RecipientRules.Quiet(row.Kind, window, now, row.ExpiresAt) is var quiet && quiet.HoldUntil is { } until)
+                    outcomes.Add(RowOutcome.Deferred(row, until, RecipientRules.Held(until)));
+                else toSend.Add(quiet.Silent ? row with { Silent = true } : row);
             }
+        }
+
+        // Chats with quiet hours get their held messages all at once when the window ends, and several
+        // dispatchers may claim them: one whose older message is still due or in another dispatcher's hands waits its turn.
+        if (quietChats.Count > 0)
+        {
+            var behind = await BehindOlderAsync(connection, toSend.Where(r => quietChats.Contains(r.ChatId)).Select(r => r.Id).ToArray(), batch.Token, now, cancellationToken);
+            var retryLater = now + TimeSpan.FromMilliseconds(Math.Max(100, telegramOptions.CurrentValue.PerChatIntervalMilliseconds));
+            foreach (var row in toSend.Where(r => behind.Contains(r.Id))) outcomes.Add(RowOutcome.Deferred(row, retryLater, null));
+            toSend.RemoveAll(r => behind.Contains(r.Id));
         }
 
         // One message per chat and batch, the oldest: a chat takes one message per interval anyway, so the
@@ -305,25 +323,55 @@ public sealed partial class DeliveryDispatcher(
         return summary;
     }
 
-    /// <summary>Messages whose recipient turned their kind off (<see cref="RecipientRules"/>): ids and why; one query, only when a kind has a choice.</summary>
-    private static async Task<Dictionary<long, string>> TurnedOffAsync(NpgsqlConnection connection, IReadOnlyList<DispatchMessage> rows, CancellationToken ct)
+    /// <summary>A chat's choices as the dispatcher reads them: the kinds it turned off and its quiet hours.</summary>
+    private sealed record ChatChoices(bool StatusChanges, bool Assignments, bool Ready, QuietWindow? Window)
     {
-        var turnedOff = new Dictionary<long, string>();
-        var chats = rows.Where(r => RecipientRules.PreferenceFor(r.Kind) is not null && r.ChatId.Length > 0).Select(r => r.ChatId).Distinct().ToArray();
-        if (chats.Length == 0) return turnedOff;
-        var choices = new Dictionary<string, (bool StatusChanges, bool Assignments, bool Ready)>(StringComparer.Ordinal);
-        await using (var command = new NpgsqlCommand("SELECT chat_id, status_changes, assignments, ready FROM recipient_preferences WHERE chat_id = ANY($1)", connection))
+        public string? TurnedOff(string kind) => RecipientRules.Withdrawn(kind, StatusChanges, Assignments, Ready);
+    }
+
+    /// <summary>The recipient choices (<see cref="RecipientRules"/>) of the batch's chats that made any: one query per batch.</summary>
+    private static async Task<Dictionary<string, ChatChoices>> ChoicesAsync(NpgsqlConnection connection, IReadOnlyList<DispatchMessage> rows, CancellationToken ct)
+    {
+        var choices = new Dictionary<string, ChatChoices>(StringComparer.Ordinal);
+        var chats = rows.Where(r => r.ChatId.Length > 0).Select(r => r.ChatId).Distinct().ToArray();
+        if (chats.Length == 0) return choices;
+        await using var command = new NpgsqlCommand($"""
+            SELECT rp.chat_id, rp.status_changes, rp.assignments, rp.ready, {RecipientRules.QuietColumns}
+            FROM recipient_preferences rp WHERE rp.chat_id = ANY($1)
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = chats });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = chats });
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) choices[reader.GetString(0)] = (reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3));
+            var window = QuietWindow.Stored(reader.IsDBNull(4) ? null : reader.GetFieldValue<TimeOnly>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<TimeOnly>(5),
+                Str(reader, 6), Str(reader, 7));
+            choices[reader.GetString(0)] = new ChatChoices(reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3), window);
         }
-        foreach (var row in rows)
-        {
-            if (choices.TryGetValue(row.ChatId, out var c) && RecipientRules.Withdrawn(row.Kind, c.StatusChanges, c.Assignments, c.Ready) is { } why)
-                turnedOff[row.Id] = why;
-        }
-        return turnedOff;
+        return choices;
+    }
+
+    /// <summary>
+    /// Of <paramref name="ids"/>, those whose chat has an older message (by due time, then id) that is due
+    /// now or being sent by another dispatcher: sending them first would break the chat's order.
+    /// </summary>
+    private static async Task<HashSet<long>> BehindOlderAsync(NpgsqlConnection connection, long[] ids, Guid token, DateTimeOffset now, CancellationToken ct)
+    {
+        var behind = new HashSet<long>();
+        if (ids.Length == 0) return behind;
+        await using var command = new NpgsqlCommand("""
+            SELECT m.id FROM delivery_messages m
+            WHERE m.id = ANY($1) AND EXISTS (
+                SELECT 1 FROM delivery_messages o
+                WHERE o.chat_id = m.chat_id AND o.next_attempt_at IS NOT NULL AND o.claim_token IS DISTINCT FROM $2
+                  AND (o.state = 'sending' OR (o.state = 'pending' AND o.next_attempt_at <= $3))
+                  AND (o.due_at, o.id) < (m.due_at, m.id))
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = ids });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = token });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) behind.Add(reader.GetInt64(0));
+        return behind;
     }
 
     private IDeliveryHooks? HooksFor(DispatchMessage message) => hooks.FirstOrDefault(h => h.Handles(message.Kind));
@@ -353,7 +401,7 @@ public sealed partial class DeliveryDispatcher(
         var single = messages.Where(m => !IsBulk(m)).ToList();
 
         var batchResults = batches.Select(b => telegram.SendHtmlBatchAsync(
-            b.Select(m => new TelegramMessage(m.ChatId, m.Text)).ToList(), o.PriorityOf(b[0].Kind), cancellationToken)).ToList();
+            b.Select(m => new TelegramMessage(m.ChatId, m.Text, m.Silent)).ToList(), o.PriorityOf(b[0].Kind), cancellationToken)).ToList();
         var singleResults = new System.Collections.Concurrent.ConcurrentDictionary<long, TelegramSendResult>();
         await Parallel.ForEachAsync(single,
             new ParallelOptions { MaxDegreeOfParallelism = telegramOptions.CurrentValue.BatchSendParallelism },
@@ -383,7 +431,7 @@ public sealed partial class DeliveryDispatcher(
     private Task<TelegramSendResult> SendOneAsync(DispatchMessage m, CancellationToken cancellationToken) =>
         HooksFor(m) is { DeliversElsewhere: true } elsewhere
             ? elsewhere.DeliverElsewhereAsync(m, cancellationToken)
-            : DeliveryTransport.SendAsync(telegram, m.ChatId, m.Text, m.ReplyMarkup, m.PhotoUrl, options.CurrentValue.PriorityOf(m.Kind),
+            : DeliveryTransport.SendAsync(telegram, m.ChatId, m.Text, m.ReplyMarkup, m.PhotoUrl, m.Silent, options.CurrentValue.PriorityOf(m.Kind),
             refused => LogPhotoRefused(logger, m.Id, m.ChatId, refused.Error), cancellationToken);
 
     /// <summary>What becomes of one locked message; <see cref="CountsAsAttempt"/> false hands it back as if never claimed.</summary>

@@ -28,6 +28,12 @@ public enum DeliveryOutcome
 
     /// <summary>No bot token: nothing was attempted, the message is <c>skipped</c>.</summary>
     NotConfigured,
+
+    /// <summary>
+    /// Due inside its chat's quiet hours (hold mode): not sent now, no attempt counted. The message was
+    /// handed to the dispatch path, due when the window ends; the job is done.
+    /// </summary>
+    Held,
 }
 
 public sealed record DeliveryResult(DeliveryOutcome Outcome, string? Error = null, int? TelegramMessageId = null);
@@ -44,15 +50,16 @@ public sealed partial class DeliverySender(
     NpgsqlDataSource dataSource,
     IOptionsMonitor<DeliveryOptions> options,
     TimeProvider time,
+    DeliveryWaker waker,
     ILogger<DeliverySender> logger)
 {
     private sealed record Loaded(long Id, string Kind, string DedupKey, string? ChatId, string Text, string? ReplyMarkup, string? PhotoUrl,
-        string State, int? OrderId, int? MechanicId, string? TurnedOff);
+        string State, int? OrderId, int? MechanicId, string? TurnedOff, bool Dispatched, QuietDecision Quiet);
 
     public async Task<DeliveryResult> SendAsync(long messageId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var message = await LockAsync(connection, messageId, cancellationToken);
+        var message = await LockAsync(connection, messageId, time.GetUtcNow(), cancellationToken);
         if (message is null)
         {
             LogMissing(logger, messageId);
@@ -62,6 +69,12 @@ public sealed partial class DeliverySender(
         if (!DeliveryStates.MaySend(message.State) || message.ChatId is null)
         {
             LogAlreadyDone(logger, messageId, message.Kind, message.State);
+            return new DeliveryResult(DeliveryOutcome.AlreadyDone);
+        }
+        if (message.Dispatched)
+        {
+            // Handed over to the dispatch path (held for quiet hours): the dispatcher sends it, not this job.
+            LogAlreadyDone(logger, messageId, message.Kind, "handed to the dispatcher");
             return new DeliveryResult(DeliveryOutcome.AlreadyDone);
         }
         if (message.TurnedOff is { } turnedOff)
@@ -75,6 +88,14 @@ public sealed partial class DeliverySender(
             await FinishAsync(connection, message, DeliveryStates.Skipped, "Bot token missing", null, logAttempt: false, CancellationToken.None);
             LogNoToken(logger, messageId, message.Kind);
             return new DeliveryResult(DeliveryOutcome.NotConfigured, "Bot token missing");
+        }
+
+        if (message.Quiet.HoldUntil is { } until)
+        {
+            await HoldAsync(connection, message.Id, until, CancellationToken.None);
+            waker.Hint(until);
+            LogHeld(logger, messageId, message.Kind, message.ChatId, until);
+            return new DeliveryResult(DeliveryOutcome.Held, RecipientRules.Held(until));
         }
 
         TelegramSendResult result;
@@ -132,11 +153,11 @@ public sealed partial class DeliverySender(
     }
 
     private Task<TelegramSendResult> SendToTelegramAsync(Loaded m, CancellationToken token) =>
-        DeliveryTransport.SendAsync(telegram, m.ChatId!, m.Text, m.ReplyMarkup, m.PhotoUrl, options.CurrentValue.PriorityOf(m.Kind),
+        DeliveryTransport.SendAsync(telegram, m.ChatId!, m.Text, m.ReplyMarkup, m.PhotoUrl, m.Quiet.Silent, options.CurrentValue.PriorityOf(m.Kind),
             refused => LogPhotoRefused(logger, m.Id, m.ChatId!, refused.Error), token);
 
     /// <summary>Opens the transaction, locks the message's row and reads its recipient's choices (one round trip).</summary>
-    private static async Task<Loaded?> LockAsync(NpgsqlConnection connection, long messageId, CancellationToken cancellationToken)
+    private static async Task<Loaded?> LockAsync(NpgsqlConnection connection, long messageId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection)
         {
@@ -145,7 +166,7 @@ public sealed partial class DeliverySender(
                 new NpgsqlBatchCommand("BEGIN"),
                 new NpgsqlBatchCommand($"""
                     SELECT m.kind, m.dedup_key, m.chat_id, m.text, m.reply_markup::text, m.photo_url, m.state, m.order_id, m.mechanic_id,
-                        {RecipientRules.Columns}
+                        {RecipientRules.Columns}, {RecipientRules.QuietColumns}, m.expires_at, m.next_attempt_at IS NOT NULL
                     FROM delivery_messages m LEFT JOIN recipient_preferences rp ON rp.chat_id = m.chat_id
                     WHERE m.id = $1 FOR UPDATE OF m
                     """) { Parameters = { new() { Value = messageId } } },
@@ -154,10 +175,40 @@ public sealed partial class DeliverySender(
         // BEGIN returns no result set: the reader starts at the SELECT's.
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
-        return new Loaded(messageId, reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3),
+        var kind = reader.GetString(0);
+        var window = QuietWindow.Stored(reader.IsDBNull(12) ? null : reader.GetFieldValue<TimeOnly>(12), reader.IsDBNull(13) ? null : reader.GetFieldValue<TimeOnly>(13),
+            reader.IsDBNull(14) ? null : reader.GetString(14), reader.IsDBNull(15) ? null : reader.GetString(15));
+        var expiresAt = reader.IsDBNull(16) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(16);
+        return new Loaded(messageId, kind, reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3),
             reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6),
             reader.IsDBNull(7) ? null : reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetInt32(8),
-            RecipientRules.Withdrawn(reader.GetString(0), reader.GetBoolean(9), reader.GetBoolean(10), reader.GetBoolean(11)));
+            RecipientRules.Withdrawn(kind, reader.GetBoolean(9), reader.GetBoolean(10), reader.GetBoolean(11)),
+            reader.GetBoolean(17), RecipientRules.Quiet(kind, window, now, expiresAt));
+    }
+
+    /// <summary>
+    /// Hands a message due in its chat's quiet hours to the dispatch path: pending, due at the window's
+    /// end (<c>next_attempt_at</c>), no job of its own any more, no attempt counted; then commits, telling
+    /// every replica's waker of the new due time.
+    /// </summary>
+    private static async Task HoldAsync(NpgsqlConnection connection, long id, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("UPDATE delivery_messages SET state = 'pending', next_attempt_at = $2, job_id = NULL, finished_at = NULL, last_error = $3 WHERE id = $1")
+                {
+                    Parameters = { new() { Value = id }, new() { Value = until.ToUniversalTime() }, new() { Value = RecipientRules.Held(until) } },
+                },
+                new NpgsqlBatchCommand("SELECT pg_notify($1, $2)")
+                {
+                    Parameters = { new() { Value = DeliveryWaker.Channel }, new() { Value = DeliveryWaker.Payload(until) } },
+                },
+                new NpgsqlBatchCommand("COMMIT"),
+            },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>The attempt's log row, the message's new state and the commit (one round trip).</summary>
@@ -237,6 +288,9 @@ public sealed partial class DeliverySender(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} ({Kind}) not sent: chat {ChatId} turned this kind of message off")]
     private static partial void LogTurnedOff(ILogger logger, long messageId, string kind, string? chatId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} ({Kind}) to chat {ChatId} held for the chat's quiet hours until {Until}; handed to the dispatcher")]
+    private static partial void LogHeld(ILogger logger, long messageId, string kind, string? chatId, DateTimeOffset until);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} no longer exists; nothing to send")]
     private static partial void LogMissing(ILogger logger, long messageId);

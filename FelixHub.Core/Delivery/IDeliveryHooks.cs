@@ -8,7 +8,11 @@ public sealed record Recipient(string? ChatId, string? Missing = null);
 
 /// <summary>A message the dispatcher is about to send: what a feature's hooks see.</summary>
 public sealed record DispatchMessage(long Id, string Kind, string DedupKey, string? EventKey, string ChatId, string Text, string? ReplyMarkup,
-    string? PhotoUrl, int? OrderId, int? MechanicId, int? BookingId, long? CabinetId, int Attempts, DateTimeOffset? ExpiresAt);
+    string? PhotoUrl, int? OrderId, int? MechanicId, int? BookingId, long? CabinetId, int Attempts, DateTimeOffset? ExpiresAt)
+{
+    /// <summary>Due in its chat's quiet hours (silent mode, or a kind that must not wait): sent without sound.</summary>
+    public bool Silent { get; init; }
+}
 
 /// <summary>
 /// What a feature adds to the dispatch path for its own kinds of message (the feature implements it,

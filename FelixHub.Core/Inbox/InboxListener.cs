@@ -25,6 +25,7 @@ public sealed partial class InboxListener(
 {
     public const string ApplicationName = "felixhub-inbox-listener";
     private const int QueueCapacity = 10_000;
+    private const int SocketsPerSync = 1_000;
 
     private readonly Channel<WorkItem> queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(QueueCapacity)
     {
@@ -105,7 +106,7 @@ public sealed partial class InboxListener(
                 try
                 {
                     if (item.Message is { } message) await delivery.DeliverAsync(message, ct);
-                    else if (item.Send is { } send) await delivery.SyncSocketAsync(item.SyncUsers![0], send, ct);
+                    else if (item.Send is not null) await delivery.SyncSocketsAsync(NewSockets(item), ct);
                     else await delivery.SyncAsync(item.SyncUsers, ct);
                 }
                 catch (Exception ex) when (!ct.IsCancellationRequested)
@@ -118,6 +119,20 @@ public sealed partial class InboxListener(
         {
             // Shutting down.
         }
+    }
+
+    /// <summary>
+    /// The new sockets waiting in a row from <paramref name="first"/> on (at most <see cref="SocketsPerSync"/>):
+    /// their unread counts take one query instead of one each, so a crowd reconnecting at once (after a
+    /// restart) does not hold the events behind it for a query per socket. Only consecutive requests are
+    /// taken, so every event stays in order.
+    /// </summary>
+    private List<(string UserId, Func<ReadOnlyMemory<byte>, bool> Send)> NewSockets(WorkItem first)
+    {
+        var sockets = new List<(string, Func<ReadOnlyMemory<byte>, bool>)> { (first.SyncUsers![0], first.Send!) };
+        while (sockets.Count < SocketsPerSync && queue.Reader.TryPeek(out var next) && next.Send is not null && queue.Reader.TryRead(out next))
+            sockets.Add((next.SyncUsers![0], next.Send!));
+        return sockets;
     }
 
     /// <summary>

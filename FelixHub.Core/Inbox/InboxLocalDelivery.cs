@@ -57,13 +57,13 @@ public sealed partial class InboxLocalDelivery(IServiceScopeFactory scopes, IInb
         foreach (var user in local) Send(user, InboxEvents.UnreadCount(counts.GetValueOrDefault(user)));
     }
 
-    /// <summary>The user's unread count to one new socket.</summary>
-    public async Task SyncSocketAsync(string userId, Func<ReadOnlyMemory<byte>, bool> send, CancellationToken ct)
+    /// <summary>Each new socket (<c>Send</c> queues to it) its user's unread count, read for all of them at once.</summary>
+    public async Task SyncSocketsAsync(IReadOnlyList<(string UserId, Func<ReadOnlyMemory<byte>, bool> Send)> newSockets, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<FelixHubDbContext>();
-        var counts = await UnreadCountsAsync(db, [userId], ct);
-        send(InboxEvents.UnreadCount(counts.GetValueOrDefault(userId)));
+        var counts = await UnreadCountsAsync(db, newSockets.Select(s => s.UserId).Distinct(StringComparer.Ordinal).ToArray(), ct);
+        foreach (var (userId, send) in newSockets) send(InboxEvents.UnreadCount(counts.GetValueOrDefault(userId)));
     }
 
     private void Send(string user, byte[] message)

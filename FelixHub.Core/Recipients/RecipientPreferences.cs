@@ -1,3 +1,4 @@
+using FelixHub.Core.Bookings;
 using FelixHub.Core.OrderNotifications;
 
 namespace FelixHub.Core.Recipients;
@@ -19,6 +20,17 @@ public sealed class RecipientPreferences
 
     /// <summary>«Заказ готов» (<c>customer_order_ready</c>).</summary>
     public bool Ready { get; set; } = true;
+
+    /// <summary>Quiet hours: the daily window's start and end (local wall time in <see cref="TimeZone"/>); both null = no quiet hours.</summary>
+    public TimeOnly? QuietFrom { get; set; }
+
+    public TimeOnly? QuietTo { get; set; }
+
+    /// <summary>The IANA time zone of the window; null = <see cref="QuietWindow.DefaultTimeZone"/>.</summary>
+    public string? TimeZone { get; set; }
+
+    /// <summary><see cref="QuietModes.Hold"/> or <see cref="QuietModes.Silent"/>; null = hold.</summary>
+    public string? QuietMode { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
 }
@@ -65,4 +77,32 @@ public static class RecipientRules
     /// (a missing row reads as everything on).
     /// </summary>
     public const string Columns = "coalesce(rp.status_changes, true), coalesce(rp.assignments, true), coalesce(rp.ready, true)";
+
+    /// <summary>The quiet-hours columns of the same join, in the order <see cref="QuietWindow.Stored"/> takes them (all null without a row).</summary>
+    public const string QuietColumns = "rp.quiet_from, rp.quiet_to, rp.time_zone, rp.quiet_mode";
+
+    /// <summary>Kinds that must not wait for a quiet window's end (a booking starting now, its cancellation): sent at once, silently, even in hold mode.</summary>
+    public static bool MustNotWait(string kind) => kind is BookingNotificationTypeCodes.BookingStart or BookingNotificationTypeCodes.BookingCancel;
+
+    /// <summary>
+    /// What the chat's quiet hours make of a message of <paramref name="kind"/> due <paramref name="now"/>:
+    /// outside the window (or none) it goes out normally; inside, in <c>silent</c> mode (or a kind that
+    /// must not wait) at once without sound; in <c>hold</c> mode it waits until the window ends. A message
+    /// that would expire (<paramref name="expiresAt"/>) before the window ends is not held into its expiry:
+    /// it goes out at once, silently.
+    /// </summary>
+    public static QuietDecision Quiet(string kind, QuietWindow? window, DateTimeOffset now, DateTimeOffset? expiresAt)
+    {
+        if (window?.EndIfInside(now) is not { } end) return QuietDecision.Normal;
+        if (window.Mode == QuietModes.Silent || MustNotWait(kind)) return QuietDecision.SendSilently;
+        if (expiresAt is { } expires && expires <= end) return QuietDecision.SendSilently;
+        return QuietDecision.Hold(end);
+    }
+
+    /// <summary>How <see cref="Held"/> starts: marks a message held for quiet hours (not one waiting for a retry).</summary>
+    public const string HeldPrefix = "Held: the recipient's quiet hours";
+
+    /// <summary>What a held message shows in <c>last_error</c> while it waits (not an error: nothing was tried).</summary>
+    public static string Held(DateTimeOffset until) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{HeldPrefix} end at {until.UtcDateTime:yyyy-MM-dd HH:mm} UTC.");
 }

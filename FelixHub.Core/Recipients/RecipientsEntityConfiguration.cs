@@ -10,5 +10,7 @@ internal sealed class RecipientPreferencesConfiguration : IEntityTypeConfigurati
         b.ToTable("recipient_preferences");
         b.HasKey(p => p.ChatId);
         b.Property(p => p.ChatId).HasMaxLength(50);
+        b.Property(p => p.TimeZone).HasMaxLength(64);
+        b.Property(p => p.QuietMode).HasMaxLength(10);
     }
 }

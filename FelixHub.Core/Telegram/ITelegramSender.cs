@@ -16,6 +16,9 @@ public interface ITelegramSender
     /// <summary>Sends an HTML message with a keyboard (inline buttons, or a reply keyboard / its removal).</summary>
     Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, ReplyMarkup? replyMarkup, CancellationToken cancellationToken);
 
+    /// <summary>The same; <paramref name="silent"/> sends it without sound (Telegram's <c>disable_notification</c>: quiet hours).</summary>
+    Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, ReplyMarkup? replyMarkup, bool silent, CancellationToken cancellationToken);
+
     /// <summary>Replaces the inline keyboard under one of the bot's messages (<c>editMessageReplyMarkup</c>).</summary>
     Task<TelegramSendResult> EditReplyMarkupAsync(string chatId, int messageId, InlineKeyboardMarkup? replyMarkup, CancellationToken cancellationToken);
 
@@ -31,6 +34,9 @@ public interface ITelegramSender
     /// <summary>Sends a photo by URL with an HTML caption (at most 1,024 characters); same pipeline and classification as text.</summary>
     Task<TelegramSendResult> SendPhotoAsync(string chatId, string photoUrl, string htmlCaption, CancellationToken cancellationToken);
 
+    /// <summary>The same; <paramref name="silent"/> sends it without sound (<c>disable_notification</c>).</summary>
+    Task<TelegramSendResult> SendPhotoAsync(string chatId, string photoUrl, string htmlCaption, bool silent, CancellationToken cancellationToken);
+
     /// <summary>
     /// The bulk path: sends a batch of HTML messages at once — the chats of the whole batch are reserved
     /// in one statement, the bot's slots in runs within <paramref name="priority"/>'s horizon, and the
@@ -41,5 +47,5 @@ public interface ITelegramSender
     Task<IReadOnlyList<TelegramSendResult>> SendHtmlBatchAsync(IReadOnlyList<TelegramMessage> messages, TelegramPriority priority, CancellationToken cancellationToken);
 }
 
-/// <summary>One message of a batch.</summary>
-public sealed record TelegramMessage(string ChatId, string Html);
+/// <summary>One message of a batch; <paramref name="Silent"/>: without sound (<c>disable_notification</c>).</summary>
+public sealed record TelegramMessage(string ChatId, string Html, bool Silent = false);

@@ -43,15 +43,23 @@ internal sealed partial class TelegramSender(
         SendHtmlAsync(chatId, html, null, cancellationToken);
 
     public Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, ReplyMarkup? replyMarkup, CancellationToken cancellationToken) =>
+        SendHtmlAsync(chatId, html, replyMarkup, silent: false, cancellationToken);
+
+    public Task<TelegramSendResult> SendHtmlAsync(string chatId, string html, ReplyMarkup? replyMarkup, bool silent, CancellationToken cancellationToken) =>
         SendAsync(chatId, async (client, chat, token) => (await client.SendMessage(
             chat, html, ParseMode.Html,
             replyMarkup: replyMarkup,
             linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
+            disableNotification: silent,
             cancellationToken: token)).MessageId, cancellationToken);
 
     public Task<TelegramSendResult> SendPhotoAsync(string chatId, string photoUrl, string htmlCaption, CancellationToken cancellationToken) =>
+        SendPhotoAsync(chatId, photoUrl, htmlCaption, silent: false, cancellationToken);
+
+    public Task<TelegramSendResult> SendPhotoAsync(string chatId, string photoUrl, string htmlCaption, bool silent, CancellationToken cancellationToken) =>
         SendAsync(chatId, async (client, chat, token) => (await client.SendPhoto(
             chat, InputFile.FromUri(photoUrl), htmlCaption, ParseMode.Html,
+            disableNotification: silent,
             cancellationToken: token)).MessageId, cancellationToken);
 
     public Task<TelegramSendResult> EditReplyMarkupAsync(string chatId, int messageId, InlineKeyboardMarkup? replyMarkup, CancellationToken cancellationToken) =>
@@ -104,6 +112,7 @@ internal sealed partial class TelegramSender(
                     results[i] = await SendAsync(message.ChatId, async (client, chat, t) => (await client.SendMessage(
                         chat, message.Html, ParseMode.Html,
                         linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
+                        disableNotification: message.Silent,
                         cancellationToken: t)).MessageId, inFlight.Token, paced: false, onTooMany: retryAfter => permit.BackOff(message.ChatId, retryAfter));
                 });
         }

@@ -20,6 +20,12 @@ public sealed record SettingSwitch(
 public static class SellerMenu
 {
     public const string NotificationsButton = "🔔 Уведомления";
+    public const string ReplaceKeyButton = "🔑 Сменить ключ";
+    public const string LeaveButton = "🚪 Отключить кабинет";
+
+    /// <summary>The answers to «Отключить кабинет?»: leave every cabinet of the user, or keep them.</summary>
+    public const string LeaveConfirmData = "leave:yes";
+    public const string LeaveCancelData = "leave:no";
     public const string CallbackPrefix = "ns:";
 
     /// <summary>The global switch first, then the six kinds, with the settings' names from seed 003.</summary>
@@ -35,7 +41,28 @@ public static class SellerMenu
     ];
 
     /// <summary>The main menu under a message: a reply keyboard that stays open.</summary>
-    public static ReplyKeyboardMarkup MainKeyboard => new(new KeyboardButton(NotificationsButton)) { ResizeKeyboard = true, IsPersistent = true };
+    public static ReplyKeyboardMarkup MainKeyboard => new(new[]
+    {
+        new[] { new KeyboardButton(NotificationsButton) },
+        new[] { new KeyboardButton(ReplaceKeyButton), new KeyboardButton(LeaveButton) },
+    }) { ResizeKeyboard = true, IsPersistent = true };
+
+    /// <summary>Whether a text message is the main menu's «Сменить ключ» button (or <c>/key</c>).</summary>
+    public static bool IsReplaceKeyRequest(string? text, string? command) => IsButton(text, command, "/key", "🔑", "Сменить ключ");
+
+    /// <summary>Whether a text message is the main menu's «Отключить кабинет» button (or <c>/stop</c>).</summary>
+    public static bool IsLeaveRequest(string? text, string? command) => IsButton(text, command, "/stop", "🚪", "Отключить кабинет");
+
+    public static InlineKeyboardMarkup LeaveKeyboard => new(new[]
+    {
+        InlineKeyboardButton.WithCallbackData("Да, отключить", LeaveConfirmData),
+        InlineKeyboardButton.WithCallbackData("Отмена", LeaveCancelData),
+    });
+
+    private static bool IsButton(string? text, string? command, string ownCommand, string emoji, string label) =>
+        command == ownCommand
+        || (command is null && text?.Trim() is { } t
+            && string.Equals(t.Replace(emoji, "", StringComparison.Ordinal).Trim(), label, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Whether a text message is the main menu's «Уведомления» button (or the command for it).</summary>
     public static bool IsNotificationsRequest(string? text, string? command) =>

@@ -128,6 +128,98 @@ public sealed class SellerBotTests(SellerBotFixture fixture) : IClassFixture<Sel
     }
 
     [Fact]
+    public async Task With_a_small_cabinet_whose_sync_is_instant_the_reply_to_the_key_always_comes_before_the_sync_complete_message()
+    {
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            var seller = wb.NewSeller();
+            seller.AddOrder(FakeSeller.NewNmId());
+            var user = WbTestSteps.NewTelegramId();
+            var chat = Chat(user);
+            Send(user, "/start");
+            await telegram.ReplyAsync(chat);
+            await Eventually.Until(async () => (await SellerAsync(user))?.State == SellerChatState.AwaitingKey, "awaiting the key");
+
+            Send(user, seller.Token);
+
+            await Eventually.Until(() => telegram.MessagesTo(chat).Count >= 3, "the reply and the main menu", SyncTimeout);
+            await Task.Delay(200);
+            var texts = telegram.MessagesTo(chat).Select(m => m.Text ?? "").ToList();
+            texts.Should().HaveCount(3, $"attempt {attempt}: nothing but the reply and the main menu");
+            texts[1].Should().Be(BotMessages.KeyAccepted, $"attempt {attempt}: the reply to the key comes first");
+            texts[2].Should().StartWith("✅ <b>Первичная синхронизация завершена</b>", $"attempt {attempt}");
+        }
+    }
+
+    [Fact]
+    public async Task Replace_key_in_the_main_menu_deletes_the_key_refuses_another_sellers_and_keeps_the_cabinet()
+    {
+        var seller = wb.NewSeller();
+        var user = WbTestSteps.NewTelegramId();
+        var chat = Chat(user);
+        var cabinetId = await worker.RegisterAndWaitAsync(telegram, user, seller);
+        ReplyKeyboard(telegram.MessagesTo(chat)[0])!.SelectMany(row => row!.AsArray()).Select(b => b!["text"]!.GetValue<string>())
+            .Should().Contain(SellerMenu.ReplaceKeyButton);
+
+        Send(user, SellerMenu.ReplaceKeyButton);
+        (await telegram.ReplyAsync(chat, 2)).Text.Should().Be(BotMessages.AskNewKey);
+
+        var stranger = wb.NewSeller();
+        var strangerMessage = Send(user, stranger.Token);
+        (await telegram.ReplyAsync(chat, 3)).Text.Should().Be(BotMessages.KeyOfAnotherSeller);
+        (await worker.DbAsync(db => db.Set<WbCabinet>().SingleAsync(c => c.Id == cabinetId))).ApiKeyHash.Should().Be(WbApiKey.Hash(seller.Token));
+
+        var newKey = wb.AddKey(seller);
+        var keyMessage = Send(user, newKey);
+        var replaced = await telegram.ReplyAsync(chat, 4);
+        replaced.Text.Should().StartWith("✅ <b>Ключ заменён.</b>");
+        ReplyKeyboard(replaced).Should().NotBeNull("the main menu stays");
+        CallsTo("deleteMessage", user).Select(c => c.Body["message_id"]!.GetValue<int>()).Should().Equal([strangerMessage, keyMessage], "every key is deleted from the chat");
+        (await worker.DbAsync(db => db.Set<WbCabinet>().SingleAsync(c => c.Id == cabinetId))).ApiKeyHash.Should().Be(WbApiKey.Hash(newKey));
+        (await worker.DbAsync(db => db.Set<CabinetUser>().Where(u => u.TelegramId == user).Select(u => u.CabinetId).ToListAsync())).Should().Equal(cabinetId);
+        await Eventually.Until(async () => (await SellerAsync(user))?.State == SellerChatState.Registered, "the conversation back at the menu");
+        worker.Logs.AllText().Should().NotContain(newKey.Split('.')[1], "the key is never logged");
+    }
+
+    [Fact]
+    public async Task Stop_asks_for_confirmation_cancel_keeps_the_cabinet_and_yes_deletes_it_with_the_last_user()
+    {
+        var seller = wb.NewSeller();
+        seller.AddOrder(FakeSeller.NewNmId());
+        var user = WbTestSteps.NewTelegramId();
+        var chat = Chat(user);
+        var cabinetId = await worker.RegisterAndWaitAsync(telegram, user, seller);
+        ReplyKeyboard(telegram.MessagesTo(chat)[0])!.SelectMany(row => row!.AsArray()).Select(b => b!["text"]!.GetValue<string>())
+            .Should().Contain(SellerMenu.LeaveButton);
+
+        Send(user, "/stop");
+        var confirm = await telegram.ReplyAsync(chat, 2);
+        confirm.Text.Should().Be(BotMessages.ConfirmLeave);
+        Buttons(InlineKeyboard(confirm.Body["reply_markup"])).Should().Equal(("Да, отключить", SellerMenu.LeaveConfirmData), ("Отмена", SellerMenu.LeaveCancelData));
+
+        var cancel = FakeTelegramServer.CallbackQueryUpdate(chat, SellerMenu.LeaveCancelData, telegram.MessageIdOf(confirm));
+        await worker.UntilHandledAsync(telegram.PushUpdate(cancel));
+        Answers(cancel["callback_query"]!["id"]!.GetValue<string>()).Should().ContainSingle().Which.Body["text"]!.GetValue<string>().Should().Be(BotMessages.LeaveCancelled);
+        (await worker.DbAsync(db => db.Set<WbCabinet>().AnyAsync(c => c.Id == cabinetId))).Should().BeTrue("«Отмена» keeps the cabinet");
+
+        Send(user, SellerMenu.LeaveButton);
+        var again = await telegram.ReplyAsync(chat, 3);
+        again.Text.Should().Be(BotMessages.ConfirmLeave);
+        var yes = FakeTelegramServer.CallbackQueryUpdate(chat, SellerMenu.LeaveConfirmData, telegram.MessageIdOf(again));
+        await worker.UntilHandledAsync(telegram.PushUpdate(yes));
+
+        var left = await telegram.ReplyAsync(chat, 4);
+        left.Text.Should().Be(BotMessages.Left(deleted: true));
+        left.Body["reply_markup"]!["remove_keyboard"]!.GetValue<bool>().Should().BeTrue("the main menu goes");
+        (await worker.DbAsync(db => db.Set<WbCabinet>().AnyAsync(c => c.Id == cabinetId))).Should().BeFalse("the last user took the cabinet and its key");
+        (await worker.DbAsync(db => db.Set<WbOrder>().AnyAsync(o => o.CabinetId == cabinetId))).Should().BeFalse();
+        (await worker.DbAsync(db => db.Set<CabinetUser>().AnyAsync(u => u.TelegramId == user))).Should().BeFalse();
+
+        Send(user, "/start");
+        (await telegram.ReplyAsync(chat, 5)).Text.Should().Be(BotMessages.AskKey, "a seller who left can connect again");
+    }
+
+    [Fact]
     public async Task A_wrong_key_gets_a_clear_message_and_a_second_try_succeeds()
     {
         var good = wb.NewSeller();
@@ -220,7 +312,7 @@ public sealed class SellerBotTests(SellerBotFixture fixture) : IClassFixture<Sel
 
         var reply = await telegram.ReplyAsync(Chat(user), before + 1);
         reply.Text.Should().Be(BotMessages.MainMenu);
-        ReplyKeyboard(reply)!.SelectMany(row => row!.AsArray()).Select(b => b!["text"]!.GetValue<string>()).Should().Equal(SellerMenu.NotificationsButton);
+        ReplyKeyboard(reply)!.SelectMany(row => row!.AsArray()).Select(b => b!["text"]!.GetValue<string>()).Should().Equal(SellerMenu.NotificationsButton, SellerMenu.ReplaceKeyButton, SellerMenu.LeaveButton);
         CallsTo("deleteMessage", user).Should().BeEmpty();
         // The reply goes out inside the update's transaction: the seller's row is there once it commits.
         await worker.UntilHandledAsync(start);

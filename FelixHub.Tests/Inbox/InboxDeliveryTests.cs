@@ -146,6 +146,29 @@ public sealed class InboxDeliveryTests(InboxFixture fixture) : IClassFixture<Inb
     }
 
     [Fact]
+    public async Task Sockets_opened_all_at_once_each_get_their_own_users_unread_count_first()
+    {
+        // Users with 0 to 4 unread notifications, 3 sockets each, all opened together: the new sockets' counts
+        // are read together, and each socket must still get its own user's count.
+        var users = Enumerable.Range(0, 5).Select(_ => InboxApiClient.NewUser()).ToList();
+        var workOrder = await worker.CreateWorkOrderAsync();
+        for (var u = 0; u < users.Count; u++)
+            for (var n = 0; n < u; n++)
+                await worker.UpdateAsync(workOrder, new { status = $"step {n}", technicianId = users[u] });
+
+        var sockets = await Task.WhenAll(users.SelectMany(user => Enumerable.Range(0, 3).Select(_ => worker.OpenSocketAsync(user))));
+        try
+        {
+            foreach (var socket in sockets)
+                socket.Events[0]["data"]!["unread_count"]!.GetValue<int>().Should().Be(users.IndexOf(socket.UserId), $"{socket.UserId} has that many unread");
+        }
+        finally
+        {
+            foreach (var socket in sockets) await socket.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_manual_notification_goes_to_its_technician_only_with_the_priority_mapped()
     {
         var technician = InboxApiClient.NewUser();

@@ -30,6 +30,9 @@ public sealed class HostileInputFixture : IAsyncLifetime
     public int BookingId { get; private set; }
     public long CabinetId { get; private set; }
     public long SellerTelegramId { get; } = 77_000_001;
+
+    /// <summary>A second user of the cabinet, for the valid DELETE (the cabinet stays with its first user).</summary>
+    public long LeavingTelegramId { get; } = 77_000_002;
     public string SellerKey { get; private set; } = "";
     private FakeWbServer wb = null!;
 
@@ -61,6 +64,8 @@ public sealed class HostileInputFixture : IAsyncLifetime
         SellerKey = wb.NewSeller().Token;
         CabinetId = (await Worker.PostAsync<FelixHub.Core.Wildberries.Cabinets.RegisterCabinetResponse>("/api/cabinets",
             new { telegramId = SellerTelegramId, apiKey = SellerKey })).CabinetId;
+        await Worker.PostAsync<FelixHub.Core.Wildberries.Cabinets.RegisterCabinetResponse>("/api/cabinets",
+            new { telegramId = LeavingTelegramId, apiKey = SellerKey });
         Digest = await DatabaseDigest.ForAsync(database);
         Endpoints = ApiSurface.Discover(Worker.Services);
     }
@@ -95,7 +100,7 @@ public sealed class HostileInputTests(HostileInputFixture fixture, ITestOutputHe
         ["PATCH /api/orders/{id:int}"] = f => new(Id(f.OrderId), None, Body(new { status = "в работе", assignedMechanicId = f.MechanicId })),
         ["GET /api/recipients/{telegramId}/preferences"] = f => new(new Dictionary<string, string> { ["telegramId"] = "5551236" }, None, null),
         ["PATCH /api/recipients/{telegramId}/preferences"] = f => new(new Dictionary<string, string> { ["telegramId"] = "5551236" }, None,
-            Body(new { statusChanges = false, assignments = true, ready = (bool?)null })),
+            Body(new { statusChanges = false, assignments = true, ready = (bool?)null, quietFrom = "23:00", quietTo = "07:00", timeZone = "Europe/Moscow", quietMode = "hold" })),
         ["GET /api/notification-logs"] = f => new(None, Query(("orderId", f.OrderId.ToString(CultureInfo.InvariantCulture)), ("type", "mechanic_status_change"), ("limit", "10")), null),
         ["GET /api/metrics/orders/daily"] = f => new(None, Query(("days", "30")), null),
         ["GET /api/metrics/status-changes"] = f => new(None, Query(("days", "7")), null),
@@ -130,6 +135,12 @@ public sealed class HostileInputTests(HostileInputFixture fixture, ITestOutputHe
         ["POST /api/bookings/{id:int}/cancel"] = f => new(Id(f.BookingId), None, null),
         ["GET /api/bookings/{id:int}/notifications"] = f => new(Id(f.BookingId), None, null),
         ["POST /api/cabinets"] = f => new(None, None, Body(new { telegramId = f.SellerTelegramId, apiKey = f.SellerKey })),
+        ["PUT /api/cabinets/{id:long}/key"] = f => new(new Dictionary<string, string> { ["id"] = f.CabinetId.ToString(CultureInfo.InvariantCulture) }, None,
+            Body(new { apiKey = f.SellerKey })),
+        ["DELETE /api/cabinets/{id:long}/users/{telegramId:long}"] = f => new(new Dictionary<string, string>
+        {
+            ["id"] = f.CabinetId.ToString(CultureInfo.InvariantCulture), ["telegramId"] = f.LeavingTelegramId.ToString(CultureInfo.InvariantCulture),
+        }, None, null),
         ["GET /api/cabinets/{id:long}"] = f => new(new Dictionary<string, string> { ["id"] = f.CabinetId.ToString(CultureInfo.InvariantCulture) }, None, null),
         ["GET /api/users/{telegramId:long}/notification-settings"] = f => new(TelegramId(f.SellerTelegramId), None, null),
         ["PUT /api/users/{telegramId:long}/notification-settings"] = f => new(TelegramId(f.SellerTelegramId), None, Body(new

@@ -97,6 +97,21 @@ public sealed class FakeWbServer : IAsyncDisposable
         return seller;
     }
 
+    /// <summary>Another key of <paramref name="seller"/>'s account that WB answers with the same data (a replacement key).</summary>
+    public string AddKey(FakeSeller seller, TimeSpan? validFor = null, int scopes = AllFour)
+    {
+        var token = Jwt(new JsonObject
+        {
+            ["acc"] = 3,
+            ["exp"] = DateTimeOffset.UtcNow.Add(validFor ?? TimeSpan.FromDays(180)).ToUnixTimeSeconds(),
+            ["id"] = Guid.NewGuid().ToString(),
+            ["s"] = scopes,
+            ["sid"] = seller.SellerId,
+        });
+        sellers[token] = seller;
+        return token;
+    }
+
     /// <summary>
     /// When set, WB's limit per seller account (not per key) and path: a second call of the same path
     /// by any key of the seller sooner than this answers 429, counted in <see cref="SellerLimitHits"/>.

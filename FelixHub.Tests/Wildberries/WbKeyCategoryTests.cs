@@ -158,7 +158,7 @@ public sealed class WbKeyCategoryTests(WbFixture fixture) : IClassFixture<WbFixt
         var messages = await telegram.SettledMessagesAsync(user, 2);
         messages.Should().HaveCount(2);
         messages[1].Content().Should().StartWith("⛔ <b>Wildberries отклонил API-ключ кабинета</b> (401)")
-            .And.Contain("«Статистика»").And.Contain("Профиль → Настройки → Доступ к API").And.Contain("/start");
+            .And.Contain("«Статистика»").And.Contain("Профиль → Настройки → Доступ к API").And.Contain("«🔑 Сменить ключ»");
         (await worker.SyncAsync(cabinetId, waitIfSkipped: false)).Status.Should().Be(WbSyncStatus.Skipped, "a rejected cabinet is not synced");
         (await telegram.SettledMessagesAsync(user, 2)).Should().HaveCount(2, "told once");
     }

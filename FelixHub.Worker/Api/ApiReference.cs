@@ -124,7 +124,7 @@ public static class ApiReference
         [typeof(UpdateMechanicRequest)] = new(new UpdateMechanicRequest(null, "@ivan_petrov", true)),
         [typeof(CreateOrderRequest)] = new(new CreateOrderRequest("AB1234CD", "Двигатель", ["Масляный фильтр", "Свечи зажигания"], 7, "987654321"), "carNumber", "category"),
         [typeof(UpdateOrderRequest)] = new(new UpdateOrderRequest("в работе", 7)),
-        [typeof(UpdateRecipientPreferencesRequest)] = new(new UpdateRecipientPreferencesRequest(false, null, null)),
+        [typeof(UpdateRecipientPreferencesRequest)] = new(new UpdateRecipientPreferencesRequest(false, null, null, "23:00", "07:00", "Europe/Moscow", "hold")),
         [typeof(CreateUserRequest)] = new(new CreateUserRequest("123456789", "Анна")),
         [typeof(UpdateUserRequest)] = new(new UpdateUserRequest("Анна Смирнова", "987654321")),
         [typeof(CreateBookingRequest)] = new(new CreateBookingRequest(12, "Подъёмник 1", IsoTimestamp.Example, "2026-05-01T15:00:00+03:00"),
@@ -138,6 +138,8 @@ public static class ApiReference
         [typeof(InboxTokenRequest)] = new(new InboxTokenRequest("tech-17"), "userId"),
         [typeof(RegisterCabinetRequest)] = new(new RegisterCabinetRequest("123456789",
             "eyJhbGciOiJFUzI1NiIsImtpZCI6IjIwMjUwMTIwdjEiLCJ0eXAiOiJKV1QifQ.eyJleHAiOjE3OTk5OTk5OTl9.c2lnbmF0dXJl"), "telegramId", "apiKey"),
+        [typeof(ReplaceKeyRequest)] = new(new ReplaceKeyRequest(
+            "eyJhbGciOiJFUzI1NiIsImtpZCI6IjIwMjUwMTIwdjEiLCJ0eXAiOiJKV1QifQ.eyJleHAiOjE3OTk5OTk5OTl9.c2lnbmF0dXJl"), "apiKey"),
         [typeof(NotificationSettingsDto)] = new(new NotificationSettingsDto(true, true, false, true, true, true, false),
             "notificationsEnabled", "newOrdersEnabled", "orderBuyoutsEnabled", "orderCancellationsEnabled", "orderReturnsEnabled",
             "negativeReviewsEnabled", "criticalStocksEnabled"),

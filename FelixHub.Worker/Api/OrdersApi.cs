@@ -18,18 +18,18 @@ public static class OrdersApi
         recipients.MapGet("/recipients/{telegramId}/preferences", async (string telegramId, RecipientPreferencesService service, CancellationToken ct) =>
             Results.Ok(await service.GetAsync(telegramId, ct)))
             .WithName("GetRecipientPreferences")
-            .WithSummary("Which order notifications a Telegram chat gets")
-            .WithDescription("A mechanic's or customer's own choices, on top of the global flags: `statusChanges` (mechanic and customer status messages), `assignments` (a mechanic's new assignment), `ready` (the customer's «готов»). A chat that never chose gets everything: all `true`, `updatedAt` null.")
+            .WithSummary("Which order notifications a Telegram chat gets, and its quiet hours")
+            .WithDescription("A mechanic's or customer's own choices, on top of the global flags: `statusChanges` (mechanic and customer status messages), `assignments` (a mechanic's new assignment), `ready` (the customer's «готов»). A chat that never chose gets everything: all `true`, `updatedAt` null. Quiet hours (any recipient chat: mechanic, customer, admin, seller, booking user): `quietFrom`/`quietTo` (`HH:mm`, local time in `timeZone`; may cross midnight; null = none), `quietMode` `hold` (messages due inside the window wait until it ends) or `silent` (sent at once without sound). `timeZone` and `quietMode` show what applies, defaults included (`Europe/Moscow`, `hold`).")
             .Produces<RecipientPreferencesResponse>()
             .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a chat id.");
 
         recipients.MapPatch("/recipients/{telegramId}/preferences", async (string telegramId, UpdateRecipientPreferencesRequest body, RecipientPreferencesService service, CancellationToken ct) =>
             Results.Ok(await service.UpdateAsync(telegramId, body, ct)))
             .WithName("UpdateRecipientPreferences")
-            .WithSummary("Turn order notifications of a Telegram chat on or off")
-            .WithDescription("A field left out (or null) is unchanged. A message turned off is not sent and not logged as a failure; it shows as `skipped` (\"the recipient turned off …\") on the dashboard. The choice counts for messages already queued, too. The same switches are in the bot: `/settings`.")
+            .WithSummary("Turn order notifications of a Telegram chat on or off; set its quiet hours")
+            .WithDescription("A field left out (or null) is unchanged. A message turned off is not sent and not logged as a failure; it shows as `skipped` (\"the recipient turned off …\") on the dashboard. The choice counts for messages already queued, too. The same switches are in the bot: `/settings`. Quiet hours: `quietFrom` and `quietTo` (`HH:mm`) come together, both `\"\"` remove the window; `timeZone` is an IANA id (default `Europe/Moscow`); `quietMode` is `hold` (default) or `silent`. A booking's start reminder and its cancellation notice never wait: inside the window they go out silently. The same window is in the bot: `/quiet`.")
             .Produces<RecipientPreferencesResponse>()
-            .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a chat id, or a field is not `true`, `false` or null.");
+            .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a chat id, a switch is not `true`, `false` or null, `quietFrom`/`quietTo` is not `HH:mm` (or only one is given, or both are equal), `timeZone` is not an IANA time zone, or `quietMode` is not `hold`/`silent`.");
 
         mechanics.MapPost("/mechanics", async (CreateMechanicRequest body, OrderService service, CancellationToken ct) =>
         {

@@ -18,9 +18,7 @@ public static class WildberriesApi
             }
             catch (WbUnavailableException ex)
             {
-                // WB could not be asked: not the caller's fault, try again later.
-                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Wildberries is unavailable.", detail: ex.Message,
-                    extensions: ex.RetryAfter is { } retry ? new Dictionary<string, object?> { ["retryAfterSeconds"] = (int)Math.Ceiling(retry.TotalSeconds) } : null);
+                return Unavailable(ex);
             }
         })
             .Idempotent()
@@ -31,12 +29,43 @@ public static class WildberriesApi
             .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a positive user id, or `apiKey` is missing, malformed, expired or rejected by WB (the reason is in `errors.apiKey`).")
             .Answers(StatusCodes.Status503ServiceUnavailable, "WB could not be asked (down, rate-limited, unreachable); `retryAfterSeconds` when WB said.");
 
+        api.MapPut("/cabinets/{id:long}/key", async (long id, ReplaceKeyRequest body, CabinetService cabinets, CancellationToken ct) =>
+        {
+            try
+            {
+                return Results.Ok(await cabinets.ReplaceKeyAsync(id, body, ct));
+            }
+            catch (WbUnavailableException ex)
+            {
+                return Unavailable(ex);
+            }
+        })
+            .WithName("ReplaceCabinetKey")
+            .WithSummary("Replace a cabinet's WB API key, keeping everything else")
+            .WithDescription("The cabinet keeps its id, its synced history and cursors (nothing is announced twice), the users' settings and what was sent. The new key is checked as at registration (JWT shape, expiry, the Statistics category, WB's /ping) and must belong to the same seller account as the cabinet's key (its `sid`/`oid` claim) and to no other cabinet. Categories WB had refused are tried again; a cabinet whose key WB rejected syncs again. Replacing a key with itself changes nothing, so a repeated PUT is harmless.")
+            .Produces<RegisterCabinetResponse>()
+            .Answers(StatusCodes.Status400BadRequest, "`apiKey` is missing, malformed, expired, without Statistics, rejected by WB, of another seller account or another cabinet's (the reason is in `errors.apiKey`).")
+            .Answers(StatusCodes.Status404NotFound, "No cabinet has this id.")
+            .Answers(StatusCodes.Status503ServiceUnavailable, "WB could not be asked (down, rate-limited, unreachable); `retryAfterSeconds` when WB said.");
+
         api.MapGet("/cabinets/{id:long}", async (long id, CabinetService cabinets, CancellationToken ct) =>
             Results.Ok(await cabinets.GetAsync(id, ct)))
             .WithName("GetCabinet")
             .WithSummary("Get a cabinet: its state, last sync and users (never the key)")
             .Produces<CabinetResponse>()
             .Answers(StatusCodes.Status404NotFound, "No cabinet has this id.");
+
+        api.MapDelete("/cabinets/{id:long}/users/{telegramId:long}", async (long id, long telegramId, CabinetService cabinets, CancellationToken ct) =>
+        {
+            await cabinets.LeaveAsync(id, telegramId, ct);
+            return Results.NoContent();
+        })
+            .WithName("LeaveCabinet")
+            .WithSummary("A user leaves a cabinet; the last one takes its key and WB data with them")
+            .WithDescription("Takes effect at once, without confirmation (the bot asks first; an API caller confirms on its side). The user stops getting the cabinet's notifications: their messages not yet sent are cancelled. When they were the cabinet's last user, the cabinet is deleted with its encrypted key, synced orders, sales, reviews, stocks, products, cursors, sync logs, notification history and its seller account's rate-limit rows (when no other cabinet shares them). A user left with no cabinet loses their notification settings.")
+            .Produces(StatusCodes.Status204NoContent)
+            .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a positive user id.")
+            .Answers(StatusCodes.Status404NotFound, "No cabinet has this id, or the user is not one of its users.");
 
         api.MapGet("/users/{telegramId:long}/notification-settings", async (long telegramId, CabinetService cabinets, CancellationToken ct) =>
             Results.Ok(await cabinets.GetSettingsAsync(telegramId, ct)))
@@ -56,4 +85,9 @@ public static class WildberriesApi
 
         return app;
     }
+
+    /// <summary>WB could not be asked: not the caller's fault, try again later.</summary>
+    private static IResult Unavailable(WbUnavailableException ex) =>
+        Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Wildberries is unavailable.", detail: ex.Message,
+            extensions: ex.RetryAfter is { } retry ? new Dictionary<string, object?> { ["retryAfterSeconds"] = (int)Math.Ceiling(retry.TotalSeconds) } : null);
 }

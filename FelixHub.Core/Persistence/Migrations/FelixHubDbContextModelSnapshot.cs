@@ -850,6 +850,19 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("assignments");
 
+                    b.Property<TimeOnly?>("QuietFrom")
+                        .HasColumnType("time without time zone")
+                        .HasColumnName("quiet_from");
+
+                    b.Property<string>("QuietMode")
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("quiet_mode");
+
+                    b.Property<TimeOnly?>("QuietTo")
+                        .HasColumnType("time without time zone")
+                        .HasColumnName("quiet_to");
+
                     b.Property<bool>("Ready")
                         .HasColumnType("boolean")
                         .HasColumnName("ready");
@@ -857,6 +870,11 @@ namespace FelixHub.Core.Persistence.Migrations
                     b.Property<bool>("StatusChanges")
                         .HasColumnType("boolean")
                         .HasColumnName("status_changes");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("time_zone");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")

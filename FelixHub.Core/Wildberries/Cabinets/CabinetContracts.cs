@@ -39,7 +39,19 @@ public enum KeyRefusal
 
     /// <summary>The key's categories (<c>s</c>) do not include Statistics, without which nothing can be synced.</summary>
     NoStatistics,
+
+    /// <summary>Replacing a key: the new key belongs to another seller account (its <c>sid</c>/<c>oid</c> differ from the cabinet's).</summary>
+    OtherSeller,
+
+    /// <summary>Replacing a key: the new key is already another cabinet's.</summary>
+    InUse,
 }
+
+/// <summary>A user left a cabinet; <see cref="Deleted"/> when they were its last user and the cabinet went with its data.</summary>
+public sealed record CabinetLeft(long CabinetId, bool Deleted);
+
+/// <summary><c>PUT /api/cabinets/{id}/key</c>: the cabinet's new WB API key.</summary>
+public sealed record ReplaceKeyRequest(string? ApiKey);
 
 /// <summary>The refusal of a key: the kind, the API's English reason, and what the bot shows (expiry, WB's status and reason).</summary>
 public sealed record KeyRefusalDetails(KeyRefusal Kind, string Reason, DateTimeOffset? ExpiredAt, int? WbStatus, string? WbReason);
@@ -51,6 +63,12 @@ public sealed record KeyRefusalDetails(KeyRefusal Kind, string Reason, DateTimeO
 public sealed record CabinetRegistration(long CabinetId, string State, KeyRefusalDetails? Refusal = null)
 {
     public IReadOnlyList<Wildberries.WbCategory> MissingCategories { get; init; } = [];
+
+    /// <summary>The categories the cabinet's sync leaves out (bits as in <c>s</c>).</summary>
+    public int DisabledCategories { get; init; }
+
+    /// <summary>When the key expires (its <c>exp</c>).</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
 
     public static CabinetRegistration Refused(KeyRefusal kind, string reason, DateTimeOffset? expiredAt = null, int? wbStatus = null, string? wbReason = null) =>
         new(0, "", new KeyRefusalDetails(kind, reason, expiredAt, wbStatus, wbReason));

@@ -5,6 +5,7 @@ using FelixHub.Core.Common;
 using FelixHub.Core.Persistence;
 using FelixHub.Core.Wildberries.Api;
 using FelixHub.Core.Wildberries.Data;
+using FelixHub.Core.Wildberries.Notifications;
 using FelixHub.Core.Wildberries.Sync;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
@@ -52,19 +53,16 @@ public sealed partial class CabinetService(
     /// An accepted key is stored encrypted, the user joins its cabinet, and the initial sync is queued
     /// (or, for a cabinet already synced, the "sync complete" message that opens the main menu).
     /// </summary>
-    public async Task<CabinetRegistration> RegisterKeyAsync(long telegramId, string key, CancellationToken ct)
+    /// <para>With <paramref name="start"/> false nothing is queued yet: the caller (the bot) answers the
+    /// seller first and then calls <see cref="StartAsync"/>, so no message of the cabinet can overtake its
+    /// reply to the key. Should it never call it (a crash), the fan-out queues the initial sync once the
+    /// queued mark (<c>sync_enqueued_at</c>) is older than the sync lease.</para>
+    public async Task<CabinetRegistration> RegisterKeyAsync(long telegramId, string key, CancellationToken ct, bool start = true)
     {
         var apiKey = key.Trim();
         var now = time.GetUtcNow();
         if (telegramId <= 0) throw new ArgumentOutOfRangeException(nameof(telegramId), "A Telegram id is positive.");
-        if (apiKey.Length is 0 or > WbApiKey.MaxLength)
-            return CabinetRegistration.Refused(KeyRefusal.Malformed, $"The key must be 1 to {WbApiKey.MaxLength} characters long.");
-        if (WbApiKey.Inspect(apiKey, now, out var info) is { } problem)
-            return CabinetRegistration.Refused(info.ExpiresAt <= now ? KeyRefusal.Expired : KeyRefusal.Malformed, problem, info.ExpiresAt);
-        if (!info.Has(WbCategory.Statistics))
-            return CabinetRegistration.Refused(KeyRefusal.NoStatistics,
-                "The key has no access to the Statistics category (its 's' claim), without which orders, buyouts, cancellations and returns cannot be synced. " +
-                "Create a key with the Statistics, Analytics, Content and Feedbacks and questions categories (read-only is enough).");
+        if (CheckLocally(apiKey, now, out var info) is { } refusedLocally) return refusedLocally;
         if (await PingAsync(apiKey, ct) is { } rejected) return rejected;
 
         var hash = WbApiKey.Hash(apiKey);
@@ -115,22 +113,43 @@ public sealed partial class CabinetService(
         // joining with the same key does not, or every new user would have the others told again.
         var disabled = await ApplyKeyClaimsAsync(connection, tx, cabinetId, info, hash, reenable: !joined, ct);
 
-        // A user joining a cabinet whose initial sync is done gets the "main menu" message at once.
-        var queuedMessage = false;
-        if (state == CabinetState.Active)
-        {
-            var counts = await CountsAsync(connection, tx, cabinetId, ct);
-            queuedMessage = await WbSyncStore.EnqueueAsync(connection, tx, cabinetId,
-                [WbSyncService.SyncCompleteEvent(cabinetId, counts[0], counts[1], counts[2], counts[3], disabled)], now, ct, onlyTelegramId: telegramId) > 0;
-        }
         await tx.CommitAsync(ct);
         LogRegistered(logger, cabinetId, telegramId, state, joined);
 
-        if (state == CabinetState.InitialSync)
-            jobs.Enqueue<WbCabinetSyncJob>(j => j.ExecuteAsync(cabinetId, CancellationToken.None));
-        else if (queuedMessage)
+        var registration = new CabinetRegistration(cabinetId, state) { MissingCategories = info.MissingSyncCategories, DisabledCategories = disabled };
+        if (start) await StartAsync(registration, telegramId, announceSynced: true, ct);
+        return registration;
+    }
+
+    /// <summary>
+    /// What follows an accepted key, once the seller has had the answer to it: the initial sync is queued;
+    /// for a cabinet already synced, the user gets the "sync complete" message that opens the main menu
+    /// (unless <paramref name="announceSynced"/> is false: the bot's answer carries the menu itself); and the
+    /// key's expiry warning, if it is due, is written for the user (<see cref="WbKeyExpiry"/>).
+    /// </summary>
+    public async Task StartAsync(CabinetRegistration registration, long telegramId, bool announceSynced, CancellationToken ct)
+    {
+        var cabinetId = registration.CabinetId;
+        var now = time.GetUtcNow();
+        var queued = 0;
+        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            if (announceSynced && registration.State == CabinetState.Active)
+            {
+                var counts = await CountsAsync(connection, tx, cabinetId, ct);
+                queued += await WbSyncStore.EnqueueAsync(connection, tx, cabinetId,
+                    [WbSyncService.SyncCompleteEvent(cabinetId, counts[0], counts[1], counts[2], counts[3], registration.DisabledCategories)], now, ct,
+                    onlyTelegramId: telegramId);
+            }
+            queued += await WbKeyExpiry.WarnAsync(connection, tx, cabinetId, now, ct, onlyTelegramId: telegramId);
+            await tx.CommitAsync(ct);
+        }
+
+        if (queued > 0)
             jobs.Enqueue<DeliveryDispatchJob>(j => j.ExecuteAsync(CancellationToken.None));
-        return new CabinetRegistration(cabinetId, state) { MissingCategories = info.MissingSyncCategories };
+        if (registration.State == CabinetState.InitialSync)
+            jobs.Enqueue<WbCabinetSyncJob>(j => j.ExecuteAsync(cabinetId, CancellationToken.None));
     }
 
     /// <summary>
@@ -213,6 +232,21 @@ public sealed partial class CabinetService(
         await command.ExecuteNonQueryAsync(ct);
         LogSettingsChanged(logger, telegramId);
         return body;
+    }
+
+    /// <summary>The checks of a key that need no one else: length, JWT shape, expiry, the Statistics category. Null when it passes.</summary>
+    private static CabinetRegistration? CheckLocally(string apiKey, DateTimeOffset now, out WbApiKeyInfo info)
+    {
+        info = new WbApiKeyInfo(null, null);
+        if (apiKey.Length is 0 or > WbApiKey.MaxLength)
+            return CabinetRegistration.Refused(KeyRefusal.Malformed, $"The key must be 1 to {WbApiKey.MaxLength} characters long.");
+        if (WbApiKey.Inspect(apiKey, now, out info) is { } problem)
+            return CabinetRegistration.Refused(info.ExpiresAt <= now ? KeyRefusal.Expired : KeyRefusal.Malformed, problem, info.ExpiresAt);
+        if (!info.Has(WbCategory.Statistics))
+            return CabinetRegistration.Refused(KeyRefusal.NoStatistics,
+                "The key has no access to the Statistics category (its 's' claim), without which orders, buyouts, cancellations and returns cannot be synced. " +
+                "Create a key with the Statistics, Analytics, Content and Feedbacks and questions categories (read-only is enough).");
+        return null;
     }
 
     /// <summary>Null when WB accepts the key; the refusal when it answers 401/403; throws <see cref="WbUnavailableException"/> otherwise.</summary>

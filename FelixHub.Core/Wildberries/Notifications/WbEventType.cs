@@ -19,14 +19,17 @@ public static class WbEventType
     /// <summary>Not switchable: WB refused the key for one category; which notifications stop and how to get them back.</summary>
     public const string CategoryRefused = "category_refused";
 
+    /// <summary>Not switchable: the cabinet's key expires within 7 days (or 1 day); when, and how to replace it.</summary>
+    public const string KeyExpiring = "key_expiring";
+
     /// <summary>The messages about the cabinet: sent whatever the user's switches say.</summary>
-    public static IReadOnlyList<string> CabinetNotices { get; } = [SyncComplete, KeyRejected, CategoryRefused];
+    public static IReadOnlyList<string> CabinetNotices { get; } = [SyncComplete, KeyRejected, CategoryRefused, KeyExpiring];
 
     public static IReadOnlyList<string> Switchable { get; } = [NewOrder, OrderBuyout, OrderCancellation, OrderReturn, NegativeReview, CriticalStock];
 
     /// <summary>SQL: whether settings row <c>s</c> (possibly absent: all on) allows the event type in <c>{typeColumn}</c>.</summary>
     public static string AllowedSql(string typeColumn) => $"""
-        ({typeColumn} IN ('{SyncComplete}', '{KeyRejected}', '{CategoryRefused}') OR (COALESCE(s.notifications_enabled, true) AND CASE {typeColumn}
+        ({typeColumn} IN ('{SyncComplete}', '{KeyRejected}', '{CategoryRefused}', '{KeyExpiring}') OR (COALESCE(s.notifications_enabled, true) AND CASE {typeColumn}
             WHEN '{NewOrder}' THEN COALESCE(s.new_orders_enabled, true)
             WHEN '{OrderBuyout}' THEN COALESCE(s.order_buyouts_enabled, true)
             WHEN '{OrderCancellation}' THEN COALESCE(s.order_cancellations_enabled, true)

@@ -106,7 +106,7 @@ public static class WbMessages
         "⛔ <b>Wildberries отклонил API-ключ кабинета</b>" + (status is { } s ? string.Create(CultureInfo.InvariantCulture, $" ({s})") : "") + "\n\n" +
         "Ключ больше не даёт доступа к категории «Статистика» (его удалили, он истёк или у него сняли категорию), " +
         "поэтому синхронизация остановлена и уведомления о заказах, выкупах, отменах, возвратах, отзывах и остатках не приходят.\n\n" +
-        "Что сделать: " + KeyHowTo + " Затем отправьте /start и пришлите новый ключ в этот чат.";
+        "Что сделать: " + KeyHowTo + " Затем нажмите «" + SellerMenu.ReplaceKeyButton + "» (или отправьте /key) и пришлите новый ключ в этот чат — кабинет, его история и настройки сохранятся.";
 
     /// <summary>WB refused the key for one category during a sync; the rest goes on.</summary>
     public static string CategoryRefused(WbCategory category) =>
@@ -114,6 +114,20 @@ public static class WbMessages
         "Wildberries отказал в доступе к этой категории, поэтому теперь " + WbCategories.RussianCost(category) + ". " +
         "Остальные уведомления приходят как обычно.\n\n" +
         "Чтобы вернуть: " + KeyHowTo + " Затем подключите новый ключ вместо этого.";
+
+    /// <summary>The cabinet's key expires soon (<paramref name="expiresAt"/>): when, what stops, how to make and put in a new key.</summary>
+    public static string KeyExpiring(DateTimeOffset expiresAt, DateTimeOffset now)
+    {
+        var days = Math.Max(1, (int)Math.Ceiling((expiresAt - now).TotalDays));
+        var within = days == 1 ? "в течение суток" : string.Create(CultureInfo.InvariantCulture, $"через {days} {Days(days)}");
+        return "⏳ <b>API-ключ WB истекает " + within + "</b>\n\n" +
+            "Ключ кабинета действует до " + Moscow(expiresAt) + ". После этого Wildberries перестанет его принимать: " +
+            "синхронизация остановится и уведомления о заказах, выкупах, отменах, возвратах, отзывах и остатках приходить не будут.\n\n" +
+            "Что сделать: " + KeyHowTo + " Затем нажмите «" + SellerMenu.ReplaceKeyButton + "» в главном меню и пришлите новый ключ — " +
+            "кабинет, его история и настройки уведомлений сохранятся.";
+    }
+
+    private static string Days(int n) => (n % 100) is >= 11 and <= 14 ? "дней" : (n % 10) switch { 1 => "день", 2 or 3 or 4 => "дня", _ => "дней" };
 
     private static string Enumerate(IReadOnlyList<string> items) => items.Count switch
     {

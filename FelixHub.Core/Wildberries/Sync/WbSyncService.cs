@@ -168,6 +168,7 @@ public sealed partial class WbSyncService(
             var status = errors.Count > 0 ? WbSyncStatus.Failed : deferred.Count > 0 ? WbSyncStatus.Partial : WbSyncStatus.Succeeded;
             var error = errors.Count > 0 ? string.Join("; ", errors) : null;
             await FinishAsync(run, logId, status, error, deferred, keyRejected, ct);
+            if (keyRejected is null) run.Events += await WarnKeyExpiryAsync(cabinetId, ct);
             if (run.Events > 0 || completedInitial) EnqueueDispatch();
             LogFinished(logger, cabinetId, status, run.Orders, run.Sales, run.Reviews, run.Stocks, run.Events);
             return new WbSyncResult(status, logId, run.Events, error);
@@ -332,6 +333,13 @@ public sealed partial class WbSyncService(
         await tx.CommitAsync(ct);
         LogInitialCompleted(logger, run.CabinetId);
         return true;
+    }
+
+    /// <summary>With every sync: the warning of the key's expiry stage, if its users have not had it (<see cref="WbKeyExpiry"/>).</summary>
+    private async Task<int> WarnKeyExpiryAsync(long cabinetId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await WbKeyExpiry.WarnAsync(connection, null, cabinetId, time.GetUtcNow(), ct);
     }
 
     /// <summary>The one message of the initial sync; its key makes it once per user and cabinet.</summary>
