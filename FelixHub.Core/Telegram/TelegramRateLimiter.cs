@@ -133,32 +133,39 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
     private static bool IsLate(TimeSpan lateness, TimeSpan spacing) => lateness > spacing / 2;
 
     // The cursor is read under the row's lock (a concurrent reservation waits, then reads the cursor it
-    // left); n = the slots, up to @count, that start before now + @horizon — none unless at least @least
-    // do (so a reservation is never a trickle of single slots). Returns n and how far ahead the first
-    // slot (or, with none, the cursor) is.
+    // left), and "now" only once the lock is held: read before a wait for the lock, it would be as old as
+    // the wait and every slot would be placed that much late against the database's clock. n = the
+    // slots, up to @count, that start before now + @horizon — none unless at least @least do (so a
+    // reservation is never a trickle of single slots). Returns n and how far ahead of now the first slot
+    // (or, with none, the cursor) is.
     private const string ReserveSql = """
-        WITH c AS (
-            SELECT GREATEST(l.next_at, t.now) AS start, t.now
-            FROM telegram_rate_limit AS l, (SELECT clock_timestamp() AS now) AS t
-            WHERE l.id = 1
-            FOR UPDATE OF l
+        WITH c AS MATERIALIZED (
+            SELECT next_at FROM telegram_rate_limit WHERE id = 1 FOR UPDATE
+        ), t AS MATERIALIZED (
+            SELECT next_at, clock_timestamp() AS now FROM c
         ), r AS (
-            SELECT start, now, ceil(extract(epoch FROM now + @horizon - start)::float8 / @spacing_s)::int AS room FROM c
+            SELECT GREATEST(next_at, now) AS start, now FROM t
         ), n AS (
-            SELECT start, now, CASE WHEN room >= @least THEN LEAST(room, @count) ELSE 0 END AS n FROM r
+            SELECT start, now,
+                   ceil(extract(epoch FROM now + @horizon - start)::float8 / @spacing_s)::int AS room FROM r
+        ), k AS (
+            SELECT start, now, CASE WHEN room >= @least THEN LEAST(room, @count) ELSE 0 END AS n FROM n
         )
-        UPDATE telegram_rate_limit AS l SET next_at = n.start + @spacing * n.n
-        FROM n WHERE l.id = 1
-        RETURNING n.n, n.start - n.now
+        UPDATE telegram_rate_limit AS l SET next_at = k.start + @spacing * k.n
+        FROM k WHERE l.id = 1
+        RETURNING k.n, k.start - k.now
         """;
 
     /// <summary>
     /// Reserves up to <paramref name="count"/> consecutive slots of the bot that start within
     /// <paramref name="horizon"/> from now, waiting (no lock held) until there is room for at least a
     /// short run of them; returns when the first starts (a <see cref="Stopwatch"/> timestamp) and how
-    /// many were reserved (at least one). The database's "now" is taken as the middle of the statement's
-    /// round trip, so a slow round trip shifts a run by at most half of it, early or late, rather than
-    /// always late: runs reserved by different senders keep their spacing as well as the clocks allow.
+    /// many were reserved (at least one). The database's "now" is some moment of the statement's round
+    /// trip; it is taken as the moment the answer arrived, the latest it can be, so a slot is never
+    /// started before its time on the database's clock (a slow round trip makes it late, and a late slot
+    /// is given up for a fresh one, see <see cref="IsLate"/>). Taken any earlier (the middle of the round
+    /// trip, say), a round trip slowed before the statement ran (a wait for a pooled connection or for
+    /// the row's lock, a busy machine) would start the slot before its time, next to the slot before it.
     /// </summary>
     private async Task<(long FirstSlot, int Count)> ReserveBotSlotsAsync(TimeSpan spacing, int count, TimeSpan horizon, CancellationToken cancellationToken)
     {
@@ -175,15 +182,15 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
             command.Parameters.AddWithValue("least", least);
             int reserved;
             TimeSpan start;
-            var sent = Stopwatch.GetTimestamp();
+            long answered;
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
                 if (!await reader.ReadAsync(cancellationToken)) return (Stopwatch.GetTimestamp(), count); // no row: the budget is not set up
+                answered = Stopwatch.GetTimestamp();
                 reserved = reader.GetInt32(0);
                 start = reader.GetFieldValue<TimeSpan>(1);
             }
-            var databaseNow = sent + (Stopwatch.GetTimestamp() - sent) / 2;
-            if (reserved > 0) return (databaseNow + (long)(Math.Max(0, start.TotalSeconds) * Stopwatch.Frequency), reserved);
+            if (reserved > 0) return (answered + (long)(Math.Max(0, start.TotalSeconds) * Stopwatch.Frequency), reserved);
             // No room yet: sleep until the cursor is close enough for a run, then ask again.
             var wait = start - horizon + spacing * least;
             await Task.Delay(wait > MinRoomWait ? wait : MinRoomWait, cancellationToken);
