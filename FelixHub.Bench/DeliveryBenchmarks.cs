@@ -675,6 +675,7 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         }
         var sorted = latencies.Order().ToArray();
         double p50 = Percentile(sorted, 50), p99 = Percentile(sorted, 99);
+        Charts.Distribution(scenario, $"{scenario}: {count:N0} reminders due across {window.TotalMinutes:0} min, due time → the fake Bot API", "ms late", sorted);
         return
         [
             new(scenario, "due → received, p50", p50, "ms", "≤ 1000", p50 <= 1000),

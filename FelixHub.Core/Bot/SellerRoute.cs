@@ -119,13 +119,7 @@ internal sealed partial class SellerRoute(
         {
             seller.RefusedKeys++;
             LogKeyRefused(logger, seller.TelegramId, refusal.Kind, seller.RefusedKeys);
-            return BotResult.Reply(refusal.Kind switch
-            {
-                KeyRefusal.Expired => BotMessages.KeyExpired(refusal.ExpiredAt),
-                KeyRefusal.RejectedByWb => BotMessages.KeyRejected(refusal.WbStatus, refusal.WbReason),
-                KeyRefusal.NoStatistics => BotMessages.KeyWithoutStatistics,
-                _ => BotMessages.KeyMalformed,
-            });
+            return BotResult.Reply(RefusalText(refusal));
         }
 
         seller.State = SellerChatState.Registered;
@@ -184,15 +178,7 @@ internal sealed partial class SellerRoute(
         {
             seller.RefusedKeys++;
             LogKeyRefused(logger, seller.TelegramId, refusal.Kind, seller.RefusedKeys);
-            return BotResult.Reply(refusal.Kind switch
-            {
-                KeyRefusal.Expired => BotMessages.KeyExpired(refusal.ExpiredAt),
-                KeyRefusal.RejectedByWb => BotMessages.KeyRejected(refusal.WbStatus, refusal.WbReason),
-                KeyRefusal.NoStatistics => BotMessages.KeyWithoutStatistics,
-                KeyRefusal.OtherSeller => BotMessages.KeyOfAnotherSeller,
-                KeyRefusal.InUse => BotMessages.KeyInUse,
-                _ => BotMessages.KeyMalformed,
-            });
+            return BotResult.Reply(RefusalText(refusal));
         }
 
         seller.State = SellerChatState.Registered;
@@ -294,6 +280,17 @@ internal sealed partial class SellerRoute(
             : states.Contains(CabinetState.InitialSync) ? CabinetStatus.Syncing
             : CabinetStatus.None;
     }
+
+    /// <summary>What the seller is told about a refused key, at registration and at replacement alike.</summary>
+    private static string RefusalText(KeyRefusalDetails refusal) => refusal.Kind switch
+    {
+        KeyRefusal.Expired => BotMessages.KeyExpired(refusal.ExpiredAt),
+        KeyRefusal.RejectedByWb => BotMessages.KeyRejected(refusal.WbStatus, refusal.WbReason),
+        KeyRefusal.NoStatistics => BotMessages.KeyWithoutStatistics,
+        KeyRefusal.OtherSeller => BotMessages.KeyOfAnotherSeller,
+        KeyRefusal.InUse => BotMessages.KeyInUse,
+        _ => BotMessages.KeyMalformed,
+    };
 
     private static string? Cut(string? value, int length) => value is null || value.Length <= length ? value : value[..length];
 

@@ -83,12 +83,14 @@ public sealed partial class OrderService(
         return MechanicResponse.From(mechanic);
     }
 
-    /// <summary>Mechanics by id, the deactivated ones too (<c>active: false</c>), one page at a time.</summary>
-    public async Task<Page<MechanicResponse>> ListMechanicsAsync(int? limit, string? after, CancellationToken ct)
+    /// <summary>Mechanics by id, one page at a time: all of them, or only the active (or deactivated) ones when <paramref name="active"/> is given.</summary>
+    public async Task<Page<MechanicResponse>> ListMechanicsAsync(bool? active, int? limit, string? after, CancellationToken ct)
     {
         new Validator().CheckPaging(MechanicsListing, limit, after, out var afterId).ThrowIfInvalid();
         var take = limit ?? PageCursor.DefaultLimit;
-        var rows = await db.Mechanics.AsNoTracking().Where(m => m.Id > afterId).OrderBy(m => m.Id).Take(take + 1).ToListAsync(ct);
+        var query = db.Mechanics.AsNoTracking().Where(m => m.Id > afterId);
+        if (active is bool wanted) query = query.Where(m => m.Active == wanted);
+        var rows = await query.OrderBy(m => m.Id).Take(take + 1).ToListAsync(ct);
         return rows.ToPage(take, MechanicsListing, m => m.Id, MechanicResponse.From);
     }
 
@@ -130,7 +132,6 @@ public sealed partial class OrderService(
                 $"Each part must be a non-empty string of at most {MaxPartLength} characters, without NUL (U+0000).")
             .Check(request.CustomerTelegramId is null || TelegramChatId.IsValid(request.CustomerTelegramId), "customerTelegramId", CustomerTelegramIdMessage)
             .ThrowIfInvalid();
-        await EnsureAssignableAsync(request.AssignedMechanicId, ct);
 
         var now = time.GetUtcNow();
         var order = new Order
@@ -147,6 +148,7 @@ public sealed partial class OrderService(
         };
         using (var scope = DeliveryTransaction.Begin())
         {
+            await EnsureAssignableAsync(request.AssignedMechanicId, ct);
             db.Orders.Add(order);
             await db.SaveChangesAsync(ct);
             using var orderScope = Correlation.Push("orderId", order.Id);
@@ -311,11 +313,17 @@ public sealed partial class OrderService(
             throw RequestValidationException.For("assignedMechanicId", $"Mechanic {mechanicId} does not exist.");
     }
 
-    /// <summary>An order may be given to an existing, active mechanic only.</summary>
+    /// <summary>
+    /// An order may be given to an existing, active mechanic only. Called inside the order's transaction:
+    /// the mechanic's row is read FOR SHARE, so a deactivation (FOR NO KEY UPDATE) committing at the same
+    /// moment either comes first and is seen here, or waits until this order is committed.
+    /// </summary>
     private async Task EnsureAssignableAsync(int? mechanicId, CancellationToken ct)
     {
         if (mechanicId is null) return;
-        var active = mechanicId <= 0 ? null : await db.Mechanics.Where(m => m.Id == mechanicId).Select(m => (bool?)m.Active).FirstOrDefaultAsync(ct);
+        var active = mechanicId <= 0 ? null : await db.Database
+            .SqlQuery<bool?>($"SELECT active AS \"Value\" FROM mechanics WHERE id = {mechanicId} FOR SHARE")
+            .FirstOrDefaultAsync(ct);
         if (active is null) throw RequestValidationException.For("assignedMechanicId", $"Mechanic {mechanicId} does not exist.");
         if (active == false) throw RequestValidationException.For("assignedMechanicId", $"Mechanic {mechanicId} is deactivated; orders cannot be assigned to them.");
     }

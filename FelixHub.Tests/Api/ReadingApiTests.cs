@@ -142,6 +142,7 @@ public sealed class ReadingApiTests(WorkerFixture fixture) : IClassFixture<Worke
     [InlineData("/api/orders?after=bWVjaGFuaWNzOjE", "after")] // a mechanics cursor
     [InlineData("/api/orders?after=b3JkZXJzOi0x", "after")] // "orders:-1"
     [InlineData("/api/mechanics?limit=-5", "limit")]
+    [InlineData("/api/mechanics?active=maybe", "active")]
     [InlineData("/api/mechanics?after=b3JkZXJzOjE", "after")] // an orders cursor
     public async Task A_bad_listing_parameter_is_a_400_naming_it(string url, string parameter)
     {

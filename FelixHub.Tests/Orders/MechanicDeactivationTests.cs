@@ -83,6 +83,12 @@ public sealed class MechanicDeactivationTests(CustomerStatusFixture fixture) : I
         var row = listed!.Items.Should().ContainSingle(m => m.Id == mechanic.Id).Subject;
         row.Active.Should().BeFalse("listings show the state");
         row.DeactivatedAt.Should().BeCloseTo(deactivated.DeactivatedAt!.Value, TimeSpan.FromMilliseconds(1));
+
+        var colleague = await worker.CreateMechanicAsync(null, "Иван");
+        var onlyActive = await worker.Http.GetFromJsonAsync<Page<MechanicResponse>>("/api/mechanics?active=true&limit=1000");
+        onlyActive!.Items.Should().Contain(m => m.Id == colleague.Id).And.NotContain(m => m.Id == mechanic.Id).And.OnlyContain(m => m.Active);
+        var onlyDeactivated = await worker.Http.GetFromJsonAsync<Page<MechanicResponse>>("/api/mechanics?active=false&limit=1000");
+        onlyDeactivated!.Items.Should().Contain(m => m.Id == mechanic.Id).And.OnlyContain(m => !m.Active);
     }
 }
 
@@ -138,5 +144,28 @@ public sealed class MechanicDeactivationLedgerTests(NoJobsFixture fixture) : ICl
 
         await worker.PatchMechanicAsync(mechanic.Id, new { active = true });
         (await worker.Http.PostAsync($"/api/mechanics/{mechanic.Id}/telegram-link", null)).StatusCode.Should().Be(HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task An_order_created_while_a_deactivation_is_committing_waits_for_it_and_is_refused()
+    {
+        var mechanic = await worker.CreateMechanicAsync(null);
+        await using var connection = new Npgsql.NpgsqlConnection(worker.ConnectionString);
+        await connection.OpenAsync();
+        await using var deactivation = await connection.BeginTransactionAsync();
+        await using (var update = new Npgsql.NpgsqlCommand("UPDATE mechanics SET active = false, deactivated_at = now() WHERE id = @id", connection, deactivation))
+        {
+            update.Parameters.AddWithValue("id", mechanic.Id);
+            (await update.ExecuteNonQueryAsync()).Should().Be(1);
+        }
+
+        var creating = worker.Http.PostAsJsonAsync("/api/orders", new { carNumber = "AB2", category = "X", parts = new[] { "Фильтр" }, assignedMechanicId = mechanic.Id });
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        creating.IsCompleted.Should().BeFalse("the order waits for the deactivation holding the mechanic's row");
+        await deactivation.CommitAsync();
+
+        var created = await creating;
+        created.StatusCode.Should().Be(HttpStatusCode.BadRequest, "the order sees the deactivation once it is committed");
+        (await worker.DbAsync(db => db.Orders.CountAsync(o => o.AssignedMechanicId == mechanic.Id))).Should().Be(0);
     }
 }

@@ -139,9 +139,9 @@ public static class WbTestSteps
     public static string Content(this TelegramCall call) => call.Text ?? call.Body["caption"]?.ToString() ?? "";
 
     /// <summary>Waits for the expected number of messages, then a little longer to catch any extra one.</summary>
-    public static async Task<IReadOnlyList<TelegramCall>> SettledMessagesAsync(this FakeTelegramServer telegram, long telegramId, int expected)
+    public static async Task<IReadOnlyList<TelegramCall>> SettledMessagesAsync(this FakeTelegramServer telegram, long telegramId, int expected, TimeSpan? timeout = null)
     {
-        await Eventually.Until(() => telegram.MessagesTo(telegramId).Count >= expected, $"{expected} messages to {telegramId}", TimeSpan.FromSeconds(20));
+        await Eventually.Until(() => telegram.MessagesTo(telegramId).Count >= expected, $"{expected} messages to {telegramId}", timeout ?? TimeSpan.FromSeconds(20));
         await Task.Delay(300);
         return telegram.MessagesTo(telegramId);
     }

@@ -44,15 +44,16 @@ public static class OrdersApi
             .Answers(StatusCodes.Status400BadRequest, "`name` is missing or too long, or `telegramId` is not a chat id.");
 
         mechanics.MapGet("/mechanics", async (
+            [Description("`true`: only active mechanics; `false`: only deactivated ones; left out: all.")] bool? active,
             [Description(LimitDescription)] int? limit,
             [Description(AfterDescription)] string? after,
             OrderService service, CancellationToken ct) =>
-            Results.Ok(await service.ListMechanicsAsync(limit, after, ct)))
+            Results.Ok(await service.ListMechanicsAsync(active, limit, after, ct)))
             .WithName("ListMechanics")
             .WithSummary("List mechanics, page by page")
-            .WithDescription("Ordered by id; deactivated mechanics are listed too, with `active: false`. " + PagingDescription)
+            .WithDescription("Ordered by id; deactivated mechanics are listed too, with `active: false`, unless `active` filters them. " + PagingDescription)
             .Produces<Page<MechanicResponse>>()
-            .Answers(StatusCodes.Status400BadRequest, "`limit` is outside 1–1000 or not a number, or `after` is not a cursor of this listing.");
+            .Answers(StatusCodes.Status400BadRequest, "`active` is not `true` or `false`, `limit` is outside 1–1000 or not a number, or `after` is not a cursor of this listing.");
 
         mechanics.MapGet("/mechanics/{id:int}", async (int id, OrderService service, CancellationToken ct) =>
             Results.Ok(await service.GetMechanicAsync(id, ct)))

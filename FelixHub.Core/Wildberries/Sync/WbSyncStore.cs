@@ -352,7 +352,8 @@ internal static class WbSyncStore
     /// <summary>
     /// One message of the delivery ledger per event and user of the cabinet whose settings allow the type
     /// (or only <paramref name="onlyTelegramId"/>), written in the caller's transaction for the dispatcher's
-    /// bulk path; the dedup key (user and event) drops what was already queued. Returns how many were written.
+    /// bulk path; the dedup key (user and event) drops what was already queued, and the due-time wakers are
+    /// notified in the same transaction. Returns how many were written.
     /// </summary>
     public static async Task<int> EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, long cabinetId, IReadOnlyList<WbEvent> events, DateTimeOffset now, CancellationToken ct, long? onlyTelegramId = null)
     {
@@ -375,7 +376,10 @@ internal static class WbSyncStore
             while (await reader.ReadAsync(ct)) recipients.Add((reader.GetInt64(0), reader.GetInt32(1)));
         }
         var messages = recipients.Select(r => WbDeliveryHooks.Message(cabinetId, r.TelegramId, events[r.Event])).ToList();
-        return (await DeliveryLedger.InsertAsync(connection, tx, messages, now, ct)).Count;
+        var written = (await DeliveryLedger.InsertAsync(connection, tx, messages, now, ct)).Count;
+        // Every replica's due-time waker runs a dispatch pass once this commits (nothing if it rolls back).
+        if (written > 0) await DeliveryWaker.NotifyAsync(connection, tx, now, ct);
+        return written;
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
