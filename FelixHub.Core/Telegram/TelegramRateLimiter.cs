@@ -121,13 +121,23 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
         for (var attempt = 0; ; attempt++)
         {
             var (slot, _) = await ReserveBotSlotsAsync(spacing, 1, horizon, cancellationToken);
-            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), slot);
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
+            await DelayUntilAsync(slot, cancellationToken);
             if (!IsLate(Stopwatch.GetElapsedTime(slot), spacing) || attempt == MaxLateRetries) return;
         }
     }
 
     private const int MaxLateRetries = 3;
+
+    /// <summary>
+    /// Sleeps until <paramref name="timestamp"/> (a <see cref="Stopwatch"/> timestamp). Task.Delay counts
+    /// whole milliseconds on a coarse clock and may end a few milliseconds early: what is left is waited out.
+    /// </summary>
+    private static async Task DelayUntilAsync(long timestamp, CancellationToken cancellationToken)
+    {
+        for (var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp); left > TimeSpan.Zero;
+             left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp))
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), cancellationToken);
+    }
 
     /// <summary>Woke later than half a slot after its slot: too close to the next one to send on it.</summary>
     private static bool IsLate(TimeSpan lateness, TimeSpan spacing) => lateness > spacing / 2;
@@ -274,8 +284,7 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
         {
             if (spacing <= TimeSpan.Zero) return;
             var slot = await NextSlotAsync(cancellationToken);
-            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), slot);
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
+            await DelayUntilAsync(slot, cancellationToken);
             // Late for its slot (the batch's sends were slower than the slots): a fresh slot of its own.
             if (IsLate(Stopwatch.GetElapsedTime(slot), spacing))
                 await limiter.WaitForBotSlotAsync(spacing, horizon, cancellationToken);
