@@ -40,7 +40,7 @@ public interface ITelegramSender
     /// <summary>
     /// The bulk path: sends a batch of HTML messages at once — the chats of the whole batch are reserved
     /// in one statement, the bot's slots in runs within <paramref name="priority"/>'s horizon, and the
-    /// messages go out in parallel, each at its slot. A message whose chat is busy (written to within its interval, by this batch or anyone)
+    /// messages go out in parallel, each at its slot (a retry on a slot of its own). A message whose chat is busy (written to within its interval, by this batch or anyone)
     /// is not sent and comes back <see cref="TelegramSendStatus.Deferred"/>, as does any message not
     /// started when <paramref name="cancellationToken"/> fires. Results are in the order of <paramref name="messages"/>.
     /// </summary>
