@@ -220,6 +220,8 @@ internal sealed partial class SellerRoute(
         var userId = press.From.Id;
         if ((press.Data is SellerMenu.LeaveConfirmData or SellerMenu.LeaveCancelData) && request.IsPrivate && press.Message?.Chat.Id == userId)
             return await LeavePressAsync(request, press, ct);
+        if (press.Data?.StartsWith(DigestMenu.CallbackPrefix, StringComparison.Ordinal) == true && request.IsPrivate && press.Message?.Chat.Id == userId)
+            return await DigestPressAsync(request, press, ct);
         if (!SellerMenu.TryParse(press.Data, out var setting, out var value) || !request.IsPrivate || press.Message?.Chat.Id != userId)
         {
             LogUnknownPress(logger, userId, request.ChatId);
@@ -239,6 +241,49 @@ internal sealed partial class SellerRoute(
         LogSwitched(logger, userId, setting.Name, value);
         await telegram.AnswerCallbackAsync(request.ChatId, press.Id, SellerMenu.Describe(setting, value), ct);
         await telegram.EditReplyMarkupAsync(request.ChatId, press.Message.MessageId, SellerMenu.SettingsKeyboard(updated), ct);
+        return BotResult.NoReply;
+    }
+
+    /// <summary>
+    /// The «🗞 Сводки» menu (<see cref="DigestMenu"/>): «open» shows it in place of the switches, «back»
+    /// shows the switches again, and a mode or time button saves that value (the same settings
+    /// <c>PATCH /api/users/{id}/digest-settings</c> changes), answers the press and redraws the menu.
+    /// </summary>
+    private async Task<BotResult> DigestPressAsync(BotRequest request, CallbackQuery press, CancellationToken ct)
+    {
+        var userId = press.From.Id;
+        var messageId = press.Message!.MessageId;
+        var status = await StatusAsync(userId, ct);
+        if (status != CabinetStatus.Active)
+        {
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, status == CabinetStatus.Syncing ? BotMessages.Syncing : BotMessages.KeyNeededFirst, ct);
+            return BotResult.NoReply;
+        }
+        if (press.Data == DigestMenu.BackData)
+        {
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, null, ct);
+            await telegram.EditHtmlAsync(request.ChatId, messageId, BotMessages.Settings, SellerMenu.SettingsKeyboard(await cabinets.GetSettingsAsync(userId, ct)), ct);
+            return BotResult.NoReply;
+        }
+        DigestSettingsResponse settings;
+        if (press.Data == DigestMenu.OpenData)
+        {
+            settings = await cabinets.GetDigestSettingsAsync(userId, ct);
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, null, ct);
+        }
+        else if (DigestMenu.TryParse(press.Data, out var change, out var answer))
+        {
+            settings = await cabinets.UpdateDigestSettingsAsync(userId, change, ct);
+            LogDigestSet(logger, userId, press.Data!);
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, answer, ct);
+        }
+        else
+        {
+            LogUnknownPress(logger, userId, request.ChatId);
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.UnknownButton, ct);
+            return BotResult.NoReply;
+        }
+        await telegram.EditHtmlAsync(request.ChatId, messageId, DigestMenu.Text(settings), DigestMenu.Keyboard(settings), ct);
         return BotResult.NoReply;
     }
 
@@ -317,6 +362,9 @@ internal sealed partial class SellerRoute(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seller {TelegramId} switched {Setting} to {Value}")]
     private static partial void LogSwitched(ILogger logger, long telegramId, string setting, bool value);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Seller {TelegramId} set digests: {Press}")]
+    private static partial void LogDigestSet(ILogger logger, long telegramId, string press);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A button press from user {TelegramId} in chat {ChatId} is not one the bot drew; answered, nothing changed")]
     private static partial void LogUnknownPress(ILogger logger, long telegramId, string chatId);

@@ -75,7 +75,7 @@ public static class SellerMenu
         {
             var on = s.Get(settings) ?? true;
             return new[] { InlineKeyboardButton.WithCallbackData((on ? "✅ " : "❌ ") + s.Label, Data(s, !on)) };
-        }));
+        }).Append([InlineKeyboardButton.WithCallbackData(DigestMenu.OpenButton, DigestMenu.OpenData)]));
 
     public static string Data(SettingSwitch setting, bool value) => CallbackPrefix + setting.Name + ":" + (value ? "1" : "0");
 

@@ -128,4 +128,8 @@ public sealed class WildberriesOptions
 
     [Range(1, 120)]
     public int WebhookTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Cron (UTC) of the <c>wb-digest</c> job that builds the digests whose period has ended (issue 23 §2); a digest goes out within one tick of its time.</summary>
+    [Required]
+    public string DigestCron { get; set; } = "* * * * *";
 }

@@ -1,4 +1,5 @@
 using FelixHub.Core.Delivery;
+using Hangfire;
 using FelixHub.Core.Retention;
 using FelixHub.Core.Common;
 using FelixHub.Core.Monitoring;
@@ -90,6 +91,13 @@ public static class WildberriesServiceCollectionExtensions
         services.AddDeliveryPriority(TelegramPriority.Bulk, [.. WbEventType.Switchable, .. WbEventType.CabinetNotices]);
         services.AddHostedService<WbRecurringJobs>();
         services.AddSingleton<IRecurringWorkProbe, WbFanOutProbe>();
+        // Digests (issue 23 §2): built when their period ends, by whichever replica's tick comes first.
+        services.AddScoped<WbDigestJob>();
+        services.AddRecurringJob(WbDigestJob.RecurringJobId, (jobs, sp) => jobs.AddOrUpdate<WbDigestJob>(
+            WbDigestJob.RecurringJobId, job => job.ExecuteAsync(CancellationToken.None),
+            sp.GetRequiredService<IOptions<WildberriesOptions>>().Value.DigestCron,
+            new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc }), triggerOnStart: true);
+        services.AddRecurringWorkProbe(WbDigestJob.RecurringJobId, WbDigests.DueExistsSql, passesNow: true);
         // Retention: the sync log after Retention:WbSyncLogDays; the synced rows and notification_history
         // after Retention:WbDataDays, longer than WB returns them (the sync never announces a row older
         // than that age, so a deleted key cannot come back as news).
@@ -108,6 +116,11 @@ public static class WildberriesServiceCollectionExtensions
         services.AddRetentionRule(new RetentionRule("wb_reviews", o => o.WbDataDays, """
             DELETE FROM wb_reviews WHERE id IN (
                 SELECT id FROM wb_reviews WHERE created_date < $1 ORDER BY created_date LIMIT $2 FOR UPDATE SKIP LOCKED)
+            """));
+        // Digested items with the ledger's messages (Retention:DeliveryDays); waiting ones are never candidates.
+        services.AddRetentionRule(new RetentionRule("wb_digest_items", o => o.DeliveryDays, """
+            DELETE FROM wb_digest_items WHERE id IN (
+                SELECT id FROM wb_digest_items WHERE digested_at < $1 ORDER BY digested_at LIMIT $2 FOR UPDATE SKIP LOCKED)
             """));
         services.AddRetentionRule(new RetentionRule("notification_history", o => o.WbDataDays, """
             DELETE FROM notification_history WHERE id IN (

@@ -327,10 +327,10 @@ public sealed class SellerBotTests(SellerBotFixture fixture) : IClassFixture<Sel
 
         var shown = Buttons(InlineKeyboard(menu.Body["reply_markup"])).ToList();
         shown.Select(b => b.Text).Should().Equal("✅ Все уведомления", "✅ Новые заказы", "✅ Выкупы", "✅ Отмены заказов", "✅ Возвраты",
-            "✅ Негативные отзывы", "✅ Критические остатки");
+            "✅ Негативные отзывы", "✅ Критические остатки", DigestMenu.OpenButton);
         shown.Select(b => b.Data).Should().Equal(
             "ns:notifications_enabled:0", "ns:new_orders_enabled:0", "ns:order_buyouts_enabled:0", "ns:order_cancellations_enabled:0",
-            "ns:order_returns_enabled:0", "ns:negative_reviews_enabled:0", "ns:critical_stocks_enabled:0");
+            "ns:order_returns_enabled:0", "ns:negative_reviews_enabled:0", "ns:critical_stocks_enabled:0", DigestMenu.OpenData);
 
         var messageId = telegram.MessageIdOf(menu);
         var press = FakeTelegramServer.CallbackQueryUpdate(Chat(user), "ns:new_orders_enabled:0", messageId);
@@ -355,6 +355,59 @@ public sealed class SellerBotTests(SellerBotFixture fixture) : IClassFixture<Sel
             orderCancellationsEnabled = true, orderReturnsEnabled = true, negativeReviewsEnabled = true, criticalStocksEnabled = true });
         var reopened = await OpenNotificationsAsync(user);
         Buttons(InlineKeyboard(reopened.Body["reply_markup"])).Select(b => b.Text).Should().Contain("❌ Выкупы", "a change through the API shows in the bot");
+    }
+
+    /// <summary>Presses a button under <paramref name="messageId"/>; returns the answer's text (null: none) and the message as redrawn.</summary>
+    private async Task<(string? Answer, TelegramCall Edit)> PressDigestAsync(long user, string data, int messageId)
+    {
+        var edits = CallsTo("editMessageText", user).Count;
+        var press = FakeTelegramServer.CallbackQueryUpdate(Chat(user), data, messageId);
+        await worker.UntilHandledAsync(telegram.PushUpdate(press));
+        var answer = Answers(press["callback_query"]!["id"]!.GetValue<string>()).Should().ContainSingle().Subject.Body["text"]?.GetValue<string>();
+        var all = CallsTo("editMessageText", user);
+        return (answer, all.Count > edits ? all[^1] : null!);
+    }
+
+    private async Task<DigestSettingsResponse> DigestSettingsAsync(long user) =>
+        (await worker.Http.GetFromJsonAsync<DigestSettingsResponse>($"/api/users/{user}/digest-settings"))!;
+
+    [Fact]
+    public async Task Digests_are_chosen_per_kind_in_the_bot_with_buttons_that_set_a_value_and_the_api_shows_them()
+    {
+        var user = await SyncedSellerAsync();
+        var menu = await OpenNotificationsAsync(user);
+        var messageId = telegram.MessageIdOf(menu);
+
+        var (_, opened) = await PressDigestAsync(user, DigestMenu.OpenData, messageId);
+        opened.Body["message_id"]!.GetValue<int>().Should().Be(messageId);
+        opened.Text.Should().Be(DigestMenu.Text(await DigestSettingsAsync(user))).And.Contain("🛒 Новые заказы — сразу").And.Contain("в 09:00 по Москве");
+        var buttons = Buttons(InlineKeyboard(opened.Body["reply_markup"])).ToList();
+        buttons.Take(3).Should().Equal(("🔘 🛒 сразу", "dg:m:new_order:immediate"), ("🛒 раз в час", "dg:m:new_order:hourly"), ("🛒 раз в день", "dg:m:new_order:daily"));
+        buttons.Should().Contain(("🔘 09:00", "dg:t:0900")).And.Contain(("📅 18:00", "dg:t:1800")).And.Contain(("⬅️ Назад", DigestMenu.BackData));
+
+        // A press delivered twice sets the same value twice: never a flip.
+        for (var i = 0; i < 2; i++)
+        {
+            var (answer, edit) = await PressDigestAsync(user, "dg:m:new_order:hourly", messageId);
+            answer.Should().Be("Новые заказы: сводкой раз в час.");
+            Buttons(InlineKeyboard(edit.Body["reply_markup"])).Should().Contain(("🔘 🛒 раз в час", "dg:m:new_order:hourly")).And.Contain(("🛒 сразу", "dg:m:new_order:immediate"));
+            edit.Text.Should().Contain("🛒 Новые заказы — сводкой раз в час");
+        }
+        (await PressDigestAsync(user, "dg:m:negative_review:daily", messageId)).Answer.Should().Be("Негативные отзывы: сводкой раз в день.");
+        (await PressDigestAsync(user, "dg:t:1800", messageId)).Answer.Should().Be("Ежедневная сводка — в 18:00.");
+        (await DigestSettingsAsync(user)).Should().BeEquivalentTo(new
+        {
+            NewOrders = "hourly", OrderBuyouts = "immediate", NegativeReviews = "daily", CriticalStocks = "immediate", DailyAt = "18:00", TimeZone = "Europe/Moscow",
+        });
+
+        // Buttons the bot never drew change nothing.
+        foreach (var forged in new[] { "dg:m:new_order:weekly", "dg:t:0000", "dg:m:everything:daily", "dg:t:0900:x", "dg:" })
+            (await PressDigestAsync(user, forged, messageId)).Answer.Should().Be(BotMessages.UnknownButton, forged);
+        (await DigestSettingsAsync(user)).Should().BeEquivalentTo(new { NewOrders = "hourly", DailyAt = "18:00" });
+
+        var (_, back) = await PressDigestAsync(user, DigestMenu.BackData, messageId);
+        back.Text.Should().Be(BotMessages.Settings);
+        Buttons(InlineKeyboard(back.Body["reply_markup"])).Should().Contain(("✅ Новые заказы", "ns:new_orders_enabled:0"));
     }
 
     [Fact]

@@ -148,6 +148,11 @@ public sealed class HostileInputTests(HostileInputFixture fixture, ITestOutputHe
             notificationsEnabled = true, newOrdersEnabled = true, orderBuyoutsEnabled = false, orderCancellationsEnabled = true,
             orderReturnsEnabled = true, negativeReviewsEnabled = true, criticalStocksEnabled = true,
         })),
+        ["GET /api/users/{telegramId:long}/digest-settings"] = f => new(TelegramId(f.SellerTelegramId), None, null),
+        ["PATCH /api/users/{telegramId:long}/digest-settings"] = f => new(TelegramId(f.SellerTelegramId), None, Body(new
+        {
+            newOrders = "hourly", orderBuyouts = "daily", orderCancellations = "immediate", orderReturns = (string?)null, dailyAt = "09:30",
+        })),
     };
 
     private static Dictionary<string, string> TelegramId(long id) => new() { ["telegramId"] = id.ToString(CultureInfo.InvariantCulture) };

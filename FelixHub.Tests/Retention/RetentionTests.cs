@@ -21,6 +21,7 @@ public sealed class RetentionTests(ITestOutputHelper output)
     private const int MessagesPerDay = 20;
     private const int InboxPerDay = 10;
     private const int SyncsPerDay = 5;
+    private const int DigestItemsPerDay = 3;
 
     [Fact]
     public async Task A_year_of_daily_traffic_leaves_every_table_bounded_and_keeps_what_is_still_needed()
@@ -41,8 +42,10 @@ public sealed class RetentionTests(ITestOutputHelper output)
             // Kept whatever their age: a message that never finished, an unread notification.
             await ExecAsync(connection, """
                 INSERT INTO delivery_messages (kind, dedup_key, chat_id, text, state, due_at, created_at)
-                VALUES ('new_order', 'never-finished', '1', 'waiting for a bot token', 'pending', @day, @day)
-                """, ("day", clock.GetUtcNow()));
+                VALUES ('new_order', 'never-finished', '1', 'waiting for a bot token', 'pending', @day, @day);
+                INSERT INTO wb_digest_items (telegram_id, cabinet_id, event_type, event_key, nm_id, created_at, period_start, due_at)
+                VALUES (1, @cabinet, 'new_order', 'waiting-for-its-digest', 1, @day, @day, @day)
+                """, ("day", clock.GetUtcNow()), ("cabinet", cabinet));
 
             var runs = new List<RetentionSummary>();
             for (var day = 0; day < Days; day++)
@@ -63,6 +66,8 @@ public sealed class RetentionTests(ITestOutputHelper output)
                 ["wb_sync_logs"] = await ScalarAsync(connection, "SELECT count(*) FROM wb_sync_logs"),
                 ["notification_history"] = await ScalarAsync(connection, "SELECT count(*) FROM notification_history"),
                 ["wb_orders"] = await ScalarAsync(connection, "SELECT count(*) FROM wb_orders"),
+                ["wb_digest_items (digested)"] = await ScalarAsync(connection, "SELECT count(*) FROM wb_digest_items WHERE digest_message_id IS NOT NULL"),
+                ["wb_digest_items (waiting)"] = await ScalarAsync(connection, "SELECT count(*) FROM wb_digest_items WHERE digest_message_id IS NULL"),
             };
             output.WriteLine($"after {Days} days: " + string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}")));
             output.WriteLine($"last run: {runs[^1]}; slowest run {runs.Max(r => r.Seconds):F2} s");
@@ -76,6 +81,8 @@ public sealed class RetentionTests(ITestOutputHelper output)
             counts["wb_sync_logs"].Should().Be((o.WbSyncLogDays + 1) * SyncsPerDay);
             counts["notification_history"].Should().Be(o.WbDataDays + 1, "WB's dedup history is kept longer than WB returns rows");
             counts["wb_orders"].Should().Be(o.WbDataDays + 1);
+            counts["wb_digest_items (digested)"].Should().Be((o.DeliveryDays + 1) * DigestItemsPerDay, "digested events go with the ledger's messages");
+            counts["wb_digest_items (waiting)"].Should().Be(1, "an event still waiting for its digest is never deleted");
             (await ScalarAsync(connection, "SELECT count(*) FROM delivery_messages WHERE dedup_key = 'never-finished'")).Should().Be(1);
             runs[^1].Deleted["delivery_messages"].Should().Be(MessagesPerDay, "each day's run removes the day that aged out");
         }
@@ -131,7 +138,10 @@ public sealed class RetentionTests(ITestOutputHelper output)
             INSERT INTO wb_orders (cabinet_id, srid, date, last_change_date, nm_id, total_price, discount_percent, spp,
                                    finished_price, price_with_disc, is_cancel, created_at, updated_at)
             VALUES (@cabinet, 'srid-' || @day, @now, @now, 1, 100, 0, 0, 100, 100, false, @now, @now);
-            """, ("day", day), ("now", now), ("messages", MessagesPerDay), ("inbox", InboxPerDay), ("syncs", SyncsPerDay), ("cabinet", cabinet));
+            INSERT INTO wb_digest_items (telegram_id, cabinet_id, event_type, event_key, nm_id, amount, created_at, period_start, due_at, digest_message_id, digested_at)
+            SELECT 1, @cabinet, 'new_order', 'new_order:' || @day || ':' || i, 1, 100, @now, @now, @now, 1, @now FROM generate_series(1, @digest) AS i;
+            """, ("day", day), ("now", now), ("messages", MessagesPerDay), ("inbox", InboxPerDay), ("syncs", SyncsPerDay), ("cabinet", cabinet),
+            ("digest", DigestItemsPerDay));
     }
 
     private static async Task ExecAsync(NpgsqlConnection connection, string sql, params (string Name, object Value)[] parameters)

@@ -143,6 +143,7 @@ public static class ApiReference
         [typeof(NotificationSettingsDto)] = new(new NotificationSettingsDto(true, true, false, true, true, true, false),
             "notificationsEnabled", "newOrdersEnabled", "orderBuyoutsEnabled", "orderCancellationsEnabled", "orderReturnsEnabled",
             "negativeReviewsEnabled", "criticalStocksEnabled"),
+        [typeof(UpdateDigestSettingsRequest)] = new(new UpdateDigestSettingsRequest("hourly", NegativeReviews: "daily", CriticalStocks: "immediate", DailyAt: "09:00")),
     };
 
     /// <summary>An example serialized as the API writes JSON, leaving out the fields it does not set.</summary>

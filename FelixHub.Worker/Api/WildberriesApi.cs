@@ -83,6 +83,23 @@ public static class WildberriesApi
             .Produces<NotificationSettingsDto>()
             .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a positive user id, or a switch is missing or not true/false.");
 
+        api.MapGet("/users/{telegramId:long}/digest-settings", async (long telegramId, CabinetService cabinets, CancellationToken ct) =>
+            Results.Ok(await cabinets.GetDigestSettingsAsync(telegramId, ct)))
+            .WithName("GetDigestSettings")
+            .WithSummary("How a seller gets each kind of WB event: at once or in an hourly or daily digest")
+            .WithDescription("Per kind (`newOrders`, `orderBuyouts`, `orderCancellations`, `orderReturns`, `negativeReviews`, `criticalStocks`): `immediate` (each event its own message, the default), `hourly` (one digest at the end of every hour) or `daily` (one digest a day at `dailyAt`, default `09:00`). Times are local in `timeZone`, the chat's zone from `/api/recipients/{telegramId}/preferences` (default `Europe/Moscow`).")
+            .Produces<DigestSettingsResponse>()
+            .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a positive user id.")
+            .Answers(StatusCodes.Status404NotFound, "The user has no cabinet.");
+
+        api.MapPatch("/users/{telegramId:long}/digest-settings", async (long telegramId, UpdateDigestSettingsRequest body, CabinetService cabinets, CancellationToken ct) =>
+            Results.Ok(await cabinets.UpdateDigestSettingsAsync(telegramId, body, ct)))
+            .WithName("UpdateDigestSettings")
+            .WithSummary("Choose, per kind of WB event, immediate messages or an hourly or daily digest")
+            .WithDescription("A field left out (or null) is unchanged; the settings are stored even before the user registers a key. A kind's mode is `immediate`, `hourly` or `daily`; `dailyAt` is `HH:mm`. Events already waiting for a digest never wait longer than the new setting says: switched to `immediate`, they leave at once in one digest. A switched-off kind (`notification-settings`) is not sent either way. The same choice is in the bot: «🔔 Уведомления» → «🗞 Сводки».")
+            .Produces<DigestSettingsResponse>()
+            .Answers(StatusCodes.Status400BadRequest, "`telegramId` is not a positive user id, a mode is not `immediate`, `hourly` or `daily`, or `dailyAt` is not `HH:mm`.");
+
         return app;
     }
 

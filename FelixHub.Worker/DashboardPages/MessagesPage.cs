@@ -24,7 +24,7 @@ internal sealed class MessagesPage : FelixHubPage
         OrderNotificationTypes.MechanicStatusChange, OrderNotificationTypes.MechanicAssignment, OrderNotificationTypes.AdminNewOrder,
         OrderNotificationTypes.CustomerOrderReady, OrderNotificationTypes.CustomerStatusChange, StuckOrderCheckJob.NotificationType,
         .. BookingNotificationTypeCodes.All,
-        .. WbEventType.Switchable, .. WbEventType.CabinetNotices,
+        .. WbEventType.Switchable, .. WbEventType.CabinetNotices, WbEventType.Digest,
     ];
 
     private readonly Filter filter = new();

@@ -1008,13 +1008,43 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("critical_stocks_enabled");
 
+                    b.Property<string>("CriticalStocksMode")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasDefaultValue("immediate")
+                        .HasColumnName("critical_stocks_mode");
+
+                    b.Property<TimeOnly>("DigestTime")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("time without time zone")
+                        .HasDefaultValue(new TimeOnly(9, 0, 0))
+                        .HasColumnName("digest_time");
+
                     b.Property<bool>("NegativeReviewsEnabled")
                         .HasColumnType("boolean")
                         .HasColumnName("negative_reviews_enabled");
 
+                    b.Property<string>("NegativeReviewsMode")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasDefaultValue("immediate")
+                        .HasColumnName("negative_reviews_mode");
+
                     b.Property<bool>("NewOrdersEnabled")
                         .HasColumnType("boolean")
                         .HasColumnName("new_orders_enabled");
+
+                    b.Property<string>("NewOrdersMode")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasDefaultValue("immediate")
+                        .HasColumnName("new_orders_mode");
 
                     b.Property<bool>("NotificationsEnabled")
                         .HasColumnType("boolean")
@@ -1024,13 +1054,37 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("order_buyouts_enabled");
 
+                    b.Property<string>("OrderBuyoutsMode")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasDefaultValue("immediate")
+                        .HasColumnName("order_buyouts_mode");
+
                     b.Property<bool>("OrderCancellationsEnabled")
                         .HasColumnType("boolean")
                         .HasColumnName("order_cancellations_enabled");
 
+                    b.Property<string>("OrderCancellationsMode")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasDefaultValue("immediate")
+                        .HasColumnName("order_cancellations_mode");
+
                     b.Property<bool>("OrderReturnsEnabled")
                         .HasColumnType("boolean")
                         .HasColumnName("order_returns_enabled");
+
+                    b.Property<string>("OrderReturnsMode")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasDefaultValue("immediate")
+                        .HasColumnName("order_returns_mode");
 
                     b.Property<long>("TelegramId")
                         .HasColumnType("bigint")
@@ -1047,7 +1101,20 @@ namespace FelixHub.Core.Persistence.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_notification_settings_telegram_id");
 
-                    b.ToTable("notification_settings", (string)null);
+                    b.ToTable("notification_settings", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_notification_settings_critical_stocks_mode", "critical_stocks_mode IN ('immediate', 'hourly', 'daily')");
+
+                            t.HasCheckConstraint("ck_notification_settings_negative_reviews_mode", "negative_reviews_mode IN ('immediate', 'hourly', 'daily')");
+
+                            t.HasCheckConstraint("ck_notification_settings_new_orders_mode", "new_orders_mode IN ('immediate', 'hourly', 'daily')");
+
+                            t.HasCheckConstraint("ck_notification_settings_order_buyouts_mode", "order_buyouts_mode IN ('immediate', 'hourly', 'daily')");
+
+                            t.HasCheckConstraint("ck_notification_settings_order_cancellations_mode", "order_cancellations_mode IN ('immediate', 'hourly', 'daily')");
+
+                            t.HasCheckConstraint("ck_notification_settings_order_returns_mode", "order_returns_mode IN ('immediate', 'hourly', 'daily')");
+                        });
                 });
 
             modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbCabinet", b =>
@@ -1149,6 +1216,97 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasDatabaseName("ix_wb_cabinets_state");
 
                     b.ToTable("wb_cabinets", (string)null);
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbDigestItem", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<decimal?>("Amount")
+                        .HasColumnType("numeric")
+                        .HasColumnName("amount");
+
+                    b.Property<string>("Article")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("article");
+
+                    b.Property<long>("CabinetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cabinet_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long?>("DigestMessageId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("digest_message_id");
+
+                    b.Property<DateTimeOffset?>("DigestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("digested_at");
+
+                    b.Property<DateTimeOffset>("DueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_at");
+
+                    b.Property<string>("EventKey")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("event_key");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("event_type");
+
+                    b.Property<long>("NmId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("nm_id");
+
+                    b.Property<DateTimeOffset>("PeriodStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("period_start");
+
+                    b.Property<string>("Product")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("product");
+
+                    b.Property<long>("TelegramId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("telegram_id");
+
+                    b.Property<int?>("Value")
+                        .HasColumnType("integer")
+                        .HasColumnName("value");
+
+                    b.HasKey("Id")
+                        .HasName("pk_wb_digest_items");
+
+                    b.HasIndex("CabinetId")
+                        .HasDatabaseName("ix_wb_digest_items_cabinet_id");
+
+                    b.HasIndex("DigestedAt")
+                        .HasDatabaseName("ix_wb_digest_items_digested_at");
+
+                    b.HasIndex("DueAt")
+                        .HasDatabaseName("ix_wb_digest_items_waiting")
+                        .HasFilter("digest_message_id IS NULL");
+
+                    b.HasIndex("TelegramId", "EventKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_wb_digest_items_telegram_id_event_key");
+
+                    b.ToTable("wb_digest_items", (string)null);
                 });
 
             modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbOrder", b =>
@@ -1794,6 +1952,16 @@ namespace FelixHub.Core.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_cabinet_users_wb_cabinet_cabinet_id");
+                });
+
+            modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbDigestItem", b =>
+                {
+                    b.HasOne("FelixHub.Core.Wildberries.Data.WbCabinet", null)
+                        .WithMany()
+                        .HasForeignKey("CabinetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_wb_digest_items_wb_cabinets_cabinet_id");
                 });
 
             modelBuilder.Entity("FelixHub.Core.Wildberries.Data.WbOrder", b =>

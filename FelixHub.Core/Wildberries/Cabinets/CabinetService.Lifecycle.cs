@@ -203,6 +203,15 @@ public sealed partial class CabinetService
             await purge.ExecuteNonQueryAsync(ct);
         }
 
+        // Their events waiting for a digest of this cabinet go too (a deleted cabinet's cascade).
+        await using (var waiting = new NpgsqlCommand(
+            "DELETE FROM wb_digest_items WHERE telegram_id = $1 AND cabinet_id = $2 AND digest_message_id IS NULL", connection, tx))
+        {
+            waiting.Parameters.Add(SqlJson.Long(telegramId));
+            waiting.Parameters.Add(SqlJson.Long(cabinetId));
+            await waiting.ExecuteNonQueryAsync(ct);
+        }
+
         // A user with no cabinet left takes their switches with them.
         await using (var settings = new NpgsqlCommand(
             "DELETE FROM notification_settings s WHERE s.telegram_id = $1 AND NOT EXISTS (SELECT 1 FROM cabinet_users u WHERE u.telegram_id = $1)", connection, tx))

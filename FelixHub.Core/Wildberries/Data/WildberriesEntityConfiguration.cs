@@ -138,9 +138,38 @@ internal sealed class NotificationSettingsConfiguration : IEntityTypeConfigurati
 {
     public void Configure(EntityTypeBuilder<NotificationSettings> b)
     {
-        b.ToTable("notification_settings");
-        // No row means every switch is on (the defaults); the switches are written whole by PUT.
+        var modes = string.Join(", ", Notifications.WbDigestModes.All.Select(m => $"'{m}'"));
+        b.ToTable("notification_settings", t =>
+        {
+            foreach (var column in new[] { "new_orders_mode", "order_buyouts_mode", "order_cancellations_mode", "order_returns_mode", "negative_reviews_mode", "critical_stocks_mode" })
+                t.HasCheckConstraint("ck_notification_settings_" + column, $"{column} IN ({modes})");
+        });
+        // No row means every switch is on and every kind immediate (the defaults); the switches are written whole by PUT.
         b.HasIndex(s => s.TelegramId).IsUnique();
+        foreach (var mode in new[] { nameof(NotificationSettings.NewOrdersMode), nameof(NotificationSettings.OrderBuyoutsMode), nameof(NotificationSettings.OrderCancellationsMode),
+                     nameof(NotificationSettings.OrderReturnsMode), nameof(NotificationSettings.NegativeReviewsMode), nameof(NotificationSettings.CriticalStocksMode) })
+            b.Property(mode).HasMaxLength(10).HasDefaultValue(Notifications.WbDigestModes.Immediate);
+        b.Property(s => s.DigestTime).HasDefaultValue(Notifications.WbDigestModes.DefaultDailyTime);
+    }
+}
+
+internal sealed class WbDigestItemConfiguration : IEntityTypeConfiguration<WbDigestItem>
+{
+    public void Configure(EntityTypeBuilder<WbDigestItem> b)
+    {
+        b.ToTable("wb_digest_items");
+        b.Property(i => i.EventType).HasMaxLength(50);
+        b.Property(i => i.EventKey).HasMaxLength(200);
+        b.Property(i => i.Product).HasMaxLength(300);
+        b.Property(i => i.Article).HasMaxLength(100);
+        b.Property(i => i.Amount).HasColumnType("numeric");
+        b.HasOne<WbCabinet>().WithMany().HasForeignKey(i => i.CabinetId).OnDelete(DeleteBehavior.Cascade);
+        // Once per user and event, whichever sync or replica records it.
+        b.HasIndex(i => new { i.TelegramId, i.EventKey }).IsUnique();
+        // The digest job's look-up: what is waiting and due.
+        b.HasIndex(i => i.DueAt).HasFilter("digest_message_id IS NULL").HasDatabaseName("ix_wb_digest_items_waiting");
+        // Retention: digested items by when.
+        b.HasIndex(i => i.DigestedAt);
     }
 }
 

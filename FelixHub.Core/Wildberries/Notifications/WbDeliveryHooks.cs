@@ -12,7 +12,7 @@ namespace FelixHub.Core.Wildberries.Notifications;
 /// </summary>
 public sealed class WbDeliveryHooks(WbWebhookSender webhook) : IDeliveryHooks
 {
-    private static readonly HashSet<string> Kinds = [.. WbEventType.Switchable, .. WbEventType.CabinetNotices];
+    private static readonly HashSet<string> Kinds = [.. WbEventType.Switchable, .. WbEventType.CabinetNotices, WbEventType.Digest];
 
     /// <summary>The ledger message of one event for one user of the cabinet (bulk: sent by the dispatcher).</summary>
     public static OutgoingMessage Message(long cabinetId, long telegramId, WbEvent e) =>

@@ -22,14 +22,29 @@ public static class WbEventType
     /// <summary>Not switchable: the cabinet's key expires within 7 days (or 1 day); when, and how to replace it.</summary>
     public const string KeyExpiring = "key_expiring";
 
+    /// <summary>A digest: the events of one period of the kinds the user gets in digests (issue 23 §2), in one message.</summary>
+    public const string Digest = "wb_digest";
+
     /// <summary>The messages about the cabinet: sent whatever the user's switches say.</summary>
     public static IReadOnlyList<string> CabinetNotices { get; } = [SyncComplete, KeyRejected, CategoryRefused, KeyExpiring];
 
     public static IReadOnlyList<string> Switchable { get; } = [NewOrder, OrderBuyout, OrderCancellation, OrderReturn, NegativeReview, CriticalStock];
 
+    /// <summary>SQL: the digest mode of the event type in <c>{typeColumn}</c> under settings row <c>s</c> (absent: immediate).</summary>
+    public static string ModeSql(string typeColumn) => $"""
+        (CASE {typeColumn}
+            WHEN '{NewOrder}' THEN s.new_orders_mode
+            WHEN '{OrderBuyout}' THEN s.order_buyouts_mode
+            WHEN '{OrderCancellation}' THEN s.order_cancellations_mode
+            WHEN '{OrderReturn}' THEN s.order_returns_mode
+            WHEN '{NegativeReview}' THEN s.negative_reviews_mode
+            WHEN '{CriticalStock}' THEN s.critical_stocks_mode
+            END)
+        """;
+
     /// <summary>SQL: whether settings row <c>s</c> (possibly absent: all on) allows the event type in <c>{typeColumn}</c>.</summary>
     public static string AllowedSql(string typeColumn) => $"""
-        ({typeColumn} IN ('{SyncComplete}', '{KeyRejected}', '{CategoryRefused}', '{KeyExpiring}') OR (COALESCE(s.notifications_enabled, true) AND CASE {typeColumn}
+        ({typeColumn} IN ('{SyncComplete}', '{KeyRejected}', '{CategoryRefused}', '{KeyExpiring}', '{Digest}') OR (COALESCE(s.notifications_enabled, true) AND CASE {typeColumn}
             WHEN '{NewOrder}' THEN COALESCE(s.new_orders_enabled, true)
             WHEN '{OrderBuyout}' THEN COALESCE(s.order_buyouts_enabled, true)
             WHEN '{OrderCancellation}' THEN COALESCE(s.order_cancellations_enabled, true)
@@ -41,4 +56,11 @@ public static class WbEventType
 }
 
 /// <summary>One thing that happened, to be told to every user of the cabinet whose settings allow it; <see cref="Key"/> makes it once per user.</summary>
-public sealed record WbEvent(string Type, string Key, string Text, string? PhotoUrl);
+public sealed record WbEvent(string Type, string Key, string Text, string? PhotoUrl)
+{
+    /// <summary>What a digest counts of it (product, money, stars or units left); null for the cabinet's notices, which are never gathered.</summary>
+    public WbDigestFact? Fact { get; init; }
+}
+
+/// <summary>The facts of an event a digest needs: the product, the money (<paramref name="Amount"/>) and a review's stars or a stock's units (<paramref name="Value"/>).</summary>
+public sealed record WbDigestFact(long NmId, string? Product, string? Article, decimal? Amount, int? Value);

@@ -25,12 +25,14 @@ internal static class WbEventDetector
                 row.PriceWithDisc, row.FinishedPrice, row.Date.Utc ?? historyFrom, row.CancelDate.Utc);
 
             if (change.Inserted && row.Date.Utc >= historyFrom)
-                events.Add(new WbEvent(WbEventType.NewOrder, "new_order:" + row.Srid, WbMessages.NewOrder(facts, product), product.ImageUrl));
+                events.Add(new WbEvent(WbEventType.NewOrder, "new_order:" + row.Srid, WbMessages.NewOrder(facts, product), product.ImageUrl)
+                    { Fact = Fact(product, row.SupplierArticle, row.PriceWithDisc, null) });
 
             var cancelledNow = change.IsCancel && (change.WasCancel == false
                 || (change.Inserted && (row.CancelDate.Utc ?? row.Date.Utc) >= historyFrom));
             if (cancelledNow)
-                events.Add(new WbEvent(WbEventType.OrderCancellation, "order_cancellation:" + row.Srid, WbMessages.Cancellation(facts, product), product.ImageUrl));
+                events.Add(new WbEvent(WbEventType.OrderCancellation, "order_cancellation:" + row.Srid, WbMessages.Cancellation(facts, product), product.ImageUrl)
+                    { Fact = Fact(product, row.SupplierArticle, row.PriceWithDisc, null) });
         }
         return events;
     }
@@ -46,9 +48,11 @@ internal static class WbEventDetector
             var facts = new WbMessages.SaleFacts(row.SaleId, row.NmId, row.SupplierArticle, row.WarehouseName, row.RegionName, row.OblastOkrugName,
                 row.PriceWithDisc, row.ForPay, row.Date.Utc ?? historyFrom);
             if (row.SaleId.StartsWith('S'))
-                events.Add(new WbEvent(WbEventType.OrderBuyout, "order_buyout:" + row.SaleId, WbMessages.Buyout(facts, product), product.ImageUrl));
+                events.Add(new WbEvent(WbEventType.OrderBuyout, "order_buyout:" + row.SaleId, WbMessages.Buyout(facts, product), product.ImageUrl)
+                    { Fact = Fact(product, row.SupplierArticle, row.PriceWithDisc, null) });
             else if (row.SaleId.StartsWith('R'))
-                events.Add(new WbEvent(WbEventType.OrderReturn, "order_return:" + row.SaleId, WbMessages.Return(facts, product), product.ImageUrl));
+                events.Add(new WbEvent(WbEventType.OrderReturn, "order_return:" + row.SaleId, WbMessages.Return(facts, product), product.ImageUrl)
+                    { Fact = Fact(product, row.SupplierArticle, row.PriceWithDisc, null) });
         }
         return events;
     }
@@ -64,7 +68,7 @@ internal static class WbEventDetector
             if (product.Name is null && review.ProductDetails?.ProductName is { } name) product = product with { Name = name };
             events.Add(new WbEvent(WbEventType.NegativeReview, "negative_review:" + review.Id,
                 WbMessages.NegativeReview(review.ProductValuation, review.Text, review.CreatedDate.Utc ?? historyFrom, product, review.ProductDetails?.SupplierArticle),
-                product.ImageUrl));
+                product.ImageUrl) { Fact = Fact(product, review.ProductDetails?.SupplierArticle, null, review.ProductValuation) });
         }
         return events;
     }
@@ -87,10 +91,14 @@ internal static class WbEventDetector
             var product = Product(products, nmId);
             // Each fall is its own event: the key carries the time the fall was seen.
             var key = string.Create(CultureInfo.InvariantCulture, $"critical_stock:{cabinetId}:{nmId}:{now.ToUnixTimeMilliseconds()}");
-            events.Add(new WbEvent(WbEventType.CriticalStock, key, WbMessages.CriticalStock(total, warehouses, now, product), product.ImageUrl));
+            events.Add(new WbEvent(WbEventType.CriticalStock, key, WbMessages.CriticalStock(total, warehouses, now, product), product.ImageUrl)
+                { Fact = Fact(product, null, null, total) });
         }
         return events;
     }
+
+    private static WbDigestFact Fact(WbProductInfo product, string? article, decimal? amount, int? value) =>
+        new(product.NmId, product.DisplayName, !string.IsNullOrWhiteSpace(article) ? article : product.Article, amount, value);
 
     private static WbProductInfo Product(IReadOnlyDictionary<long, WbProductInfo> products, long nmId) =>
         products.TryGetValue(nmId, out var product) ? product : new WbProductInfo(nmId, null, null, null, null, null);

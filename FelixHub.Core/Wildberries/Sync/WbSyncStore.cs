@@ -353,18 +353,22 @@ internal static class WbSyncStore
     /// One message of the delivery ledger per event and user of the cabinet whose settings allow the type
     /// (or only <paramref name="onlyTelegramId"/>), written in the caller's transaction for the dispatcher's
     /// bulk path; the dedup key (user and event) drops what was already queued, and the due-time wakers are
-    /// notified in the same transaction. Returns how many were written.
+    /// notified in the same transaction. An event of a kind the user gets in digests is not sent alone: it
+    /// is recorded for the digest of its period (<c>wb_digest_items</c>, unique per user and event) in the
+    /// same transaction. Returns how many messages and digest items were written.
     /// </summary>
     public static async Task<int> EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, long cabinetId, IReadOnlyList<WbEvent> events, DateTimeOffset now, CancellationToken ct, long? onlyTelegramId = null)
     {
         if (events.Count == 0) return 0;
         var json = events.Select((e, i) => new { idx = i, event_type = e.Type });
-        var recipients = new List<(long TelegramId, int Event)>();
+        var recipients = new List<(long TelegramId, int Event, string Mode, TimeOnly DailyAt, string? TimeZone)>();
         await using (var command = new NpgsqlCommand($"""
-            SELECT u.telegram_id, e.idx
+            SELECT u.telegram_id, e.idx, coalesce({WbEventType.ModeSql("e.event_type")}, '{WbDigestModes.Immediate}'),
+                   coalesce(s.digest_time, '09:00'::time), rp.time_zone
             FROM jsonb_to_recordset($2) AS e(idx int, event_type text)
             JOIN cabinet_users u ON u.cabinet_id = $1
             LEFT JOIN notification_settings s ON s.telegram_id = u.telegram_id
+            LEFT JOIN recipient_preferences rp ON rp.chat_id = u.telegram_id::text
             WHERE ($3::bigint IS NULL OR u.telegram_id = $3) AND {WbEventType.AllowedSql("e.event_type")}
             ORDER BY e.idx, u.telegram_id
             """, connection, tx))
@@ -373,12 +377,17 @@ internal static class WbSyncStore
             command.Parameters.Add(SqlJson.Parameter(json));
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)onlyTelegramId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
             await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) recipients.Add((reader.GetInt64(0), reader.GetInt32(1)));
+            while (await reader.ReadAsync(ct))
+                recipients.Add((reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<TimeOnly>(3), Str(reader, 4)));
         }
-        var messages = recipients.Select(r => WbDeliveryHooks.Message(cabinetId, r.TelegramId, events[r.Event])).ToList();
+        var digested = recipients.Where(r => r.Mode != WbDigestModes.Immediate && events[r.Event].Fact is not null).ToList();
+        var messages = recipients.Except(digested).Select(r => WbDeliveryHooks.Message(cabinetId, r.TelegramId, events[r.Event])).ToList();
         var written = (await DeliveryLedger.InsertAsync(connection, tx, messages, now, ct)).Count;
         // Every replica's due-time waker runs a dispatch pass once this commits (nothing if it rolls back).
         if (written > 0) await DeliveryWaker.NotifyAsync(connection, tx, now, ct);
+        if (digested.Count > 0)
+            written += await WbDigests.RecordAsync(connection, tx, cabinetId,
+                [.. digested.Select(r => (r.TelegramId, events[r.Event], WbDigestModes.Period(r.Mode, r.DailyAt, WbDigestModes.Zone(r.TimeZone), now)))], now, ct);
         return written;
     }
 
