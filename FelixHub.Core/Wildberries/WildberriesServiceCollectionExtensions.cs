@@ -87,8 +87,8 @@ public static class WildberriesServiceCollectionExtensions
         services.AddScoped<WbCabinetSyncJob>();
         services.AddScoped<WbSyncFanOutJob>();
         services.AddSingleton<IDeliveryHooks, WbDeliveryHooks>();
-        // WB events are mass notifications: they get what is left of the bot's budget (Delivery:Priorities overrides).
-        services.AddDeliveryPriority(TelegramPriority.Bulk, [.. WbEventType.Switchable, .. WbEventType.CabinetNotices]);
+        // WB events and their digests are mass notifications: they get what is left of the bot's budget (Delivery:Priorities overrides).
+        services.AddDeliveryPriority(TelegramPriority.Bulk, [.. WbEventType.Switchable, .. WbEventType.CabinetNotices, WbEventType.Digest]);
         services.AddHostedService<WbRecurringJobs>();
         services.AddSingleton<IRecurringWorkProbe, WbFanOutProbe>();
         // Digests (issue 23 §2): built when their period ends, by whichever replica's tick comes first.

@@ -34,6 +34,7 @@ public sealed class DispatchPriorityTests : IAsyncLifetime
     {
         var o = worker.Services.GetRequiredService<IOptions<DeliveryOptions>>().Value;
         o.PriorityOf("new_order").Should().Be(TelegramPriority.Bulk, "WB events are bulk by default");
+        o.PriorityOf("wb_digest").Should().Be(TelegramPriority.Bulk, "so are their digests");
         o.PriorityOf("negative_review").Should().Be(TelegramPriority.High, "configured");
         o.PriorityOf("test_digest").Should().Be(TelegramPriority.Bulk, "configured");
         o.PriorityOf("mechanic_status_change").Should().Be(TelegramPriority.High, "a kind not listed is high");
