@@ -429,21 +429,7 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
         var cs = await cluster.CreateDatabaseAsync();
         await using var telegram = await FakeTelegramServer.StartAsync();
         await using var worker = await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram, Unlimited));
-        await using (var connection = new NpgsqlConnection(cs))
-        {
-            await connection.OpenAsync();
-            await using var seed = new NpgsqlCommand("""
-                /*bench*/ INSERT INTO wb_cabinets (api_key_encrypted, api_key_hash, state, history_from, created_at, updated_at, initial_sync_completed_at)
-                VALUES ('bench', 'bench', 'active', now(), now(), now(), now());
-                INSERT INTO delivery_messages (cabinet_id, chat_id, kind, event_key, dedup_key, text, state, due_at, next_attempt_at, created_at)
-                SELECT (SELECT min(id) FROM wb_cabinets), (6000000 + i)::text, 'new_order', 'order:' || i, md5('bench-wb:' || i),
-                       '🛒 <b>Новый заказ</b> №' || i || E'\nТовар: Кроссовки беговые, размер 42\nСумма: 4 990 ₽', 'pending', now(), now(), now()
-                FROM generate_series(1, @count) AS i;
-                ANALYZE delivery_messages;
-                """, connection) { CommandTimeout = 600 };
-            seed.Parameters.AddWithValue("count", count);
-            await seed.ExecuteNonQueryAsync();
-        }
+        await SeedWbEventsAsync(cs, count, chatBase: 6_000_000);
 
         await StatementCounter.ResetAsync(cs);
         var clock = Stopwatch.StartNew();
@@ -465,6 +451,109 @@ internal sealed class DeliveryBenchmarks(BenchDatabase cluster, BenchOptions opt
             new(scenario, "messages", count, ""),
             new(scenario, "duplicates", delivered.Count - count, "", "0", delivered.Count == count),
         ];
+    }
+
+    /// <summary><paramref name="count"/> pending WB «new order» events of one cabinet, due now, each to its own chat.</summary>
+    private static async Task SeedWbEventsAsync(string cs, int count, long chatBase)
+    {
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using var seed = new NpgsqlCommand("""
+            /*bench*/ INSERT INTO wb_cabinets (api_key_encrypted, api_key_hash, state, history_from, created_at, updated_at, initial_sync_completed_at)
+            VALUES ('bench', 'bench', 'active', now(), now(), now(), now());
+            INSERT INTO delivery_messages (cabinet_id, chat_id, kind, event_key, dedup_key, text, state, due_at, next_attempt_at, created_at)
+            SELECT (SELECT min(id) FROM wb_cabinets), (@base + i)::text, 'new_order', 'order:' || i, md5('bench-wb:' || i),
+                   '🛒 <b>Новый заказ</b> №' || i || E'\nТовар: Кроссовки беговые, размер 42\nСумма: 4 990 ₽', 'pending', now(), now(), now()
+            FROM generate_series(1, @count) AS i;
+            ANALYZE delivery_messages;
+            """, connection) { CommandTimeout = 600 };
+        seed.Parameters.AddWithValue("count", count);
+        seed.Parameters.AddWithValue("base", chatBase);
+        await seed.ExecuteNonQueryAsync();
+    }
+
+    // ---------------------------------------------------------------- priority classes at the bot's limit (issue 25 §3)
+
+    /// <summary>
+    /// What a mechanic feels while a WB backlog drains: 3 worker processes on one database (production
+    /// settings: the bot's budget of 28.5/s, bulk horizon 0.5 s), the fake enforcing Telegram's limits,
+    /// <paramref name="events"/> WB events (bulk) pending and drained by the replicas' dispatch runs, and a
+    /// status change a second through the API (round robin over the replicas) for as long as the backlog
+    /// lasts. For each status change: PATCH → the fake Bot API receiving the mechanic's message.
+    /// </summary>
+    public async Task<List<Figure>> PriorityAsync(int events)
+    {
+        const string scenario = "priority";
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var telegram = await FakeTelegramServer.StartAsync();
+        telegram.EnforceLimits(30, TimeSpan.FromSeconds(1));
+        // Enough orders for a status change a second over the whole drain at the bot's rate, with room.
+        var maxChanges = events / 20 + 30;
+        var workers = new List<BenchWorker>();
+        try
+        {
+            for (var i = 0; i < 3; i++) workers.Add(await BenchWorker.StartAsync(cluster.RepositoryDirectory, Settings(cs, telegram)));
+            var orders = await SeedOrdersAsync(cs, maxChanges, mechanics: maxChanges, chatBase: 7_000_000);
+            var mechanicChats = orders.Select(o => o.ChatId).ToHashSet(StringComparer.Ordinal);
+            // Warm-up (first JIT, first connections): one status change per replica, not measured.
+            for (var i = 0; i < 3; i++) await PatchAsync(workers[i], orders[i].Id, "в работе");
+            await WaitForAsync(() => telegram.Delivered.Count >= 3, TimeSpan.FromSeconds(60), "priority: warm-up messages did not arrive");
+
+            await SeedWbEventsAsync(cs, events, chatBase: 6_000_000);
+            int BulkDelivered() => telegram.Delivered.Count(d => d.ChatId is { } c && !mechanicChats.Contains(c));
+            var jobs = new RecurringJobManager(Storage(cs));
+            // A run per replica (a run that finds one going in its process leaves it and ends).
+            for (var i = 0; i < 3; i++) jobs.Trigger("delivery-dispatch");
+            await WaitForAsync(() => BulkDelivered() >= 30, TimeSpan.FromMinutes(2), "priority: the WB drain did not start", poll: 50);
+
+            // A status change a second while at least two seconds of the backlog are left.
+            var patched = new List<(string Chat, DateTimeOffset At)>();
+            var clock = Stopwatch.StartNew();
+            var requests = new List<Task>();
+            for (var i = 3; i < orders.Count && events - BulkDelivered() > 60; i++)
+            {
+                var due = TimeSpan.FromSeconds(i - 3);
+                if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed);
+                patched.Add((orders[i].ChatId, DateTimeOffset.UtcNow));
+                requests.Add(PatchAsync(workers[i % 3], orders[i].Id, "в работе"));
+            }
+            await Task.WhenAll(requests);
+            var expected = events + 3 + patched.Count;
+            await WaitForAsync(() => telegram.Delivered.Count >= expected, TimeSpan.FromMinutes(20), "priority: not every message arrived", poll: 100);
+            // Anything late (a duplicate) has a moment to show up.
+            await Task.Delay(TimeSpan.FromSeconds(2));
+
+            var delivered = telegram.Delivered.ToList();
+            var arrivals = delivered.Where(d => d.ChatId is not null).GroupBy(d => d.ChatId!).ToDictionary(g => g.Key, g => g.Min(d => d.At));
+            var latencies = patched.Select(p => (arrivals[p.Chat] - p.At).TotalMilliseconds).Order().ToArray();
+            var wanted = orders.Take(3 + patched.Count).Select(o => o.ChatId).Concat(Enumerable.Range(1, events).Select(i => (6_000_000 + i).ToString(CultureInfo.InvariantCulture))).ToHashSet();
+            var lost = wanted.Count(c => !arrivals.ContainsKey(c));
+            var duplicates = delivered.Count - delivered.Select(d => d.ChatId).Distinct().Count();
+            var bulkTimes = delivered.Where(d => d.ChatId is { } c && !mechanicChats.Contains(c)).Select(d => d.At).ToList();
+            var bulkSpan = (bulkTimes.Max() - bulkTimes.Min()).TotalSeconds;
+
+            Charts.PerSecond("priority-per-second", $"priority: {events:N0} WB events draining on 3 replicas, a status change a second, the fake enforcing 30/s and 1/s per chat",
+                ("WB events (bulk)", bulkTimes),
+                ("status changes (high)", delivered.Where(d => d.ChatId is { } c && mechanicChats.Contains(c)).Select(d => d.At).ToList()),
+                ("429 answered", telegram.TooManyRequestsAt));
+            Charts.Distribution("priority-latency", $"priority: status change → mechanic while {events:N0} WB events drain", "ms", latencies);
+            var p99 = Percentile(latencies, 99);
+            return
+            [
+                new(scenario, "status change → mechanic p50", Percentile(latencies, 50), "ms"),
+                new(scenario, "status change → mechanic p99", p99, "ms", "≤ 2000", p99 <= 2000),
+                new(scenario, "status change → mechanic max", latencies[^1], "ms"),
+                new(scenario, "status changes during the drain", latencies.Length, ""),
+                new(scenario, "WB events delivered/s (first → last)", (bulkTimes.Count - 1) / bulkSpan, "/s"),
+                new(scenario, "429s received", telegram.TooManyRequests, "", "0", telegram.TooManyRequests == 0),
+                new(scenario, "lost", lost, "", "0", lost == 0),
+                new(scenario, "duplicates", duplicates, "", "0", duplicates == 0),
+            ];
+        }
+        finally
+        {
+            foreach (var worker in workers) await worker.DisposeAsync();
+        }
     }
 
     // ---------------------------------------------------------------- 3. under Telegram's limits, one job per message

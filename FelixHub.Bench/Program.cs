@@ -4,7 +4,7 @@ using FelixHub.Bench;
 
 // dotnet run -c Release --project FelixHub.Bench -- [scenario ...] [--runs N] [--quick] [--messages N] [--set Section:Key=value ...]
 // Scenarios: latency pipeline limits bulk reminders reminders-limits reminders-on-time wb-events wb idle (the default set, in this order), metrics, retention,
-// inbox (= inbox-1000 inbox-10000 inbox-3x2000: WebSocket fan-out of an office alert).
+// inbox (= inbox-1000 inbox-10000 inbox-3x2000: WebSocket fan-out of an office alert), priority.
 // Each run starts what it needs (a throwaway PostgreSQL, the worker as a child process, a fake Bot API
 // on 127.0.0.1), prints one table (medians over the runs) and writes bench-results/<scenario>.json.
 // wb-worker is the child process of the wb scenario (the worker whose memory it measures), not a scenario.
@@ -53,6 +53,7 @@ foreach (var scenario in scenarios)
             ? delivery.RemindersOnTimeAsync(1_000, TimeSpan.FromMinutes(1), ahead: TimeSpan.FromSeconds(10))
             : delivery.RemindersOnTimeAsync(10_000, TimeSpan.FromMinutes(10), ahead: TimeSpan.FromSeconds(30)),
         "wb-events" => () => delivery.WbEventsAsync(quick ? 1_000 : 10_000),
+        "priority" => () => delivery.PriorityAsync(quick ? 600 : 10_000),
         "idle" => delivery.IdleAsync,
         "retention" => () => delivery.RetentionAsync(quick ? 100_000 : 1_000_000),
         // --quick: 200, 1,000 and 3 × 200 sockets.
@@ -83,7 +84,7 @@ foreach (var scenario in scenarios)
     }
     if (run is null)
     {
-        Console.Error.WriteLine($"unknown scenario '{scenario}' (known: latency pipeline limits bulk reminders reminders-limits reminders-on-time wb-events wb idle metrics retention inbox inbox-1000 inbox-10000 inbox-3x2000)");
+        Console.Error.WriteLine($"unknown scenario '{scenario}' (known: latency pipeline limits bulk reminders reminders-limits reminders-on-time wb-events wb idle metrics retention inbox inbox-1000 inbox-10000 inbox-3x2000 priority)");
         return 2;
     }
 

@@ -51,7 +51,8 @@ public sealed partial class DeliveryDispatcher(
         WITH due AS MATERIALIZED (
             SELECT id FROM delivery_messages
             WHERE next_attempt_at <= @now
-            ORDER BY next_attempt_at, id
+            -- High-priority kinds first (Delivery:Priorities): a reminder is not claimed behind a WB backlog.
+            ORDER BY kind = ANY(@bulk_kinds), next_attempt_at, id
             LIMIT @limit
             FOR UPDATE SKIP LOCKED
         )
@@ -154,6 +155,7 @@ public sealed partial class DeliveryDispatcher(
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("lease_until", leaseUntil));
         command.Parameters.Add(new NpgsqlParameter<Guid>("token", token));
         command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("bulk_kinds", options.CurrentValue.BulkKinds()));
 
         var claimed = new List<(ClaimedMessage Message, DateTimeOffset DueAt)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -392,12 +394,14 @@ public sealed partial class DeliveryDispatcher(
     {
         var results = new Dictionary<long, TelegramSendResult>(messages.Count);
         if (messages.Count == 0) return results;
-        var bulk = messages.Where(IsBulk).ToList();
+        var o = options.CurrentValue;
+        // The plain texts on the bulk path, one batch per priority class, concurrently: the high-priority
+        // batch (reminders) takes the bot's slots ahead of the bulk one (WB events).
+        var batches = messages.Where(IsBulk).GroupBy(m => o.PriorityOf(m.Kind)).Select(g => g.ToList()).ToList();
         var single = messages.Where(m => !IsBulk(m)).ToList();
 
-        var bulkResults = bulk.Count > 0
-            ? telegram.SendHtmlBatchAsync(bulk.Select(m => new TelegramMessage(m.ChatId, m.Text, m.Silent)).ToList(), cancellationToken)
-            : Task.FromResult<IReadOnlyList<TelegramSendResult>>([]);
+        var batchResults = batches.Select(b => telegram.SendHtmlBatchAsync(
+            b.Select(m => new TelegramMessage(m.ChatId, m.Text, m.Silent)).ToList(), o.PriorityOf(b[0].Kind), cancellationToken)).ToList();
         var singleResults = new System.Collections.Concurrent.ConcurrentDictionary<long, TelegramSendResult>();
         await Parallel.ForEachAsync(single,
             new ParallelOptions { MaxDegreeOfParallelism = telegramOptions.CurrentValue.BatchSendParallelism },
@@ -412,8 +416,11 @@ public sealed partial class DeliveryDispatcher(
                 using var inFlight = new InFlightGrace(cancellationToken);
                 singleResults[message.Id] = await SendOneAsync(message, inFlight.Token);
             });
-        var sentInBulk = await bulkResults;
-        for (var i = 0; i < bulk.Count; i++) results[bulk[i].Id] = sentInBulk[i];
+        for (var b = 0; b < batches.Count; b++)
+        {
+            var sentInBulk = await batchResults[b];
+            for (var i = 0; i < batches[b].Count; i++) results[batches[b][i].Id] = sentInBulk[i];
+        }
         foreach (var (id, result) in singleResults) results[id] = result;
         return results;
     }
@@ -424,7 +431,7 @@ public sealed partial class DeliveryDispatcher(
     private Task<TelegramSendResult> SendOneAsync(DispatchMessage m, CancellationToken cancellationToken) =>
         HooksFor(m) is { DeliversElsewhere: true } elsewhere
             ? elsewhere.DeliverElsewhereAsync(m, cancellationToken)
-            : DeliveryTransport.SendAsync(telegram, m.ChatId, m.Text, m.ReplyMarkup, m.PhotoUrl, m.Silent,
+            : DeliveryTransport.SendAsync(telegram, m.ChatId, m.Text, m.ReplyMarkup, m.PhotoUrl, m.Silent, options.CurrentValue.PriorityOf(m.Kind),
             refused => LogPhotoRefused(logger, m.Id, m.ChatId, refused.Error), cancellationToken);
 
     /// <summary>What becomes of one locked message; <see cref="CountsAsAttempt"/> false hands it back as if never claimed.</summary>

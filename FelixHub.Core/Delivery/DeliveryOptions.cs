@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using FelixHub.Core.Telegram;
 
 namespace FelixHub.Core.Delivery;
 
@@ -59,6 +60,21 @@ public sealed class DeliveryOptions : IValidatableObject
 
     [Range(1, 86_400)]
     public int RetryMaxDelaySeconds { get; set; } = 3600;
+
+    /// <summary>
+    /// The priority class of each message kind on the bot's shared budget (<see cref="TelegramPriority"/>):
+    /// <c>High</c> messages take the next free slot and are claimed by the dispatcher before <c>Bulk</c>
+    /// ones; <c>Bulk</c> gets what is left. A kind not listed is <c>High</c>. A feature names the default
+    /// of its own kinds (<see cref="DeliveryServiceCollectionExtensions.AddDeliveryPriority"/>: the WB
+    /// events are <c>Bulk</c>); configuration adds kinds or overrides these (<c>Delivery:Priorities:new_order=High</c>).
+    /// </summary>
+    public Dictionary<string, TelegramPriority> Priorities { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The priority class of messages of <paramref name="kind"/>.</summary>
+    public TelegramPriority PriorityOf(string kind) => Priorities.TryGetValue(kind, out var p) ? p : TelegramPriority.High;
+
+    /// <summary>The kinds whose class is <c>Bulk</c> (what the dispatcher claims last).</summary>
+    public string[] BulkKinds() => [.. Priorities.Where(p => p.Value == TelegramPriority.Bulk).Select(p => p.Key)];
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -153,7 +153,7 @@ public sealed partial class DeliverySender(
     }
 
     private Task<TelegramSendResult> SendToTelegramAsync(Loaded m, CancellationToken token) =>
-        DeliveryTransport.SendAsync(telegram, m.ChatId!, m.Text, m.ReplyMarkup, m.PhotoUrl, m.Quiet.Silent,
+        DeliveryTransport.SendAsync(telegram, m.ChatId!, m.Text, m.ReplyMarkup, m.PhotoUrl, m.Quiet.Silent, options.CurrentValue.PriorityOf(m.Kind),
             refused => LogPhotoRefused(logger, m.Id, m.ChatId!, refused.Error), token);
 
     /// <summary>Opens the transaction, locks the message's row and reads its recipient's choices (one round trip).</summary>

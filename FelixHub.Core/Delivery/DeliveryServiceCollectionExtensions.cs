@@ -1,5 +1,6 @@
 using FelixHub.Core.Common;
 using FelixHub.Core.Retention;
+using FelixHub.Core.Telegram;
 using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -45,6 +46,20 @@ public static class DeliveryServiceCollectionExtensions
             DELETE FROM notification_logs WHERE id IN (
                 SELECT id FROM notification_logs WHERE sent_at < $1 ORDER BY sent_at LIMIT $2 FOR UPDATE SKIP LOCKED)
             """));
+        return services;
+    }
+
+    /// <summary>
+    /// A feature's default priority class for its <paramref name="kinds"/> on the bot's budget
+    /// (<see cref="DeliveryOptions.Priorities"/>); a kind configured under <c>Delivery:Priorities</c> keeps
+    /// its configured class.
+    /// </summary>
+    public static IServiceCollection AddDeliveryPriority(this IServiceCollection services, TelegramPriority priority, IReadOnlyList<string> kinds)
+    {
+        services.PostConfigure<DeliveryOptions>(o =>
+        {
+            foreach (var kind in kinds) o.Priorities.TryAdd(kind, priority);
+        });
         return services;
     }
 

@@ -20,10 +20,14 @@ public static class DeliveryTransport
     /// <summary>Sent on the bulk path (one plain text, nothing else to it).</summary>
     public static bool IsPlainText(string? photoUrl, string? replyMarkup, string text) => replyMarkup is null && !SendsPhoto(photoUrl, text);
 
-    /// <summary><paramref name="silent"/>: without sound (Telegram's <c>disable_notification</c>), for a message due in its chat's quiet hours.</summary>
+    /// <summary>
+    /// Sends one message with its kind's <paramref name="priority"/> on the bot's budget. <paramref name="silent"/>: without sound
+    /// (Telegram's <c>disable_notification</c>), for a message due in its chat's quiet hours.
+    /// </summary>
     public static async Task<TelegramSendResult> SendAsync(ITelegramSender telegram, string chatId, string text, string? replyMarkup, string? photoUrl,
-        bool silent, Action<TelegramSendResult>? onPhotoRefused, CancellationToken cancellationToken)
+        bool silent, TelegramPriority priority, Action<TelegramSendResult>? onPhotoRefused, CancellationToken cancellationToken)
     {
+        using var _ = TelegramSendPriority.Use(priority);
         if (SendsPhoto(photoUrl, text))
         {
             var photo = await telegram.SendPhotoAsync(chatId, photoUrl!, text, silent, cancellationToken);

@@ -38,13 +38,13 @@ public interface ITelegramSender
     Task<TelegramSendResult> SendPhotoAsync(string chatId, string photoUrl, string htmlCaption, bool silent, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The bulk path: sends a batch of HTML messages at once — the chats and the bot's slots for the
-    /// whole batch are reserved in two statements, then the messages go out in parallel, each at its
-    /// slot. A message whose chat is busy (written to within its interval, by this batch or anyone)
+    /// The bulk path: sends a batch of HTML messages at once — the chats of the whole batch are reserved
+    /// in one statement, the bot's slots in runs within <paramref name="priority"/>'s horizon, and the
+    /// messages go out in parallel, each at its slot (a retry on a slot of its own). A message whose chat is busy (written to within its interval, by this batch or anyone)
     /// is not sent and comes back <see cref="TelegramSendStatus.Deferred"/>, as does any message not
     /// started when <paramref name="cancellationToken"/> fires. Results are in the order of <paramref name="messages"/>.
     /// </summary>
-    Task<IReadOnlyList<TelegramSendResult>> SendHtmlBatchAsync(IReadOnlyList<TelegramMessage> messages, CancellationToken cancellationToken);
+    Task<IReadOnlyList<TelegramSendResult>> SendHtmlBatchAsync(IReadOnlyList<TelegramMessage> messages, TelegramPriority priority, CancellationToken cancellationToken);
 }
 
 /// <summary>One message of a batch; <paramref name="Silent"/>: without sound (<c>disable_notification</c>).</summary>

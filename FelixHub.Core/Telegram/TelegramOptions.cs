@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace FelixHub.Core.Telegram;
 
-public sealed class TelegramOptions
+public sealed class TelegramOptions : IValidatableObject
 {
     public const string Section = "Telegram";
 
@@ -37,6 +37,22 @@ public sealed class TelegramOptions
     [Range(0, 60_000)]
     public int PerChatIntervalMilliseconds { get; set; } = 1000;
 
+    /// <summary>
+    /// How far ahead of now a high-priority message (<see cref="TelegramPriority.High"/>: order messages,
+    /// reminders) may reserve a slot of the bot's budget; a batch reserves its slots in runs up to this far.
+    /// Must be more than <see cref="BulkHorizonMilliseconds"/>, so high priority always finds room before bulk.
+    /// </summary>
+    [Range(100, 60_000)]
+    public int HighPriorityHorizonMilliseconds { get; set; } = 2000;
+
+    /// <summary>
+    /// How far ahead of now bulk (<see cref="TelegramPriority.Bulk"/>: WB events) may reserve slots of the
+    /// bot's budget: the longest a high-priority message waits behind bulk. A bulk batch reserves its slots
+    /// in runs of at most this much and waits for room in between.
+    /// </summary>
+    [Range(50, 60_000)]
+    public int BulkHorizonMilliseconds { get; set; } = 500;
+
     /// <summary>Sends in flight at once within one batch of the bulk path (reminders, WB events).</summary>
     [Range(1, 512)]
     public int BatchSendParallelism { get; set; } = 64;
@@ -58,4 +74,16 @@ public sealed class TelegramOptions
     public int BreakerBreakSeconds { get; set; } = 120;
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(BotToken);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (BulkHorizonMilliseconds >= HighPriorityHorizonMilliseconds)
+            yield return new ValidationResult(
+                "Telegram:BulkHorizonMilliseconds must be less than Telegram:HighPriorityHorizonMilliseconds (bulk must leave high-priority messages room ahead of it).",
+                [nameof(BulkHorizonMilliseconds)]);
+    }
+
+    /// <summary>How far ahead a message of <paramref name="priority"/> may reserve the bot's slots.</summary>
+    public TimeSpan Horizon(TelegramPriority priority) =>
+        TimeSpan.FromMilliseconds(priority == TelegramPriority.Bulk ? BulkHorizonMilliseconds : HighPriorityHorizonMilliseconds);
 }

@@ -14,13 +14,14 @@ public interface ITelegramSendLease : IAsyncDisposable
 public interface ITelegramRateLimiter
 {
     /// <summary>Waits until a call to <paramref name="chatId"/> fits both the bot's and the chat's budget, shared by every replica.</summary>
-    Task<ITelegramSendLease> AcquireAsync(string chatId, CancellationToken cancellationToken);
+    Task<ITelegramSendLease> AcquireAsync(string chatId, TelegramPriority priority, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The bulk path's permit: reserves, in two statements for the whole batch, the chats that may be
-    /// written to now (each chat once) and a run of the bot's slots for them. Never waits for a busy chat.
+    /// The bulk path's permit: reserves, in one statement for the whole batch, the chats that may be
+    /// written to now (each chat once); the bot's slots for them are reserved as the batch goes, in runs
+    /// no further ahead than the <paramref name="priority"/>'s horizon. Never waits for a busy chat.
     /// </summary>
-    Task<ITelegramBatchPermit> AcquireBatchAsync(IReadOnlyList<string> chatIds, CancellationToken cancellationToken);
+    Task<ITelegramBatchPermit> AcquireBatchAsync(IReadOnlyList<string> chatIds, TelegramPriority priority, CancellationToken cancellationToken);
 }
 
 /// <summary>Which messages of a batch may go now, and when each may start; disposing it records the chats' pacing.</summary>
@@ -29,7 +30,7 @@ public interface ITelegramBatchPermit : IAsyncDisposable
     /// <summary>Whether message <paramref name="index"/> of the batch may be sent (its chat was free and it is the chat's first in the batch).</summary>
     bool IsGranted(int index);
 
-    /// <summary>Waits for message <paramref name="index"/>'s slot of the bot's budget (reserved with the batch, or a fresh one when it is late for it).</summary>
+    /// <summary>Waits for a slot of the bot's budget for message <paramref name="index"/> (the batch's next one, or a fresh one when it is late for it).</summary>
     Task WaitForTurnAsync(int index, CancellationToken cancellationToken);
 
     /// <summary>How soon a message that was not granted may be tried again.</summary>
@@ -49,8 +50,12 @@ public interface ITelegramBatchPermit : IAsyncDisposable
 /// sets <c>next_at</c> = now + the interval (or the 429's <c>retry_after</c>). The bulk path claims all
 /// the chats of a batch in one such statement.</item>
 /// <item>per bot: one row hands out slots <c>1/N</c> s apart
-/// (<c>next_at = greatest(next_at, now) + spacing</c>), reserved in its own short statement (a whole
-/// run of slots for a batch) so no lock is held while a message is in flight.</item>
+/// (<c>next_at = greatest(next_at, now) + spacing</c>), reserved in its own short statement (a run of
+/// slots for a batch) so no lock is held while a message is in flight. A reservation only takes slots
+/// that start within its priority's horizon from now (<see cref="TelegramOptions.Horizon"/>), else it
+/// waits for room: bulk never runs the cursor more than its short horizon ahead, so a high-priority
+/// message (whose horizon is longer) takes a slot at most that far away, and bulk finds no room while
+/// high-priority messages keep the cursor further ahead.</item>
 /// </list>
 /// Both tables are UNLOGGED: a crash loses at most the last second of pacing, nothing else.
 /// </summary>
@@ -70,7 +75,7 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
         WHERE l.chat_id = v.chat
         """;
 
-    public async Task<ITelegramSendLease> AcquireAsync(string chatId, CancellationToken cancellationToken)
+    public async Task<ITelegramSendLease> AcquireAsync(string chatId, TelegramPriority priority, CancellationToken cancellationToken)
     {
         var o = options.CurrentValue;
         var perChat = TimeSpan.FromMilliseconds(o.PerChatIntervalMilliseconds);
@@ -90,7 +95,7 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
 
         try
         {
-            await WaitForBotSlotAsync(o, cancellationToken);
+            await WaitForBotSlotAsync(o, priority, cancellationToken);
         }
         catch when (perChat > TimeSpan.Zero)
         {
@@ -108,37 +113,101 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
     /// and two of those in one second are a 31st message. It takes a fresh slot instead, at most
     /// <see cref="MaxLateRetries"/> times.
     /// </summary>
-    private Task WaitForBotSlotAsync(TelegramOptions o, CancellationToken cancellationToken) =>
-        o.GlobalMessagesPerSecond > 0 ? WaitForBotSlotAsync(TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond), cancellationToken) : Task.CompletedTask;
+    private Task WaitForBotSlotAsync(TelegramOptions o, TelegramPriority priority, CancellationToken cancellationToken) =>
+        o.GlobalMessagesPerSecond > 0 ? WaitForBotSlotAsync(TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond), o.Horizon(priority), cancellationToken) : Task.CompletedTask;
 
-    private async Task WaitForBotSlotAsync(TimeSpan spacing, CancellationToken cancellationToken)
+    private async Task WaitForBotSlotAsync(TimeSpan spacing, TimeSpan horizon, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var wait = await ReserveBotSlotsAsync(spacing, 1, cancellationToken);
-            var reserved = Stopwatch.GetTimestamp();
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
-            if (!IsLate(Stopwatch.GetElapsedTime(reserved) - wait, spacing) || attempt == MaxLateRetries) return;
+            var (slot, _) = await ReserveBotSlotsAsync(spacing, 1, horizon, cancellationToken);
+            await DelayUntilAsync(slot, cancellationToken);
+            if (!IsLate(Stopwatch.GetElapsedTime(slot), spacing) || attempt == MaxLateRetries) return;
         }
     }
 
     private const int MaxLateRetries = 3;
 
+    /// <summary>
+    /// Sleeps until <paramref name="timestamp"/> (a <see cref="Stopwatch"/> timestamp). Task.Delay counts
+    /// whole milliseconds on a coarse clock and may end a few milliseconds early: what is left is waited out.
+    /// </summary>
+    private static async Task DelayUntilAsync(long timestamp, CancellationToken cancellationToken)
+    {
+        for (var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp); left > TimeSpan.Zero;
+             left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp))
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), cancellationToken);
+    }
+
     /// <summary>Woke later than half a slot after its slot: too close to the next one to send on it.</summary>
     private static bool IsLate(TimeSpan lateness, TimeSpan spacing) => lateness > spacing / 2;
 
-    /// <summary>Reserves <paramref name="count"/> consecutive slots of the bot; returns how long until the first.</summary>
-    private async Task<TimeSpan> ReserveBotSlotsAsync(TimeSpan spacing, int count, CancellationToken cancellationToken)
+    // The cursor is read under the row's lock (a concurrent reservation waits, then reads the cursor it
+    // left), and "now" only once the lock is held: read before a wait for the lock, it would be as old as
+    // the wait and every slot would be placed that much late against the database's clock. n = the
+    // slots, up to @count, that start before now + @horizon — none unless at least @least do (so a
+    // reservation is never a trickle of single slots). Returns n and how far ahead of now the first slot
+    // (or, with none, the cursor) is.
+    private const string ReserveSql = """
+        WITH c AS MATERIALIZED (
+            SELECT next_at FROM telegram_rate_limit WHERE id = 1 FOR UPDATE
+        ), t AS MATERIALIZED (
+            SELECT next_at, clock_timestamp() AS now FROM c
+        ), r AS (
+            SELECT GREATEST(next_at, now) AS start, now FROM t
+        ), n AS (
+            SELECT start, now,
+                   ceil(extract(epoch FROM now + @horizon - start)::float8 / @spacing_s)::int AS room FROM r
+        ), k AS (
+            SELECT start, now, CASE WHEN room >= @least THEN LEAST(room, @count) ELSE 0 END AS n FROM n
+        )
+        UPDATE telegram_rate_limit AS l SET next_at = k.start + @spacing * k.n
+        FROM k WHERE l.id = 1
+        RETURNING k.n, k.start - k.now
+        """;
+
+    /// <summary>
+    /// Reserves up to <paramref name="count"/> consecutive slots of the bot that start within
+    /// <paramref name="horizon"/> from now, waiting (no lock held) until there is room for at least a
+    /// short run of them; returns when the first starts (a <see cref="Stopwatch"/> timestamp) and how
+    /// many were reserved (at least one). The database's "now" is some moment of the statement's round
+    /// trip; it is taken as the moment the answer arrived, the latest it can be, so a slot is never
+    /// started before its time on the database's clock (a slow round trip makes it late, and a late slot
+    /// is given up for a fresh one, see <see cref="IsLate"/>). Taken any earlier (the middle of the round
+    /// trip, say), a round trip slowed before the statement ran (a wait for a pooled connection or for
+    /// the row's lock, a busy machine) would start the slot before its time, next to the slot before it.
+    /// </summary>
+    private async Task<(long FirstSlot, int Count)> ReserveBotSlotsAsync(TimeSpan spacing, int count, TimeSpan horizon, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            UPDATE telegram_rate_limit SET next_at = GREATEST(next_at, clock_timestamp()) + @span
-            WHERE id = 1
-            RETURNING next_at - @span - clock_timestamp()
-            """);
-        command.Parameters.AddWithValue("span", spacing * count);
-        var start = (TimeSpan?)await command.ExecuteScalarAsync(cancellationToken) ?? TimeSpan.Zero;
-        return start < TimeSpan.Zero ? TimeSpan.Zero : start;
+        if (horizon < spacing) horizon = spacing;
+        // A run is at least half the horizon's slots (or what is asked): fewer statements per slot under load.
+        var least = Math.Clamp((int)(horizon / spacing / 2), 1, Math.Max(1, count));
+        while (true)
+        {
+            await using var command = dataSource.CreateCommand(ReserveSql);
+            command.Parameters.AddWithValue("horizon", horizon);
+            command.Parameters.AddWithValue("spacing", spacing);
+            command.Parameters.AddWithValue("spacing_s", spacing.TotalSeconds);
+            command.Parameters.AddWithValue("count", count);
+            command.Parameters.AddWithValue("least", least);
+            int reserved;
+            TimeSpan start;
+            long answered;
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                if (!await reader.ReadAsync(cancellationToken)) return (Stopwatch.GetTimestamp(), count); // no row: the budget is not set up
+                answered = Stopwatch.GetTimestamp();
+                reserved = reader.GetInt32(0);
+                start = reader.GetFieldValue<TimeSpan>(1);
+            }
+            if (reserved > 0) return (answered + (long)(Math.Max(0, start.TotalSeconds) * Stopwatch.Frequency), reserved);
+            // No room yet: sleep until the cursor is close enough for a run, then ask again.
+            var wait = start - horizon + spacing * least;
+            await Task.Delay(wait > MinRoomWait ? wait : MinRoomWait, cancellationToken);
+        }
     }
+
+    private static readonly TimeSpan MinRoomWait = TimeSpan.FromMilliseconds(5);
 
     private async Task<bool> TryClaimChatAsync(string chatId, TimeSpan interval, CancellationToken cancellationToken)
     {
@@ -173,7 +242,7 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
     /// </summary>
     private static readonly TimeSpan Hold = TimeSpan.FromMinutes(2);
 
-    public async Task<ITelegramBatchPermit> AcquireBatchAsync(IReadOnlyList<string> chatIds, CancellationToken cancellationToken)
+    public async Task<ITelegramBatchPermit> AcquireBatchAsync(IReadOnlyList<string> chatIds, TelegramPriority priority, CancellationToken cancellationToken)
     {
         var o = options.CurrentValue;
         var perChat = TimeSpan.FromMilliseconds(o.PerChatIntervalMilliseconds);
@@ -197,43 +266,48 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
             for (var i = 0; i < granted.Length; i++) granted[i] = true;
         }
 
-        var offsets = new TimeSpan[chatIds.Count];
-        var count = granted.Count(g => g);
         var spacing = o.GlobalMessagesPerSecond > 0 ? TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond) : TimeSpan.Zero;
-        try
-        {
-            if (spacing > TimeSpan.Zero && count > 0)
-            {
-                var start = await ReserveBotSlotsAsync(spacing, count, cancellationToken);
-                var slot = 0;
-                for (var i = 0; i < offsets.Length; i++)
-                    if (granted[i]) offsets[i] = start + spacing * slot++;
-            }
-        }
-        catch when (perChat > TimeSpan.Zero)
-        {
-            // Nothing was sent: give the chats back at once rather than leaving them held for the whole Hold.
-            var chats = chatIds.Where((_, i) => granted[i]).ToArray();
-            await ReleaseChatsAsync(chats, [.. chats.Select(_ => TimeSpan.Zero)]);
-            throw;
-        }
-        return new BatchPermit(this, chatIds, granted, offsets, spacing, perChat);
+        // The slots are reserved as the batch goes (WaitForTurnAsync), in runs within the horizon: a
+        // large batch of bulk never holds the bot's budget for more than that ahead.
+        return new BatchPermit(this, chatIds, granted, spacing, o.Horizon(priority), perChat);
     }
 
     private sealed class BatchPermit(
-        PostgresTelegramRateLimiter limiter, IReadOnlyList<string> chatIds, bool[] granted, TimeSpan[] offsets, TimeSpan spacing, TimeSpan interval) : ITelegramBatchPermit
+        PostgresTelegramRateLimiter limiter, IReadOnlyList<string> chatIds, bool[] granted, TimeSpan spacing, TimeSpan horizon, TimeSpan interval) : ITelegramBatchPermit
     {
         private readonly Dictionary<string, TimeSpan> backOffs = new(StringComparer.Ordinal);
-        private readonly long grantedAt = Stopwatch.GetTimestamp();
+        private readonly SemaphoreSlim reserving = new(1, 1);
+        private readonly Queue<long> slots = new();
+        private int unreserved = granted.Count(g => g);
 
         public async Task WaitForTurnAsync(int index, CancellationToken cancellationToken)
         {
             if (spacing <= TimeSpan.Zero) return;
-            var wait = offsets[index] - Stopwatch.GetElapsedTime(grantedAt);
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
+            var slot = await NextSlotAsync(cancellationToken);
+            await DelayUntilAsync(slot, cancellationToken);
             // Late for its slot (the batch's sends were slower than the slots): a fresh slot of its own.
-            if (IsLate(Stopwatch.GetElapsedTime(grantedAt) - offsets[index], spacing))
-                await limiter.WaitForBotSlotAsync(spacing, cancellationToken);
+            if (IsLate(Stopwatch.GetElapsedTime(slot), spacing))
+                await limiter.WaitForBotSlotAsync(spacing, horizon, cancellationToken);
+        }
+
+        /// <summary>The batch's next reserved slot (a Stopwatch timestamp); reserves the next run when the last one is used up.</summary>
+        private async Task<long> NextSlotAsync(CancellationToken cancellationToken)
+        {
+            await reserving.WaitAsync(cancellationToken);
+            try
+            {
+                if (slots.Count == 0)
+                {
+                    var (first, count) = await limiter.ReserveBotSlotsAsync(spacing, Math.Max(1, unreserved), horizon, cancellationToken);
+                    unreserved -= count;
+                    for (var i = 0; i < count; i++) slots.Enqueue(first + (long)((spacing * i).TotalSeconds * Stopwatch.Frequency));
+                }
+                return slots.Dequeue();
+            }
+            finally
+            {
+                reserving.Release();
+            }
         }
 
         public bool IsGranted(int index) => granted[index];
@@ -247,6 +321,7 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
 
         public async ValueTask DisposeAsync()
         {
+            reserving.Dispose();
             if (interval <= TimeSpan.Zero) return;
             var chats = chatIds.Where((_, i) => granted[i]).ToArray();
             if (chats.Length == 0) return;

@@ -87,7 +87,7 @@ internal sealed partial class TelegramSender(
             return 0;
         }, cancellationToken, paced: false);
 
-    public async Task<IReadOnlyList<TelegramSendResult>> SendHtmlBatchAsync(IReadOnlyList<TelegramMessage> messages, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TelegramSendResult>> SendHtmlBatchAsync(IReadOnlyList<TelegramMessage> messages, TelegramPriority priority, CancellationToken cancellationToken)
     {
         var results = new TelegramSendResult[messages.Count];
         if (messages.Count == 0) return results;
@@ -99,7 +99,7 @@ internal sealed partial class TelegramSender(
             return results;
         }
 
-        await using var permit = await limiter.AcquireBatchAsync(messages.Select(m => m.ChatId).ToList(), cancellationToken);
+        await using var permit = await limiter.AcquireBatchAsync(messages.Select(m => m.ChatId).ToList(), priority, cancellationToken);
         try
         {
             await Parallel.ForEachAsync(Enumerable.Range(0, messages.Count).Where(permit.IsGranted),
@@ -113,7 +113,11 @@ internal sealed partial class TelegramSender(
                         chat, message.Html, ParseMode.Html,
                         linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
                         disableNotification: message.Silent,
-                        cancellationToken: t)).MessageId, inFlight.Token, paced: false, onTooMany: retryAfter => permit.BackOff(message.ChatId, retryAfter));
+                        cancellationToken: t)).MessageId, inFlight.Token, paced: false, onTooMany: retryAfter => permit.BackOff(message.ChatId, retryAfter),
+                        // A retry (after a 429, a 5xx, a timeout) is a call like any other: it takes a slot of
+                        // the bot's budget too. Unpaced, the retries of a few 429s would all go out together
+                        // a retry_after later, over the budget, and draw more 429s.
+                        beforeRetry: t => permit.WaitForTurnAsync(i, t));
                 });
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -132,12 +136,13 @@ internal sealed partial class TelegramSender(
 
     /// <summary>
     /// Every Bot API call goes through here: configuration check, the resilience pipeline (retry →
-    /// breaker), the shared rate limit inside each attempt (unless the bulk path paced the call
-    /// already), the per-attempt timeout around the HTTP call alone, classification and metrics.
+    /// breaker), the shared rate limit inside each attempt (on the bulk path the batch paces the first
+    /// attempt and <paramref name="beforeRetry"/> each retry), the per-attempt timeout around the HTTP
+    /// call alone, classification and metrics.
     /// </summary>
     private async Task<TelegramSendResult> SendAsync(
         string chatId, Func<TelegramBotClient, ChatId, CancellationToken, Task<int>> call, CancellationToken cancellationToken,
-        bool paced = true, Action<TimeSpan>? onTooMany = null)
+        bool paced = true, Action<TimeSpan>? onTooMany = null, Func<CancellationToken, Task>? beforeRetry = null)
     {
         var current = options.CurrentValue;
         if (!current.IsConfigured)
@@ -150,13 +155,16 @@ internal sealed partial class TelegramSender(
         var client = CreateClient(current);
         var chat = ToChatId(chatId);
         var started = Stopwatch.GetTimestamp();
+        var priority = TelegramSendPriority.Current;
+        var attempts = 0;
         try
         {
             var messageId = await pipeline.ExecuteAsync(async token =>
             {
+                if (attempts++ > 0 && beforeRetry is not null) await beforeRetry(token);
                 // Unpaced: deleting a message or answering a button press (not messages), or a bulk-path
-                // send whose batch was paced as a whole.
-                await using var lease = paced ? await limiter.AcquireAsync(chatId, token) : null;
+                // send, paced by its batch.
+                await using var lease = paced ? await limiter.AcquireAsync(chatId, priority, token) : null;
                 try
                 {
                     return await callTimeout.ExecuteAsync(

@@ -3,6 +3,7 @@ using Hangfire;
 using FelixHub.Core.Retention;
 using FelixHub.Core.Common;
 using FelixHub.Core.Monitoring;
+using FelixHub.Core.Telegram;
 using FelixHub.Core.Wildberries.Api;
 using FelixHub.Core.Wildberries.Cabinets;
 using FelixHub.Core.Wildberries.Notifications;
@@ -86,6 +87,8 @@ public static class WildberriesServiceCollectionExtensions
         services.AddScoped<WbCabinetSyncJob>();
         services.AddScoped<WbSyncFanOutJob>();
         services.AddSingleton<IDeliveryHooks, WbDeliveryHooks>();
+        // WB events and their digests are mass notifications: they get what is left of the bot's budget (Delivery:Priorities overrides).
+        services.AddDeliveryPriority(TelegramPriority.Bulk, [.. WbEventType.Switchable, .. WbEventType.CabinetNotices, WbEventType.Digest]);
         services.AddHostedService<WbRecurringJobs>();
         services.AddSingleton<IRecurringWorkProbe, WbFanOutProbe>();
         // Digests (issue 23 §2): built when their period ends, by whichever replica's tick comes first.
