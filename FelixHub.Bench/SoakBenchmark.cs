@@ -314,10 +314,11 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
         var slot = slots[random.Next(Replicas)];
         fault.Replica = slot.Index;
         var worker = slot.Worker!;
+        var pid = worker.Pid;
         slot.Down = true;
         var killedAt = DateTimeOffset.UtcNow;
         fault.FakeInFlight = telegram.InFlight;
-        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-KILL", worker.Pid.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false })!)
+        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-KILL", pid.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false })!)
             await kill.WaitForExitAsync();
         await Task.Delay(1000);
         var accepted = telegram.Delivered.Where(d => d.At <= killedAt).Select(Key).ToHashSet();
@@ -337,7 +338,7 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
         slot.Worker = fresh;
         slot.Pids.Add((Now, fresh.Pid));
         slot.Down = false;
-        fault.Detail += $"pid {worker.Pid}; sends in flight at the kill: {fault.InFlight.Count} accepted by Telegram and unrecorded ({fault.FakeInFlight} calls open at the fake); restarted, healthy after {restart.Elapsed.TotalSeconds:0.0} s";
+        fault.Detail += $"pid {pid}; sends in flight at the kill: {fault.InFlight.Count} accepted by Telegram and unrecorded ({fault.FakeInFlight} calls open at the fake); restarted, healthy after {restart.Elapsed.TotalSeconds:0.0} s";
     }
 
     private async Task<List<(string Chat, string Text)>> OpenRowsAsync()
