@@ -57,7 +57,7 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
     /// <summary>RSS judged flat when the median of the last third is at most this much above the middle third's.</summary>
     private const double RssTolerance = 0.15;
 
-    /// <summary>Table growth judged flat when the last third grows at most this many times as fast as the middle third (plus a page or two of slack).</summary>
+    /// <summary>Table growth judged flat when the last third grows at most this many times as much per Telegram call as the middle third (plus two pages of slack).</summary>
     private const double GrowthTolerance = 1.5;
 
     private static readonly string[] Tables =
@@ -81,14 +81,17 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
 
     private double Now => clock.Elapsed.TotalSeconds;
 
+    private readonly ConcurrentBag<int> killedPids = [];
+
     /// <summary>
     /// Jobs left Processing: in that state for over a minute (no job of the worker runs that long here; a
-    /// recurring job caught mid-run is not stuck). A job whose worker was killed stays so until the
-    /// invisibility timeout hands it to another worker.
+    /// recurring job caught mid-run is not stuck), or on a worker process that was killed (its server id
+    /// names the pid): such a job stays Processing until the invisibility timeout hands it to another worker.
     /// </summary>
-    private const string StuckProcessingSql = """
+    private string StuckProcessingSql => $"""
         /*bench*/ SELECT count(*) FROM hangfire.job j JOIN hangfire.state s ON s.id = j.stateid
-        WHERE j.statename = 'Processing' AND s.createdat < now() - interval '1 minute'
+        WHERE j.statename = 'Processing' AND (s.createdat < now() - interval '1 minute'
+          OR s.data::text LIKE ANY (ARRAY['-'{string.Concat(killedPids.Select(p => $", '%:{p.ToString(CultureInfo.InvariantCulture)}:%'"))}]))
         """;
 
     private double At(DateTimeOffset t) => (t - started).TotalSeconds;
@@ -137,7 +140,12 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
             ["Wildberries:SyncIntervalSeconds"] = WbSyncIntervalSeconds.ToString(CultureInfo.InvariantCulture),
         };
         for (var u = 0; u < OfficeUsers; u++) extra[$"Inbox:OfficeUserIds:{u.ToString(CultureInfo.InvariantCulture)}"] = OfficeUser(u);
-        var settings = delivery.Settings(cs, telegram, extra);
+        // The workers get the connection string without the benchmark's Maximum Pool Size: a size written
+        // there would set both of a worker's pools (docs/database-connections.md), and the replicas are to
+        // run on their own defaults against the stock max_connections.
+        var workerCs = new NpgsqlConnectionStringBuilder(cs);
+        workerCs.Remove("Maximum Pool Size");
+        var settings = delivery.Settings(workerCs.ConnectionString, telegram, extra);
 
         var seconds = duration.TotalSeconds;
         var orderCount = (int)Math.Ceiling(seconds * StatusChangesPerSecond) + 10;
@@ -259,14 +267,14 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
 
     /// <summary>
     /// Each kind once per 6 minutes of run (at least once), shuffled, one in each of equal slots between
-    /// the warm-up (the first 15 %) and the last 10 %, at a random point of the slot's first 40 %.
+    /// the warm-up (the first 15 %) and the last 20 % (left quiet: the baseline), at a random point of the slot's first 40 %.
     /// </summary>
     private List<Fault> Schedule()
     {
         var reps = Math.Max(1, (int)Math.Round(duration.TotalMinutes / 6));
         var kinds = Enumerable.Repeat(Enum.GetValues<FaultKind>(), reps).SelectMany(k => k).ToArray();
         random.Shuffle(kinds);
-        double from = duration.TotalSeconds * 0.15, to = duration.TotalSeconds * 0.9;
+        double from = duration.TotalSeconds * 0.15, to = duration.TotalSeconds * 0.8;
         var slot = (to - from) / kinds.Length;
         return kinds.Select((k, i) => new Fault(k, from + i * slot + random.NextDouble() * slot * 0.4)).ToList();
     }
@@ -343,6 +351,7 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
         {
             fault.Detail = "(ledger unreadable after the kill: " + ex.Message + ") ";
         }
+        killedPids.Add(pid);
         await worker.DisposeAsync();
         slot.Worker = null;
         var restart = Stopwatch.StartNew();
@@ -614,13 +623,15 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
 
     // ------------------------------------------------------------------ sampling
 
-    private sealed record Sample(double At, Dictionary<string, long> TableBytes, long OpenRows, long Connections);
+    private sealed record Sample(double At, Dictionary<string, long> TableBytes, long OpenRows, long Connections, string ByApplication);
 
     private async Task SampleAsync(List<Sample> samples, CancellationToken stop)
     {
         var every = TimeSpan.FromSeconds(Math.Max(2, duration.TotalSeconds / 180));
         var sql = "/*bench*/ SELECT " + string.Join(", ", Tables.Select(t => $"COALESCE(pg_total_relation_size(to_regclass('{t}')), 0)"))
-            + ", (SELECT count(*) FROM delivery_messages WHERE state IN ('pending', 'sending')), (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')";
+            + ", (SELECT count(*) FROM delivery_messages WHERE state IN ('pending', 'sending')), (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+            + ", (SELECT string_agg(n || '=' || c, ' ' ORDER BY n) FROM (SELECT CASE WHEN application_name LIKE 'felixhub-hangfire %' THEN 'hangfire-pool' WHEN application_name = '' THEN 'bench' ELSE application_name END AS n, count(*) AS c"
+            + " FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY 1) g)";
         while (!stop.IsCancellationRequested)
         {
             var at = Now;
@@ -643,7 +654,7 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
                 await using var reader = await command.ExecuteReaderAsync(stop);
                 await reader.ReadAsync(stop);
                 var sizes = Tables.Select((t, i) => (t, reader.GetInt64(i))).ToDictionary(x => x.t, x => x.Item2);
-                lock (samples) samples.Add(new Sample(at, sizes, reader.GetInt64(Tables.Length), reader.GetInt64(Tables.Length + 1)));
+                lock (samples) samples.Add(new Sample(at, sizes, reader.GetInt64(Tables.Length), reader.GetInt64(Tables.Length + 1), reader.IsDBNull(Tables.Length + 2) ? "" : reader.GetString(Tables.Length + 2)));
             }
             catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException)
             {
@@ -739,6 +750,7 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
         List<Sample> s;
         lock (samples) s = samples.Where(x => x.At <= total).ToList();
         var growth = new List<(string Table, double Middle, double Last, bool Flat)>();
+        var callTimes = telegram.Calls.Where(c => c.ChatId is not null).Select(c => At(c.At)).ToArray();
         foreach (var table in Tables)
         {
             var m = s.Where(x => x.At >= t1 && x.At < t2).ToList();
@@ -751,9 +763,12 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
             }
             else
             {
-                var mRate = (m[^1].TableBytes[table] - m[0].TableBytes[table]) / (m[^1].At - m[0].At);
-                var lRate = (l[^1].TableBytes[table] - l[0].TableBytes[table]) / (l[^1].At - l[0].At);
-                growth.Add((table, mRate, lRate, lRate <= mRate * GrowthTolerance + 16_384.0 / Math.Max(1, l[^1].At - l[0].At)));
+                // Per Telegram call in the third (the traffic's unit of work: a storm's backlog drains in a later
+                // third and grows the tables with it; a leak grows them per unit of work).
+                double mCalls = Math.Max(1, callTimes.Count(t => t >= m[0].At && t < m[^1].At)), lCalls = Math.Max(1, callTimes.Count(t => t >= l[0].At && t < l[^1].At));
+                var mPer = (m[^1].TableBytes[table] - m[0].TableBytes[table]) / mCalls;
+                var lPer = (l[^1].TableBytes[table] - l[0].TableBytes[table]) / lCalls;
+                growth.Add((table, mPer, lPer, lPer <= mPer * GrowthTolerance + 16_384.0 / lCalls));
             }
         }
         var tablesFlat = growth.All(g => g.Flat);
@@ -761,13 +776,15 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
         var rssFlat = judgedRss.Count > 0 && judgedRss.All(v => v.Flat == true);
 
         // 7. Timeline: each fault, and what it cost.
-        var baseline = statusLatency.Where(x => !faults.Any(f => InWindow(At(x.First), f))).Select(x => x.Ms).ToList();
-        var baselineReminders = reminderLatency.Where(x => !faults.Any(f => InWindow(At(x.Due), f))).Select(x => x.Ms).ToList();
+        // The baseline: after the warm-up (the first 15 %), outside every fault's window.
+        var warmUp = duration.TotalSeconds * 0.15;
+        var baseline = statusLatency.Where(x => At(x.First) >= warmUp && !faults.Any(f => InWindow(At(x.First), f))).Select(x => x.Ms).ToList();
+        var baselineReminders = reminderLatency.Where(x => At(x.Due) >= warmUp && !faults.Any(f => InWindow(At(x.Due), f))).Select(x => x.Ms).ToList();
         var limit429 = telegram.TooManyRequestsAt;
         var lines = new List<string>
         {
             $"soak timeline — seed {seed}, {trafficSeconds:0} s of traffic + {drainSeconds:0} s of drain{(drained ? "" : " (DEADLINE: not drained)")}, load {WbSyncBenchmark.Load()}",
-            $"baseline (causes outside every fault's window, which runs from 10 s before it to 10 s after it): status change → message p50 {P(baseline, 50):0} ms, p99 {P(baseline, 99):0} ms; reminder due → received p50 {P(baselineReminders, 50):0} ms, p99 {P(baselineReminders, 99):0} ms",
+            $"baseline (causes after the warm-up and outside every fault's window, which runs from 10 s before it to 10 s after it; {baseline.Count} status changes, {baselineReminders.Count} reminders): status change → message p50 {P(baseline, 50):0} ms, p99 {P(baseline, 99):0} ms; reminder due → received p50 {P(baselineReminders, 50):0} ms, p99 {P(baselineReminders, 99):0} ms",
             $"{"at s",7} {"until",7}  fault / detail / cost",
         };
         foreach (var f in faults)
@@ -788,7 +805,12 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
         foreach (var g in growth)
             lines.Add(QueueTables.Contains(g.Table)
                 ? $"table {g.Table}: size middle third {g.Middle / 1024:0} kB, last third {g.Last / 1024:0} kB{(g.Flat ? "" : "  NOT FLAT")}"
-                : $"table {g.Table}: growth middle third {g.Middle / 1024:0.0} kB/s, last third {g.Last / 1024:0.0} kB/s{(g.Flat ? "" : "  NOT FLAT")}");
+                : $"table {g.Table}: growth per Telegram call middle third {g.Middle:0} B, last third {g.Last:0} B{(g.Flat ? "" : "  NOT FLAT")}");
+        if (s.Count > 0)
+        {
+            var busiest = s.MaxBy(x => x.Connections)!;
+            lines.Add($"PostgreSQL client connections: at most {busiest.Connections} of {maxConnections}, at {busiest.At:0} s: {busiest.ByApplication}");
+        }
         foreach (var (type, count) in await FailedJobsAsync())
             lines.Add($"Hangfire jobs Failed: {count} × {type}");
         if (skippedRows.Count > 0)
@@ -800,6 +822,11 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
         foreach (var line in lines) Console.WriteLine(line);
         Directory.CreateDirectory("bench-results");
         await File.WriteAllLinesAsync("bench-results/soak-timeline.txt", lines);
+        await File.WriteAllLinesAsync("bench-results/soak-samples.csv",
+            [string.Join(',', ["seconds", .. slots.Select(x => $"rss_mb_replica_{x.Index}"), "open_ledger_rows", "connections", .. Tables]),
+             .. s.Select(x => string.Join(',', [x.At.ToString("0.0", CultureInfo.InvariantCulture),
+                 .. slots.Select(slot => RssAt(slot, x.At)), x.OpenRows.ToString(CultureInfo.InvariantCulture), x.Connections.ToString(CultureInfo.InvariantCulture),
+                 .. Tables.Select(t => x.TableBytes[t].ToString(CultureInfo.InvariantCulture))]))]);
 
         // 8. Charts.
         var markers = faults.Select(f => (f.Start, f.End, Short(f))).ToList();
@@ -840,7 +867,7 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
             new(Scenario, "sends in flight at the kills", inFlightTotal, ""),
             new(Scenario, "duplicates beyond the kills' sends in flight", unexplained, "", "0", unexplained == 0),
             new(Scenario, "in-flight sends delivered more than twice", moreThanOneExtra, "", "0", moreThanOneExtra == 0),
-            new(Scenario, "Hangfire jobs left Processing (over 1 min)", processing, "", "0", processing == 0),
+            new(Scenario, "Hangfire jobs left Processing (over 1 min, or a killed pid's)", processing, "", "0", processing == 0),
             new(Scenario, "Hangfire jobs Failed / Scheduled (retries) at the end", failedJobs, $"/ {scheduledJobs}"),
             new(Scenario, "ledger rows pending > 1 min past due", stuck, "", "0", stuck == 0),
             new(Scenario, "alerts missing from an office inbox", missingInInbox, "", "0", missingInInbox == 0),
@@ -856,10 +883,16 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
             new(Scenario, "reminder due → received max (all)", Max(reminderLatency.Select(x => x.Ms).ToList()), "ms"),
             new(Scenario, $"RSS flat (last third ≤ middle + {RssTolerance:P0}, {judgedRss.Count} replica(s) judged)", judgedRss.Count == 0 ? double.NaN : judgedRss.Max(v => v.Last / v.Middle * 100 - 100), "%", $"≤ {RssTolerance * 100:0}", rssFlat),
             new(Scenario, "RSS max (any replica, any time)", slots.SelectMany(x => x.Rss).Select(x => x.RssMb).DefaultIfEmpty(double.NaN).Max(), "MB"),
-            new(Scenario, $"tables flat (growth last third ≤ {GrowthTolerance}× middle)", growth.Count(g => !g.Flat), "not flat", "0", tablesFlat),
+            new(Scenario, $"tables flat (growth per Telegram call, last third ≤ {GrowthTolerance}× middle)", growth.Count(g => !g.Flat), "not flat", "0", tablesFlat),
             new(Scenario, "database tables at the end (measured ones)", s.Count > 0 ? s[^1].TableBytes.Values.Sum() / 1048576.0 : double.NaN, "MB"),
             new(Scenario, "client connections at PostgreSQL (max sampled)", s.Count > 0 ? s.Max(x => x.Connections) : double.NaN, "", "< 100", s.Count > 0 && s.Max(x => x.Connections) < maxConnections),
         ];
+    }
+
+    private static string RssAt(Slot slot, double at)
+    {
+        lock (slot.Rss)
+            return slot.Rss.Where(p => Math.Abs(p.At - at) < 1).Select(p => p.RssMb.ToString("0.0", CultureInfo.InvariantCulture)).FirstOrDefault() ?? "";
     }
 
     private static int Count(List<Fault> faults, FaultKind kind) => faults.Count(f => f.Kind == kind);

@@ -582,7 +582,7 @@ public sealed partial class DeliveryDispatcher(
     private static string? Truncate(string? error) =>
         error is { Length: > MaxErrorLength } ? error[..(MaxErrorLength - 1)] + "…" : error;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The database went away before claim {ClaimToken} was sent; handing its {Count} message(s) back as soon as it answers")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database went away before claim {ClaimToken} was sent; handing it back as soon as the database answers ({Count} message(s) known to be in it)")]
     private static partial void LogReleasing(ILogger logger, Exception exception, int count, Guid claimToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not hand claim {ClaimToken} back; its messages go out again when its lease ends")]

@@ -210,7 +210,7 @@ public sealed class BookingReminderDispatchTests(BookingFixture fixture) : IClas
         row.ClaimToken.Should().BeNull();
         row.Attempts.Should().Be(0, "the attempt that never reached Telegram is given back");
         CallsTo(chatId).Should().BeEmpty();
-        worker.Logs.Containing("handing its 1 message(s) back").Should().NotBeEmpty();
+        worker.Logs.Containing("handing it back as soon as the database answers (1 message(s)").Should().NotBeEmpty();
 
         (await worker.DispatchAsync()).Sent.Should().Be(1, "the next pass sends it, the lease's end not awaited");
         DeliveredTo(chatId).Should().ContainSingle().Which.Text.Should().Be(Text(Codes.Booking1H, booking));
