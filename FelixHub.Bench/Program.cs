@@ -119,7 +119,8 @@ foreach (var scenario in scenarios)
         quick,
         machine = new { Environment.ProcessorCount, os = Environment.OSVersion.VersionString },
         figures = rows2.Select(r => new { r.Figure.Metric, median = r.Figure.Value, r.Figure.Unit, r.Figure.Target, r.Figure.Met, runs = r.Runs }),
-    }, new JsonSerializerOptions { WriteIndented = true }));
+        // A figure with nothing to measure (a percentile of no samples) is NaN: written as "NaN", not a crash.
+    }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 }
 
 if (table.Count > 0)
