@@ -25,13 +25,15 @@ internal sealed class BenchDatabase : IAsyncDisposable
 
     public string RepositoryDirectory => root;
 
-    public static async Task<BenchDatabase> StartAsync()
+    /// <param name="serverOptions">More server options (<c>-c name=value …</c>), after the script's own (a later one wins).</param>
+    /// <param name="name">Told apart from the process's other clusters (its directory).</param>
+    public static async Task<BenchDatabase> StartAsync(string? serverOptions = null, string name = "")
     {
         var root = RepositoryRoot();
-        var dir = Path.Combine(Path.GetTempPath(), "felixhub-bench-" + Environment.ProcessId);
+        var dir = Path.Combine(Path.GetTempPath(), "felixhub-bench-" + Environment.ProcessId + name);
         Directory.CreateDirectory(dir);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
-        var output = await RunAsync(new Dictionary<string, string> { ["PG_EXTRA_OPTS"] = "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=10000" },
+        var output = await RunAsync(new Dictionary<string, string> { ["PG_EXTRA_OPTS"] = "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=10000 " + serverOptions },
             "bash", Path.Combine(root, "scripts", "pg.sh"), "start", Path.Combine(dir, "pg"));
         var cs = new NpgsqlConnectionStringBuilder(output.Trim().Split('\n').Last()) { MaxPoolSize = 200 }.ConnectionString;
         var database = new BenchDatabase(root, dir, cs);
@@ -59,6 +61,9 @@ internal sealed class BenchDatabase : IAsyncDisposable
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 600 };
         await command.ExecuteNonQueryAsync();
     }
+
+    /// <summary><c>pg_ctl restart -m fast</c> (as the cluster's owner, same port and options): every connection is cut.</summary>
+    public Task RestartAsync() => RunAsync(null, "bash", Path.Combine(root, "scripts", "pg.sh"), "restart", Path.Combine(dir, "pg"));
 
     public async ValueTask DisposeAsync()
     {

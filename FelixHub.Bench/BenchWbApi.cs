@@ -71,6 +71,39 @@ internal sealed class BenchWbApi : IAsyncDisposable
         return token;
     }
 
+    /// <summary>
+    /// While set, statistics and feedbacks pages come back as garbage with 200 (the soak scenario's WB
+    /// fault): every other answer is invalid JSON, the rest valid JSON of the wrong shape.
+    /// </summary>
+    public bool Garbage { get; set; }
+
+    private int garbageServed;
+
+    /// <summary>How many garbage pages were served.</summary>
+    public int GarbageServed => Volatile.Read(ref garbageServed);
+
+    /// <summary>A new unanswered review of <paramref name="stars"/>★ for the seller, created now (the soak scenario's reviews).</summary>
+    public void AddFeedback(string token, int stars)
+    {
+        lock (gate)
+        {
+            if (!sellers.TryGetValue(token, out var seller)) return;
+            var n = seller.Feedbacks.Count;
+            var nm = 100_001 + n % Products;
+            var created = DateTimeOffset.UtcNow;
+            seller.Feedbacks.Add((created.ToUnixTimeSeconds(), new JsonObject
+            {
+                ["id"] = "fb-" + n.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8],
+                ["text"] = "Отзыв " + n.ToString(CultureInfo.InvariantCulture),
+                ["pros"] = "",
+                ["cons"] = "Не подошёл размер",
+                ["productValuation"] = stars,
+                ["createdDate"] = created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                ["productDetails"] = new JsonObject { ["nmId"] = nm, ["productName"] = "Футболка хлопковая " + nm.ToString(CultureInfo.InvariantCulture), ["supplierArticle"] = "ART-" + nm.ToString(CultureInfo.InvariantCulture), ["brandName"] = "FelixWear" },
+            }.ToJsonString()));
+        }
+    }
+
     public void RemoveSeller(string token)
     {
         lock (gate) sellers.Remove(token);
@@ -128,6 +161,12 @@ internal sealed class BenchWbApi : IAsyncDisposable
             await Json(http, 401, """{"title":"unauthorized","detail":"token scope not allowed","status":401}""");
             return;
         }
+        if (Garbage && http.Request.Path.Value is "/api/v1/supplier/orders" or "/api/v1/supplier/sales" or "/api/v1/feedbacks")
+        {
+            var odd = Interlocked.Increment(ref garbageServed) % 2 == 1;
+            await Json(http, 200, odd ? "[{\"date\":\"2026-01-01T00:00:00\",\"lastChangeDate\":" : """{"unexpected":"shape","rows":42}""");
+            return;
+        }
         switch (http.Request.Path.Value)
         {
             case "/ping":
@@ -140,7 +179,7 @@ internal sealed class BenchWbApi : IAsyncDisposable
                 await StatisticsAsync(http, seller, s => s.Sales);
                 break;
             case "/api/v1/feedbacks":
-                await Json(http, 200, """{"data":{"countUnanswered":0,"countArchive":0,"feedbacks":[]},"error":false,"errorText":"","additionalErrors":null}""");
+                await FeedbacksAsync(http, seller);
                 break;
             case "/api/analytics/v1/stocks-report/wb-warehouses":
                 await StocksAsync(http);
@@ -184,6 +223,18 @@ internal sealed class BenchWbApi : IAsyncDisposable
         }
         body.Write("]"u8);
         await body.FlushAsync();
+    }
+
+    /// <summary>The seller's reviews (none unless the benchmark added some), all unanswered: created at or after dateFrom (unix seconds), oldest first, take/skip.</summary>
+    private async Task FeedbacksAsync(HttpContext http, Seller seller)
+    {
+        var answered = http.Request.Query["isAnswered"].ToString() == "true";
+        var take = int.TryParse(http.Request.Query["take"], CultureInfo.InvariantCulture, out var t) ? t : 5000;
+        var skip = int.TryParse(http.Request.Query["skip"], CultureInfo.InvariantCulture, out var k) ? k : 0;
+        var from = long.TryParse(http.Request.Query["dateFrom"], CultureInfo.InvariantCulture, out var f) ? f : 0;
+        List<string> page;
+        lock (gate) page = answered ? [] : seller.Feedbacks.Where(x => x.Created >= from).Skip(skip).Take(take).Select(x => x.Json).ToList();
+        await Json(http, 200, $$"""{"data":{"countUnanswered":{{page.Count}},"countArchive":0,"feedbacks":[{{string.Join(',', page)}}]},"error":false,"errorText":"","additionalErrors":null}""");
     }
 
     private static async Task StocksAsync(HttpContext http)
@@ -352,6 +403,7 @@ internal sealed class BenchWbApi : IAsyncDisposable
     {
         public List<Row> Orders { get; set; } = [];
         public List<Row> Sales { get; } = [];
+        public List<(long Created, string Json)> Feedbacks { get; } = [];
         public int NextOrder { get; set; }
         public int NextSale { get; set; }
     }

@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using FelixHub.Bench;
 
-// dotnet run -c Release --project FelixHub.Bench -- [scenario ...] [--runs N] [--quick] [--messages N] [--set Section:Key=value ...]
+// dotnet run -c Release --project FelixHub.Bench -- [scenario ...] [--runs N] [--quick] [--messages N] [--minutes N] [--seed N] [--set Section:Key=value ...]
 // Scenarios: latency pipeline limits bulk reminders reminders-limits reminders-on-time wb-events wb idle (the default set, in this order), metrics, retention,
-// inbox (= inbox-1000 inbox-10000 inbox-3x2000: WebSocket fan-out of an office alert), priority.
+// inbox (= inbox-1000 inbox-10000 inbox-3x2000: WebSocket fan-out of an office alert), priority,
+// soak (faults over time: 30 minutes, --quick 2, --minutes N; --seed N repeats a run's faults; a PostgreSQL of its own with max_connections = 100).
 // Each run starts what it needs (a throwaway PostgreSQL, the worker as a child process, a fake Bot API
 // on 127.0.0.1), prints one table (medians over the runs) and writes bench-results/<scenario>.json.
 // wb-worker is the child process of the wb scenario (the worker whose memory it measures), not a scenario.
@@ -14,6 +15,8 @@ var quick = false;
 var messages = 20_000;
 var scenarios = new List<string>();
 var overrides = new Dictionary<string, string?>();
+double? minutes = null;
+int? seed = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -21,6 +24,8 @@ for (var i = 0; i < args.Length; i++)
         case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--quick": quick = true; break;
         case "--messages": messages = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--minutes": minutes = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--seed": seed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--set":
             var pair = args[++i].Split('=', 2);
             overrides[pair[0]] = pair[1];
@@ -38,6 +43,8 @@ await using var database = await BenchDatabase.StartAsync();
 var delivery = new DeliveryBenchmarks(database, options);
 var inbox = new InboxBenchmark(database, delivery);
 var table = new List<(Figure Figure, double[] Runs)>();
+var soakRuns = 0;
+var soakSeed = seed ?? Random.Shared.Next(1, 1_000_000);
 
 foreach (var scenario in scenarios)
 {
@@ -60,6 +67,8 @@ foreach (var scenario in scenarios)
         "inbox-1000" => () => inbox.RunAsync(scenario, quick ? 200 : 1_000, replicas: 1),
         "inbox-10000" => () => inbox.RunAsync(scenario, quick ? 1_000 : 10_000, replicas: 1),
         "inbox-3x2000" => () => inbox.RunAsync(scenario, quick ? 600 : 6_000, replicas: 3),
+        // Each run its own seed (the first one's, then +1 …), printed so a run can be repeated with --seed.
+        "soak" => () => new SoakBenchmark(delivery, TimeSpan.FromMinutes(minutes ?? (quick ? 2 : 30)), soakSeed + soakRuns++).RunAsync(),
         _ => null,
     };
     if (scenario == "metrics")
@@ -84,7 +93,7 @@ foreach (var scenario in scenarios)
     }
     if (run is null)
     {
-        Console.Error.WriteLine($"unknown scenario '{scenario}' (known: latency pipeline limits bulk reminders reminders-limits reminders-on-time wb-events wb idle metrics retention inbox inbox-1000 inbox-10000 inbox-3x2000 priority)");
+        Console.Error.WriteLine($"unknown scenario '{scenario}' (known: latency pipeline limits bulk reminders reminders-limits reminders-on-time wb-events wb idle metrics retention inbox inbox-1000 inbox-10000 inbox-3x2000 priority soak)");
         return 2;
     }
 
@@ -111,7 +120,8 @@ foreach (var scenario in scenarios)
         quick,
         machine = new { Environment.ProcessorCount, os = Environment.OSVersion.VersionString },
         figures = rows2.Select(r => new { r.Figure.Metric, median = r.Figure.Value, r.Figure.Unit, r.Figure.Target, r.Figure.Met, runs = r.Runs }),
-    }, new JsonSerializerOptions { WriteIndented = true }));
+        // A figure with nothing to measure (a percentile of no samples) is NaN: written as "NaN", not a crash.
+    }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 }
 
 if (table.Count > 0)

@@ -3,6 +3,7 @@
 #
 #   scripts/pg.sh start DIR [PORT]   init (once) and start a cluster in DIR; prints its connection string
 #   scripts/pg.sh stop DIR           stop it
+#   scripts/pg.sh restart DIR        restart it (-m fast: every connection is cut; same port and options)
 #   scripts/pg.sh url DIR            print the connection string of a running cluster
 #
 # PG_EXTRA_OPTS adds server options at start (the benchmark loads pg_stat_statements this way).
@@ -79,6 +80,10 @@ case "$cmd" in
   stop)
     BIN=$(find_bindir) || exit 0
     [ -d "$dir/data" ] && as_owner "$BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    ;;
+  restart)
+    BIN=$(find_bindir)
+    as_owner "$BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -m fast -w -t 60 restart >/dev/null 2>&1 || { tail -n 30 "$dir/postgres.log" >&2; exit 1; }
     ;;
   url)
     url_of "$dir"

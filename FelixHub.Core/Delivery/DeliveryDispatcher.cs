@@ -85,6 +85,14 @@ public sealed partial class DeliveryDispatcher(
         WHERE d.id = v.id AND d.claim_token = @token AND d.state = 'sending'
         """;
 
+    // A claim none of whose messages reached Telegram (the database went away between the claim and the
+    // send) goes back at once, its attempt returned, instead of waiting for the lease to end.
+    private const string ReleaseSql = """
+        UPDATE delivery_messages
+        SET state = 'pending', next_attempt_at = @now, claim_token = NULL, attempts = GREATEST(attempts - 1, 0)
+        WHERE claim_token = @token AND state = 'sending'
+        """;
+
     // Every attempt Telegram saw goes to the attempt log; a success at most once per message (its unique index).
     private const string AttemptLogSql = """
         INSERT INTO notification_logs (notification_type, order_id, mechanic_id, telegram_id, message_hash, sent_at, success, error_message)
@@ -158,10 +166,17 @@ public sealed partial class DeliveryDispatcher(
         command.Parameters.Add(new NpgsqlParameter<string[]>("bulk_kinds", options.CurrentValue.BulkKinds()));
 
         var claimed = new List<(ClaimedMessage Message, DateTimeOffset DueAt)>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        try
         {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 claimed.Add((new ClaimedMessage(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2)), reader.GetFieldValue<DateTimeOffset>(3)));
+        }
+        catch (Exception ex) when (DatabaseErrors.IsUnavailable(ex))
+        {
+            // The claim may have committed with its answer lost: whatever it took goes back.
+            await ReleaseAsync(token, claimed.Count, ex, cancellationToken);
+            throw;
         }
         if (claimed.Count > 0) LogClaimed(logger, claimed.Count, token, leaseUntil);
         return new ClaimedBatch(token, now, leaseUntil,
@@ -174,7 +189,53 @@ public sealed partial class DeliveryDispatcher(
     /// While the rows are locked, no one else can reclaim or cancel them. Messages not sent (a busy chat,
     /// a stop) go back to <c>pending</c> without counting as an attempt.
     /// </summary>
+    /// <remarks>
+    /// When the database goes away before any of the batch went to Telegram (a restart cutting the
+    /// connection while the rows are locked and checked), the claim is handed back as soon as the
+    /// database answers again, so the messages go out with the next pass rather than when the lease
+    /// (<see cref="DeliveryOptions.LeaseSeconds"/>) ends; a reminder would otherwise be minutes late.
+    /// </remarks>
     public async Task<DispatchSummary> ProcessAsync(ClaimedBatch batch, CancellationToken cancellationToken)
+    {
+        var progress = new SendProgress();
+        try
+        {
+            return await ProcessClaimedAsync(batch, progress, cancellationToken);
+        }
+        catch (Exception ex) when (!progress.Started && batch.Messages.Count > 0 && DatabaseErrors.IsUnavailable(ex))
+        {
+            await ReleaseAsync(batch.Token, batch.Messages.Count, ex, cancellationToken);
+            throw;
+        }
+    }
+
+    /// <summary>Set just before the batch's messages go to Telegram: from then on a claim is never handed back unrecorded.</summary>
+    private sealed class SendProgress
+    {
+        public bool Started { get; set; }
+    }
+
+    private async Task ReleaseAsync(Guid token, int count, Exception cause, CancellationToken cancellationToken)
+    {
+        LogReleasing(logger, cause, count, token);
+        try
+        {
+            await WhenDatabaseIsBack.WriteAsync(dataSource, async connection =>
+            {
+                await using var command = new NpgsqlCommand(ReleaseSql, connection);
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", time.GetUtcNow()));
+                command.Parameters.Add(new NpgsqlParameter<Guid>("token", token));
+                await command.ExecuteNonQueryAsync(CancellationToken.None);
+            }, TimeSpan.FromSeconds(options.CurrentValue.LeaseSeconds / 2.0), time, cancellationToken);
+        }
+        catch (Exception ex) when (DatabaseErrors.IsUnavailable(ex))
+        {
+            // Still away: the lease hands the rows out again, as after a crash.
+            LogReleaseFailed(logger, ex, token);
+        }
+    }
+
+    private async Task<DispatchSummary> ProcessClaimedAsync(ClaimedBatch batch, SendProgress progress, CancellationToken cancellationToken)
     {
         var o = options.CurrentValue;
         var summary = new DispatchSummary();
@@ -260,6 +321,7 @@ public sealed partial class DeliveryDispatcher(
             else outcomes.Add(RowOutcome.Deferred(row, retryAt, null));
         }
         toSend = firstPerChat;
+        progress.Started = true;
         var results = await SendAsync(toSend, cancellationToken);
 
         // From here the outcomes must be recorded even if the run is being cancelled: an unrecorded
@@ -526,6 +588,12 @@ public sealed partial class DeliveryDispatcher(
 
     private static string? Truncate(string? error) =>
         error is { Length: > MaxErrorLength } ? error[..(MaxErrorLength - 1)] + "…" : error;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database went away before claim {ClaimToken} was sent; handing it back as soon as the database answers ({Count} message(s) known to be in it)")]
+    private static partial void LogReleasing(ILogger logger, Exception exception, int count, Guid claimToken);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not hand claim {ClaimToken} back; its messages go out again when its lease ends")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception, Guid claimToken);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "No Telegram bot token is configured: {Count} due messages wait until one is")]
     private static partial void LogNotConfigured(ILogger logger, long count);

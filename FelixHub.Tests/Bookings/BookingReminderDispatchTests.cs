@@ -181,6 +181,42 @@ public sealed class BookingReminderDispatchTests(BookingFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task A_claim_the_database_cut_off_before_its_send_is_handed_back_at_once_not_after_the_lease()
+    {
+        var (chatId, booking) = await BookAsync(TimeSpan.FromHours(1));
+        var claim = await worker.ClaimAsync(10);
+        claim.Messages.Should().ContainSingle();
+        var id = claim.Messages[0].Id;
+
+        // A PostgreSQL restart between the claim and the send: every connection of the application's pool is cut.
+        await using (var admin = new Npgsql.NpgsqlConnection(worker.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var kill = new Npgsql.NpgsqlCommand(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'felixhub' AND datname = current_database() AND pid <> pg_backend_pid()", admin);
+            ((long)(await kill.ExecuteScalarAsync())!).Should().BePositive();
+        }
+        var process = worker.ProcessAsync(claim);
+        // The hand-back waits for the database on the host's clock (a fake one here): let it run.
+        for (var i = 0; i < 400 && !process.IsCompleted; i++)
+        {
+            fixture.Clock.Advance(TimeSpan.FromMilliseconds(250));
+            await Task.Delay(25);
+        }
+        await FluentActions.Awaiting(() => process).Should().ThrowAsync<Exception>("the pass itself failed");
+
+        var row = await worker.NotificationRowAsync(id);
+        row.State.Should().Be(DeliveryStates.Pending, "nothing of the batch reached Telegram, so the claim goes back instead of holding the reminder for the 5-minute lease");
+        row.ClaimToken.Should().BeNull();
+        row.Attempts.Should().Be(0, "the attempt that never reached Telegram is given back");
+        CallsTo(chatId).Should().BeEmpty();
+        worker.Logs.Containing("handing it back as soon as the database answers (1 message(s)").Should().NotBeEmpty();
+
+        (await worker.DispatchAsync()).Sent.Should().Be(1, "the next pass sends it, the lease's end not awaited");
+        DeliveredTo(chatId).Should().ContainSingle().Which.Text.Should().Be(Text(Codes.Booking1H, booking));
+    }
+
+    [Fact]
     public async Task A_stalled_dispatcher_whose_claim_was_taken_over_sends_nothing_and_overwrites_nothing()
     {
         var (chatId, _) = await BookAsync(TimeSpan.FromHours(1));
