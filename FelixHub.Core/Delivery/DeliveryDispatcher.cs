@@ -337,6 +337,10 @@ public sealed partial class DeliveryDispatcher(
                 TelegramSendStatus.Deferred => RowOutcome.Deferred(row, now + (result.RetryAfter ?? TimeSpan.Zero), null),
                 // Not the message's fault: hand it back and look again in a minute.
                 TelegramSendStatus.NotConfigured => RowOutcome.Deferred(row, now + TimeSpan.FromMinutes(1), result.Error),
+                // Telegram's flood control is not the message's fault: it is tried again when Telegram said,
+                // its attempt given back (logged, but not counted toward Delivery:MaxAttempts).
+                TelegramSendStatus.TransientFailure when result.ErrorCode == 429 && result.RetryAfter is { } retryAfter =>
+                    RowOutcome.RateLimited(row, now + retryAfter, result.Error ?? "Too Many Requests"),
                 _ when row.Attempts >= o.MaxAttempts => RowOutcome.Failed(row, $"Gave up after {row.Attempts} attempts: {result.Error ?? result.Status.ToString()}", attempted: true),
                 _ => RowOutcome.Retry(row, now + o.RetryDelay(row.Attempts), result.Error ?? result.Status.ToString()),
             });
@@ -511,6 +515,9 @@ public sealed partial class DeliveryDispatcher(
 
         public static RowOutcome Retry(DispatchMessage r, DateTimeOffset next, string error) =>
             new(r, DispatchOutcome.Retrying, DeliveryStates.Pending, next, error, false, null, true, true);
+
+        public static RowOutcome RateLimited(DispatchMessage r, DateTimeOffset next, string error) =>
+            new(r, DispatchOutcome.Retrying, DeliveryStates.Pending, next, error, false, null, false, true);
 
         public static RowOutcome Deferred(DispatchMessage r, DateTimeOffset next, string? reason) =>
             new(r, DispatchOutcome.Deferred, DeliveryStates.Pending, next, reason, false, null, false, false);

@@ -289,6 +289,14 @@ public sealed partial class OrderService(
         await outbox.WriteAsync(messages, ct);
     }
 
+    /// <summary>A database fault, also when EF Core wraps it (e.g. "likely due to a transient failure" around a cut connection).</summary>
+    private static bool FromDatabase(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (e is DbException or DbUpdateException) return true;
+        return false;
+    }
+
     /// <summary>
     /// Adds what a change causes to <paramref name="messages"/>. A fault in working out a message (not in
     /// the database, which fails the whole change) is logged and the change goes on without it: a status
@@ -300,7 +308,7 @@ public sealed partial class OrderService(
         {
             messages.AddRange(await plan());
         }
-        catch (Exception ex) when (ex is not DbException and not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException && !FromDatabase(ex))
         {
             LogPlanFailed(logger, ex);
         }

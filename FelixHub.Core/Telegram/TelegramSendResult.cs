@@ -18,7 +18,11 @@ public enum TelegramSendStatus
     Deferred,
 }
 
-/// <summary>The classified outcome of one send. Sends never throw for Telegram's answers; only cancellation propagates.</summary>
+/// <summary>
+/// The classified outcome of one send. Sends never throw for Telegram's answers; only cancellation propagates.
+/// <see cref="RetryAfter"/>: when a deferred message may be tried again, or, for a transient failure that was
+/// a 429, the <c>retry_after</c> Telegram asked for.
+/// </summary>
 public sealed record TelegramSendResult(TelegramSendStatus Status, string? Error = null, int? ErrorCode = null, int? MessageId = null, TimeSpan? RetryAfter = null)
 {
     public bool IsSent => Status == TelegramSendStatus.Sent;

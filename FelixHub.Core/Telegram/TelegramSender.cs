@@ -212,7 +212,8 @@ internal sealed partial class TelegramSender(
         ApiRequestException api when api.ErrorCode is 400 or 403 or 404 =>
             new TelegramSendResult(TelegramSendStatus.PermanentFailure, Describe(api), api.ErrorCode),
         ApiRequestException api =>
-            new TelegramSendResult(TelegramSendStatus.TransientFailure, Describe(api), api.ErrorCode),
+            new TelegramSendResult(TelegramSendStatus.TransientFailure, Describe(api), api.ErrorCode,
+                RetryAfter: api.ErrorCode == 429 && api.Parameters?.RetryAfter is int retryAfter ? TimeSpan.FromSeconds(retryAfter) : null),
         BrokenCircuitException =>
             new TelegramSendResult(TelegramSendStatus.TransientFailure, "Failed to send: the Telegram circuit breaker is open (Telegram failing); not attempted"),
         RequestException or HttpRequestException or SocketException or TimeoutRejectedException or TaskCanceledException or IOException =>

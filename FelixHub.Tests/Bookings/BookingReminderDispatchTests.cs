@@ -354,6 +354,32 @@ public sealed class BookingReminderDispatchTests(BookingFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task A_429_is_retried_when_telegram_says_and_does_not_use_up_the_attempts()
+    {
+        var (chatId, booking) = await BookAsync(TimeSpan.FromHours(1));
+        telegram.Respond(call => call.ChatId == chatId ? FakeReply.TooManyRequests(7) : null);
+
+        // Ten 429s in a row, each tried again after Telegram's retry_after (7 s), not after the 60 s backoff.
+        (await worker.DispatchAsync()).Retrying.Should().Be(1);
+        for (var i = 0; i < 9; i++)
+        {
+            fixture.Clock.Advance(TimeSpan.FromSeconds(6));
+            (await worker.DispatchAsync()).Claimed.Should().Be(0, "one second before Telegram's retry_after ends");
+            fixture.Clock.Advance(TimeSpan.FromSeconds(1));
+            (await worker.DispatchAsync()).Claimed.Should().Be(1);
+        }
+        var reminder = await worker.ReminderAsync(booking.Id, Codes.Booking1H);
+        reminder.Status.Should().NotBe(States.Failed, "flood control is not the message's fault: ten 429s use up none of its 5 attempts");
+        reminder.Error.Should().Contain("429");
+
+        telegram.Respond(_ => null);
+        fixture.Clock.Advance(TimeSpan.FromSeconds(7));
+        (await worker.DispatchAsync()).Sent.Should().Be(1);
+        DeliveredTo(chatId).Should().ContainSingle().Which.Text.Should().Be(Text(Codes.Booking1H, booking));
+        CallsTo(chatId).Should().HaveCount(11);
+    }
+
+    [Fact]
     public async Task A_transient_failure_keeps_the_reminder_pending_with_the_reason_and_a_later_run_sends_it()
     {
         var (chatId, booking) = await BookAsync(TimeSpan.FromHours(1));
