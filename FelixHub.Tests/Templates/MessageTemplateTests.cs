@@ -299,6 +299,7 @@ public sealed partial class MessageTemplateTests
         foreach (var message in new[] { WbMessages.KeyRejected(401, Languages.Russian), WbMessages.KeyExpiring(At.AddDays(6.5), At, Languages.Russian) })
             message.Should().Contain("«🔑 Сменить ключ»");
         BotMessages.Seller("seller_main_menu", Languages.English).Should().Contain("«🔔 Notifications»").And.Contain("«🔑 Replace key»");
+        BotMessages.Text("bot_help", Languages.English).Should().Contain("«🔔 Notifications»").And.NotContain("Уведомления");
         SellerMenu.MainKeyboardIn(Languages.English).Keyboard.SelectMany(row => row).Select(b => b.Text)
             .Should().Equal(SellerMenu.NotificationsButtonEnglish, SellerMenu.ReplaceKeyButtonEnglish, SellerMenu.LeaveButtonEnglish);
         // A pressed reply-keyboard button is a text message: the labels of both languages are understood, in any chat.
