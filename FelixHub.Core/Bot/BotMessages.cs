@@ -1,6 +1,5 @@
 using FelixHub.Core.OrderNotifications;
 using FelixHub.Core.Orders;
-using FelixHub.Core.Telegram;
 using FelixHub.Core.Templates;
 
 namespace FelixHub.Core.Bot;
@@ -136,15 +135,11 @@ public static class BotMessages
         "❌ Это не похоже на API-ключ Wildberries: ключ — длинная строка из трёх частей, разделённых точками.\n\n" +
         "Скопируйте ключ целиком из личного кабинета WB и пришлите его ещё раз.";
 
-    public static string KeyExpired(DateTimeOffset? expiredAt) =>
-        "❌ Срок действия этого ключа истёк" +
-        (expiredAt is { } at ? " " + at.ToOffset(TimeSpan.FromHours(3)).ToString("dd.MM.yyyy HH:mm", System.Globalization.CultureInfo.InvariantCulture) + " МСК" : "") +
-        ".\n\nСоздайте новый ключ в личном кабинете WB и пришлите его сюда.";
+    public static string KeyExpired(DateTimeOffset? expiredAt, string language = Languages.Default) =>
+        Seller("seller_key_expired", language, new() { ["expired_at"] = expiredAt is { } at ? MessageFormat.MoscowTime(at, language) : null });
 
-    public static string KeyRejected(int? status, string? reason) =>
-        "❌ Wildberries не принял этот ключ" + (status is { } s ? $" ({s})" : "") +
-        (string.IsNullOrWhiteSpace(reason) ? "" : ": <i>" + TelegramHtml.Escape(reason) + "</i>") +
-        ".\n\nПроверьте, что ключ действующий и у него есть доступ к категории «Статистика», и пришлите его ещё раз.";
+    public static string KeyRejected(int? status, string? reason, string language = Languages.Default) =>
+        Seller("seller_key_rejected", language, new() { ["status"] = status, ["reason"] = string.IsNullOrWhiteSpace(reason) ? null : reason });
 
     public const string KeyWithoutStatistics =
         "❌ У этого ключа нет доступа к категории «Статистика»: без неё бот не видит заказы, выкупы, отмены и возвраты, и подключить кабинет нельзя.\n\n" +
@@ -169,9 +164,8 @@ public static class BotMessages
         "Ключ должен быть того же продавца. " + Wildberries.Notifications.WbMessages.KeyHowTo + "\n\n" +
         "🔒 Сообщение с ключом я сразу удалю из чата. Передумали — /menu.";
 
-    public static string KeyReplaced(DateTimeOffset? expiresAt) =>
-        "✅ <b>Ключ заменён.</b> Кабинет, его история и настройки уведомлений сохранены; уведомления приходят как прежде" +
-        (expiresAt is { } at ? ".\nНовый ключ действует до " + Wildberries.Notifications.WbMessages.Moscow(at) : "") + ".";
+    public static string KeyReplaced(DateTimeOffset? expiresAt, string language = Languages.Default) =>
+        Seller("seller_key_replaced", language, new() { ["expires_at"] = expiresAt is { } at ? MessageFormat.MoscowTime(at, language) : null });
 
     public const string KeyOfAnotherSeller =
         "❌ Этот ключ другого продавца: заменить ключ кабинета можно только ключом того же продавца WB.\n\n" +
@@ -184,10 +178,7 @@ public static class BotMessages
         "🚪 <b>Отключить кабинет?</b>\n\nУведомления из кабинета WB перестанут приходить, ещё не отправленные отменятся. " +
         "Если вы последний пользователь кабинета, его API-ключ и все загруженные данные (заказы, продажи, отзывы, остатки, история уведомлений) будут удалены.";
 
-    public static string Left(bool deleted) =>
-        "✅ <b>Кабинет отключён.</b> Уведомления больше не придут." +
-        (deleted ? " API-ключ и данные кабинета удалены." : " Другие пользователи кабинета продолжают получать уведомления.") +
-        "\n\nПодключить снова — /start.";
+    public static string Left(bool deleted, string language = Languages.Default) => Seller("seller_left", language, new() { ["deleted"] = deleted });
 
     public const string LeaveCancelled = "Кабинет остаётся подключённым.";
 
@@ -201,4 +192,39 @@ public static class BotMessages
         "🌙 Тихие часы (ночью без звука или до утра): /quiet";
 
     public const string UnknownButton = "⚠️ Эта кнопка больше не действует. Откройте «🔔 Уведомления» заново.";
+
+    /// <summary>
+    /// A seller's message (template <c>seller_*</c>) in <paramref name="language"/>: the templates get the
+    /// main menu's button labels and <c>key_how_to</c> in that language. The constants above are their Russian texts.
+    /// </summary>
+    public static string Seller(string template, string language, Dictionary<string, object?>? values = null)
+    {
+        var model = new Dictionary<string, object?>
+        {
+            ["key_how_to"] = MessageTemplates.Current.Render("wb_key_how_to", language, new Dictionary<string, object?>()),
+            ["notifications_button"] = Wildberries.SellerMenu.NotificationsButtonIn(language),
+            ["replace_key_button"] = Wildberries.SellerMenu.ReplaceKeyButtonIn(language),
+        };
+        foreach (var (key, value) in values ?? []) model[key] = value;
+        return MessageTemplates.Current.Render(template, language, model);
+    }
+
+    /// <summary>The answer to a press of a seller's button the bot no longer serves (the Russian text: <see cref="UnknownButton"/>).</summary>
+    public static string UnknownButtonIn(string language) =>
+        Answer("answer_seller_unknown_button", language, new() { ["notifications_button"] = Wildberries.SellerMenu.NotificationsButtonIn(language) });
+
+    /// <summary>«Отмена» under «Отключить кабинет?» (the Russian text: <see cref="LeaveCancelled"/>).</summary>
+    public static string LeaveCancelledIn(string language) => Answer("answer_seller_leave_cancelled", language, new());
+
+    /// <summary>The answer to a press of a «🔔 Уведомления» switch.</summary>
+    public static string SellerSwitched(string name, bool on, string language = Languages.Default) =>
+        Answer("answer_seller_switched", language, new() { ["name"] = name, ["on"] = on });
+
+    /// <summary>The answer to a press of a digest mode (<c>immediate</c>, <c>hourly</c>, <c>daily</c>) for one kind of event.</summary>
+    public static string DigestModeSaved(string name, string mode, string language = Languages.Default) =>
+        Answer("answer_digest_mode_saved", language, new() { ["name"] = name, ["mode"] = mode });
+
+    /// <summary>The answer to a press of a daily digest time.</summary>
+    public static string DigestTimeSaved(string time, string language = Languages.Default) =>
+        Answer("answer_digest_time_saved", language, new() { ["time"] = time });
 }

@@ -43,32 +43,33 @@ internal sealed partial class SellerRoute(
         if (request.Update.CallbackQuery is { } press) return await PressAsync(request, press, cancellationToken);
         if (!request.IsPrivate || request.Update.Message is not { } message || message.From is not { IsBot: false } from) return null;
 
+        var language = request.Language;
         var seller = await db.Set<SellerChat>().SingleOrDefaultAsync(s => s.TelegramId == from.Id, cancellationToken);
         if (request.Command == "/start")
         {
             // A mechanic linked by their link who says /start again is not a seller: the welcome is theirs.
             if (seller is null && await db.Mechanics.AnyAsync(m => m.TelegramId == request.ChatId, cancellationToken)) return null;
-            return await StartAsync(seller, from, cancellationToken);
+            return await StartAsync(seller, from, language, cancellationToken);
         }
-        if (SellerMenu.IsNotificationsRequest(request.Text, request.Command)) return await NotificationsAsync(from.Id, cancellationToken);
-        if (SellerMenu.IsReplaceKeyRequest(request.Text, request.Command)) return await AskNewKeyAsync(seller, from, cancellationToken);
+        if (SellerMenu.IsNotificationsRequest(request.Text, request.Command)) return await NotificationsAsync(from.Id, language, cancellationToken);
+        if (SellerMenu.IsReplaceKeyRequest(request.Text, request.Command)) return await AskNewKeyAsync(seller, from, language, cancellationToken);
         if (SellerMenu.IsLeaveRequest(request.Text, request.Command))
             return await db.Set<CabinetUser>().AnyAsync(u => u.TelegramId == from.Id, cancellationToken)
-                ? BotResult.Reply(BotMessages.ConfirmLeave, SellerMenu.LeaveKeyboard)
-                : BotResult.Reply(BotMessages.LeaveNothing);
+                ? BotResult.Reply(BotMessages.Seller("seller_confirm_leave", language), SellerMenu.LeaveKeyboardIn(language))
+                : BotResult.Reply(BotMessages.Seller("seller_leave_nothing", language));
         if (request.Command == "/menu")
         {
             if (seller?.State == SellerChatState.AwaitingNewKey) seller.State = SellerChatState.Registered; // the replacement called off
-            return await MenuAsync(from.Id, cancellationToken);
+            return await MenuAsync(from.Id, language, cancellationToken);
         }
         if (seller?.State == SellerChatState.AwaitingKey && request.Command is null && request.Text is { } key)
-            return await ReadKeyAsync(request.ChatId, message.MessageId, seller, key, cancellationToken);
+            return await ReadKeyAsync(request.ChatId, message.MessageId, seller, key, language, cancellationToken);
         if (seller?.State == SellerChatState.AwaitingNewKey && request.Command is null && request.Text is { } newKey)
-            return await ReadNewKeyAsync(request.ChatId, message.MessageId, seller, newKey, cancellationToken);
+            return await ReadNewKeyAsync(request.ChatId, message.MessageId, seller, newKey, language, cancellationToken);
         return null;
     }
 
-    private async Task<BotResult> StartAsync(SellerChat? seller, User from, CancellationToken ct)
+    private async Task<BotResult> StartAsync(SellerChat? seller, User from, string language, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         if (seller is null)
@@ -85,18 +86,18 @@ internal sealed partial class SellerRoute(
         {
             case CabinetStatus.Active:
                 seller.State = SellerChatState.Registered;
-                return BotResult.Reply(BotMessages.MainMenu, SellerMenu.MainKeyboard);
+                return BotResult.Reply(BotMessages.Seller("seller_main_menu", language), SellerMenu.MainKeyboardIn(language));
             case CabinetStatus.Syncing:
                 seller.State = SellerChatState.Registered;
-                return BotResult.Reply(BotMessages.Syncing);
+                return BotResult.Reply(BotMessages.Seller("seller_syncing", language));
             default:
                 seller.State = SellerChatState.AwaitingKey;
                 seller.RefusedKeys = 0;
-                return BotResult.Reply(BotMessages.AskKey, new ReplyKeyboardRemove());
+                return BotResult.Reply(BotMessages.Seller("seller_ask_key", language), new ReplyKeyboardRemove());
         }
     }
 
-    private async Task<BotResult> ReadKeyAsync(string chatId, int messageId, SellerChat seller, string key, CancellationToken ct)
+    private async Task<BotResult> ReadKeyAsync(string chatId, int messageId, SellerChat seller, string key, string language, CancellationToken ct)
     {
         // The key leaves the chat before anything else happens to it.
         var deleted = await telegram.DeleteMessageAsync(chatId, messageId, ct);
@@ -111,7 +112,7 @@ internal sealed partial class SellerRoute(
         catch (WbUnavailableException ex)
         {
             LogWbUnavailable(logger, seller.TelegramId, ex.Message);
-            return BotResult.Reply(BotMessages.WbUnavailable);
+            return BotResult.Reply(BotMessages.Seller("seller_wb_unavailable", language));
         }
 
         seller.UpdatedAt = time.GetUtcNow();
@@ -119,26 +120,26 @@ internal sealed partial class SellerRoute(
         {
             seller.RefusedKeys++;
             LogKeyRefused(logger, seller.TelegramId, refusal.Kind, seller.RefusedKeys);
-            return BotResult.Reply(RefusalText(refusal));
+            return BotResult.Reply(RefusalText(refusal, language));
         }
 
         seller.State = SellerChatState.Registered;
         seller.RefusedKeys = 0;
         LogKeyAccepted(logger, seller.TelegramId, registration.CabinetId, registration.State);
         // What the key's missing categories cost, said before anything else happens.
-        var missing = registration.MissingCategories.Count > 0 ? "\n\n" + WbMessages.MissingCategories(registration.MissingCategories) : "";
+        var missing = registration.MissingCategories.Count > 0 ? "\n\n" + WbMessages.MissingCategories(registration.MissingCategories, language) : "";
         var telegramId = seller.TelegramId;
         var reply = registration.State == CabinetState.Active
-            ? BotResult.Reply(BotMessages.KeyAcceptedSynced + missing + "\n\n" + BotMessages.MainMenu, SellerMenu.MainKeyboard)
-            : BotResult.Reply(BotMessages.KeyAccepted + missing); // the menu comes with the "initial sync complete" message
+            ? BotResult.Reply(BotMessages.Seller("seller_key_accepted_synced", language) + missing + "\n\n" + BotMessages.Seller("seller_main_menu", language), SellerMenu.MainKeyboardIn(language))
+            : BotResult.Reply(BotMessages.Seller("seller_key_accepted", language) + missing); // the menu comes with the "initial sync complete" message
         // The reply to a key already synced carries the menu itself: no second "sync complete" message.
         return reply with { AfterReply = t => cabinets.StartAsync(registration, telegramId, announceSynced: false, t) };
     }
 
     /// <summary>«🔑 Сменить ключ»: for a user with a cabinet (whatever its state — a rejected key is what it is for), the next text is the new key.</summary>
-    private async Task<BotResult> AskNewKeyAsync(SellerChat? seller, User from, CancellationToken ct)
+    private async Task<BotResult> AskNewKeyAsync(SellerChat? seller, User from, string language, CancellationToken ct)
     {
-        if (!await db.Set<CabinetUser>().AnyAsync(u => u.TelegramId == from.Id, ct)) return BotResult.Reply(BotMessages.KeyNeededFirst);
+        if (!await db.Set<CabinetUser>().AnyAsync(u => u.TelegramId == from.Id, ct)) return BotResult.Reply(BotMessages.Seller("seller_key_needed_first", language));
         var now = time.GetUtcNow();
         if (seller is null)
         {
@@ -148,11 +149,11 @@ internal sealed partial class SellerRoute(
         seller.State = SellerChatState.AwaitingNewKey;
         seller.RefusedKeys = 0;
         seller.UpdatedAt = now;
-        return BotResult.Reply(BotMessages.AskNewKey);
+        return BotResult.Reply(BotMessages.Seller("seller_ask_new_key", language));
     }
 
     /// <summary>The new key: deleted from the chat at once, then <see cref="CabinetService.ReplaceKeyForUserAsync"/> (the same checks as <c>PUT /api/cabinets/{id}/key</c>).</summary>
-    private async Task<BotResult> ReadNewKeyAsync(string chatId, int messageId, SellerChat seller, string key, CancellationToken ct)
+    private async Task<BotResult> ReadNewKeyAsync(string chatId, int messageId, SellerChat seller, string key, string language, CancellationToken ct)
     {
         var deleted = await telegram.DeleteMessageAsync(chatId, messageId, ct);
         if (!deleted.IsSent) LogKeyNotDeleted(logger, seller.TelegramId, deleted.Error);
@@ -165,49 +166,49 @@ internal sealed partial class SellerRoute(
         catch (WbUnavailableException ex)
         {
             LogWbUnavailable(logger, seller.TelegramId, ex.Message);
-            return BotResult.Reply(BotMessages.WbUnavailable);
+            return BotResult.Reply(BotMessages.Seller("seller_wb_unavailable", language));
         }
 
         seller.UpdatedAt = time.GetUtcNow();
         if (replaced is null)
         {
             seller.State = SellerChatState.AwaitingKey; // the cabinet went away meanwhile: the next key registers one
-            return BotResult.Reply(BotMessages.KeyNeededFirst);
+            return BotResult.Reply(BotMessages.Seller("seller_key_needed_first", language));
         }
         if (replaced.Refusal is { } refusal)
         {
             seller.RefusedKeys++;
             LogKeyRefused(logger, seller.TelegramId, refusal.Kind, seller.RefusedKeys);
-            return BotResult.Reply(RefusalText(refusal));
+            return BotResult.Reply(RefusalText(refusal, language));
         }
 
         seller.State = SellerChatState.Registered;
         seller.RefusedKeys = 0;
         LogKeyReplaced(logger, seller.TelegramId, replaced.CabinetId);
-        var missing = replaced.MissingCategories.Count > 0 ? "\n\n" + WbMessages.MissingCategories(replaced.MissingCategories) : "";
+        var missing = replaced.MissingCategories.Count > 0 ? "\n\n" + WbMessages.MissingCategories(replaced.MissingCategories, language) : "";
         return replaced.State == CabinetState.Active
-            ? BotResult.Reply(BotMessages.KeyReplaced(replaced.ExpiresAt) + missing, SellerMenu.MainKeyboard)
-            : BotResult.Reply(BotMessages.KeyReplaced(replaced.ExpiresAt) + missing + "\n\n" + BotMessages.Syncing);
+            ? BotResult.Reply(BotMessages.KeyReplaced(replaced.ExpiresAt, language) + missing, SellerMenu.MainKeyboardIn(language))
+            : BotResult.Reply(BotMessages.KeyReplaced(replaced.ExpiresAt, language) + missing + "\n\n" + BotMessages.Seller("seller_syncing", language));
     }
 
-    private async Task<BotResult> MenuAsync(long telegramId, CancellationToken ct) => await StatusAsync(telegramId, ct) switch
+    private async Task<BotResult> MenuAsync(long telegramId, string language, CancellationToken ct) => await StatusAsync(telegramId, ct) switch
     {
-        CabinetStatus.Active => BotResult.Reply(BotMessages.MainMenu, SellerMenu.MainKeyboard),
-        CabinetStatus.Syncing => BotResult.Reply(BotMessages.Syncing),
-        _ => BotResult.Reply(BotMessages.KeyNeededFirst),
+        CabinetStatus.Active => BotResult.Reply(BotMessages.Seller("seller_main_menu", language), SellerMenu.MainKeyboardIn(language)),
+        CabinetStatus.Syncing => BotResult.Reply(BotMessages.Seller("seller_syncing", language)),
+        _ => BotResult.Reply(BotMessages.Seller("seller_key_needed_first", language)),
     };
 
-    private async Task<BotResult> NotificationsAsync(long telegramId, CancellationToken ct)
+    private async Task<BotResult> NotificationsAsync(long telegramId, string language, CancellationToken ct)
     {
         switch (await StatusAsync(telegramId, ct))
         {
             case CabinetStatus.Active:
                 var settings = await cabinets.GetSettingsAsync(telegramId, ct);
-                return BotResult.Reply(BotMessages.Settings, SellerMenu.SettingsKeyboard(settings));
+                return BotResult.Reply(BotMessages.Seller("seller_settings", language), SellerMenu.SettingsKeyboard(settings, language));
             case CabinetStatus.Syncing:
-                return BotResult.Reply(BotMessages.Syncing);
+                return BotResult.Reply(BotMessages.Seller("seller_syncing", language));
             default:
-                return BotResult.Reply(BotMessages.KeyNeededFirst);
+                return BotResult.Reply(BotMessages.Seller("seller_key_needed_first", language));
         }
     }
 
@@ -217,6 +218,7 @@ internal sealed partial class SellerRoute(
     /// </summary>
     private async Task<BotResult> PressAsync(BotRequest request, CallbackQuery press, CancellationToken ct)
     {
+        var language = request.Language;
         var userId = press.From.Id;
         if ((press.Data is SellerMenu.LeaveConfirmData or SellerMenu.LeaveCancelData) && request.IsPrivate && press.Message?.Chat.Id == userId)
             return await LeavePressAsync(request, press, ct);
@@ -225,22 +227,22 @@ internal sealed partial class SellerRoute(
         if (!SellerMenu.TryParse(press.Data, out var setting, out var value) || !request.IsPrivate || press.Message?.Chat.Id != userId)
         {
             LogUnknownPress(logger, userId, request.ChatId);
-            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.UnknownButton, ct);
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.UnknownButtonIn(language), ct);
             return BotResult.NoReply;
         }
 
         var status = await StatusAsync(userId, ct);
         if (status != CabinetStatus.Active)
         {
-            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, status == CabinetStatus.Syncing ? BotMessages.Syncing : BotMessages.KeyNeededFirst, ct);
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, status == CabinetStatus.Syncing ? BotMessages.Seller("seller_syncing", language) : BotMessages.Seller("seller_key_needed_first", language), ct);
             return BotResult.NoReply;
         }
 
         var updated = setting.Set(await cabinets.GetSettingsAsync(userId, ct), value);
         await cabinets.PutSettingsAsync(userId, updated, ct);
         LogSwitched(logger, userId, setting.Name, value);
-        await telegram.AnswerCallbackAsync(request.ChatId, press.Id, SellerMenu.Describe(setting, value), ct);
-        await telegram.EditReplyMarkupAsync(request.ChatId, press.Message.MessageId, SellerMenu.SettingsKeyboard(updated), ct);
+        await telegram.AnswerCallbackAsync(request.ChatId, press.Id, SellerMenu.Describe(setting, value, language), ct);
+        await telegram.EditReplyMarkupAsync(request.ChatId, press.Message.MessageId, SellerMenu.SettingsKeyboard(updated, language), ct);
         return BotResult.NoReply;
     }
 
@@ -251,18 +253,19 @@ internal sealed partial class SellerRoute(
     /// </summary>
     private async Task<BotResult> DigestPressAsync(BotRequest request, CallbackQuery press, CancellationToken ct)
     {
+        var language = request.Language;
         var userId = press.From.Id;
         var messageId = press.Message!.MessageId;
         var status = await StatusAsync(userId, ct);
         if (status != CabinetStatus.Active)
         {
-            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, status == CabinetStatus.Syncing ? BotMessages.Syncing : BotMessages.KeyNeededFirst, ct);
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, status == CabinetStatus.Syncing ? BotMessages.Seller("seller_syncing", language) : BotMessages.Seller("seller_key_needed_first", language), ct);
             return BotResult.NoReply;
         }
         if (press.Data == DigestMenu.BackData)
         {
             await telegram.AnswerCallbackAsync(request.ChatId, press.Id, null, ct);
-            await telegram.EditHtmlAsync(request.ChatId, messageId, BotMessages.Settings, SellerMenu.SettingsKeyboard(await cabinets.GetSettingsAsync(userId, ct)), ct);
+            await telegram.EditHtmlAsync(request.ChatId, messageId, BotMessages.Seller("seller_settings", language), SellerMenu.SettingsKeyboard(await cabinets.GetSettingsAsync(userId, ct), language), ct);
             return BotResult.NoReply;
         }
         DigestSettingsResponse settings;
@@ -271,7 +274,7 @@ internal sealed partial class SellerRoute(
             settings = await cabinets.GetDigestSettingsAsync(userId, ct);
             await telegram.AnswerCallbackAsync(request.ChatId, press.Id, null, ct);
         }
-        else if (DigestMenu.TryParse(press.Data, out var change, out var answer))
+        else if (DigestMenu.TryParse(press.Data, out var change, out var answer, language))
         {
             settings = await cabinets.UpdateDigestSettingsAsync(userId, change, ct);
             LogDigestSet(logger, userId, press.Data!);
@@ -280,10 +283,10 @@ internal sealed partial class SellerRoute(
         else
         {
             LogUnknownPress(logger, userId, request.ChatId);
-            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.UnknownButton, ct);
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.UnknownButtonIn(language), ct);
             return BotResult.NoReply;
         }
-        await telegram.EditHtmlAsync(request.ChatId, messageId, DigestMenu.Text(settings), DigestMenu.Keyboard(settings), ct);
+        await telegram.EditHtmlAsync(request.ChatId, messageId, DigestMenu.Text(settings, language), DigestMenu.Keyboard(settings, language), ct);
         return BotResult.NoReply;
     }
 
@@ -294,17 +297,18 @@ internal sealed partial class SellerRoute(
     /// </summary>
     private async Task<BotResult> LeavePressAsync(BotRequest request, CallbackQuery press, CancellationToken ct)
     {
+        var language = request.Language;
         var userId = press.From.Id;
         await telegram.EditReplyMarkupAsync(request.ChatId, press.Message!.MessageId, null, ct);
         if (press.Data == SellerMenu.LeaveCancelData)
         {
-            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.LeaveCancelled, ct);
+            await telegram.AnswerCallbackAsync(request.ChatId, press.Id, BotMessages.LeaveCancelledIn(language), ct);
             return BotResult.NoReply;
         }
 
         var left = await cabinets.LeaveAllAsync(userId, ct);
         await telegram.AnswerCallbackAsync(request.ChatId, press.Id, null, ct);
-        if (left.Count == 0) return BotResult.Reply(BotMessages.LeaveNothing);
+        if (left.Count == 0) return BotResult.Reply(BotMessages.Seller("seller_leave_nothing", language));
         var seller = await db.Set<SellerChat>().SingleOrDefaultAsync(s => s.TelegramId == userId, ct);
         if (seller is not null)
         {
@@ -312,7 +316,7 @@ internal sealed partial class SellerRoute(
             seller.UpdatedAt = time.GetUtcNow();
         }
         LogLeft(logger, userId, left.Count, left.Count(l => l.Deleted));
-        return BotResult.Reply(BotMessages.Left(left.All(l => l.Deleted)), new ReplyKeyboardRemove());
+        return BotResult.Reply(BotMessages.Left(left.All(l => l.Deleted), language), new ReplyKeyboardRemove());
     }
 
     /// <summary>Synced if any of the user's cabinets is active, syncing if one is in its initial sync; a cabinet whose key WB rejected does not count.</summary>
@@ -327,14 +331,14 @@ internal sealed partial class SellerRoute(
     }
 
     /// <summary>What the seller is told about a refused key, at registration and at replacement alike.</summary>
-    private static string RefusalText(KeyRefusalDetails refusal) => refusal.Kind switch
+    private static string RefusalText(KeyRefusalDetails refusal, string language) => refusal.Kind switch
     {
-        KeyRefusal.Expired => BotMessages.KeyExpired(refusal.ExpiredAt),
-        KeyRefusal.RejectedByWb => BotMessages.KeyRejected(refusal.WbStatus, refusal.WbReason),
-        KeyRefusal.NoStatistics => BotMessages.KeyWithoutStatistics,
-        KeyRefusal.OtherSeller => BotMessages.KeyOfAnotherSeller,
-        KeyRefusal.InUse => BotMessages.KeyInUse,
-        _ => BotMessages.KeyMalformed,
+        KeyRefusal.Expired => BotMessages.KeyExpired(refusal.ExpiredAt, language),
+        KeyRefusal.RejectedByWb => BotMessages.KeyRejected(refusal.WbStatus, refusal.WbReason, language),
+        KeyRefusal.NoStatistics => BotMessages.Seller("seller_key_without_statistics", language),
+        KeyRefusal.OtherSeller => BotMessages.Seller("seller_key_of_another_seller", language),
+        KeyRefusal.InUse => BotMessages.Seller("seller_key_in_use", language),
+        _ => BotMessages.Seller("seller_key_malformed", language),
     };
 
     private static string? Cut(string? value, int length) => value is null || value.Length <= length ? value : value[..length];

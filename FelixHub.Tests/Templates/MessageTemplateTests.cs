@@ -25,7 +25,7 @@ public sealed partial class MessageTemplateTests
     private const string Hostile = "<b>&\"";
 
     /// <summary>Messages that show none of the order's, booking's or product's values.</summary>
-    private static readonly string[] WithoutOrderValues = ["bot_language", "bot_welcome", "bot_help", "bot_link_", "bot_preferences_", "bot_user_linked (no name)", "bot_quiet_title (off)", "wb_sync_complete", "wb_missing_categories", "wb_category_refused", "wb_key_rejected", "wb_key_expiring"];
+    private static readonly string[] WithoutOrderValues = ["bot_language", "bot_welcome", "bot_help", "bot_link_", "bot_preferences_", "bot_user_linked (no name)", "bot_quiet_title (off)", "wb_sync_complete", "wb_missing_categories", "wb_category_refused", "wb_key_rejected", "wb_key_expiring", "seller_", "answer_"];
 
     private static Order Order(string carNumber = "AB1234CD", IEnumerable<string>? parts = null) => new()
     {
@@ -34,6 +34,14 @@ public sealed partial class MessageTemplateTests
     };
 
     private static readonly WbProductInfo Product = new(123456, "Кроссовки", "ART-1", "Бренд", "Обувь", null);
+
+    /// <summary>The seller's messages without values of their own (<see cref="BotMessages.Seller"/>).</summary>
+    private static readonly string[] SellerTemplatesWithoutValues =
+    [
+        "seller_ask_key", "seller_key_malformed", "seller_key_without_statistics", "seller_wb_unavailable", "seller_key_accepted",
+        "seller_key_accepted_synced", "seller_syncing", "seller_main_menu", "seller_ask_new_key", "seller_key_of_another_seller",
+        "seller_key_in_use", "seller_confirm_leave", "seller_leave_nothing", "seller_key_needed_first", "seller_settings",
+    ];
 
     /// <summary>Every message FelixHub renders, in <paramref name="language"/>: (kind, text, is HTML).</summary>
     private static IEnumerable<(string Kind, string Text, bool Html)> EveryMessage(string language, Order order)
@@ -106,6 +114,27 @@ public sealed partial class MessageTemplateTests
         yield return ("answer_order_button_unknown", BotMessages.OrderButtonUnknownIn(language), false);
         yield return ("answer_language_saved", BotMessages.LanguageSaved(language), false);
         yield return ("answer_language_unknown_button", BotMessages.LanguageUnknownButton(language), false);
+
+        foreach (var text in SellerTemplatesWithoutValues)
+            yield return (text, BotMessages.Seller(text, language), true);
+        yield return ("seller_key_expired", BotMessages.KeyExpired(At, language), true);
+        yield return ("seller_key_expired (no date)", BotMessages.KeyExpired(null, language), true);
+        yield return ("seller_key_rejected", BotMessages.KeyRejected(401, order.CarNumber, language), true);
+        yield return ("seller_key_rejected (no reason)", BotMessages.KeyRejected(null, " ", language), true);
+        yield return ("seller_key_replaced", BotMessages.KeyReplaced(At, language), true);
+        yield return ("seller_key_replaced (no expiry)", BotMessages.KeyReplaced(null, language), true);
+        yield return ("seller_left", BotMessages.Left(true, language), true);
+        yield return ("seller_left (others stay)", BotMessages.Left(false, language), true);
+        var digests = new Core.Wildberries.Cabinets.DigestSettingsResponse("immediate", "hourly", "daily", "immediate", "hourly", "daily", "09:00", "Europe/Moscow");
+        yield return ("seller_digests", DigestMenu.Text(digests, language), true);
+        yield return ("seller_digests (zone)", DigestMenu.Text(digests with { TimeZone = "Asia/Yekaterinburg" }, language), true);
+        yield return ("answer_seller_switched", SellerMenu.Describe(SellerMenu.Switches[1], false, language), false);
+        yield return ("answer_seller_unknown_button", BotMessages.UnknownButtonIn(language), false);
+        yield return ("answer_seller_leave_cancelled", BotMessages.LeaveCancelledIn(language), false);
+        DigestMenu.TryParse("dg:m:new_order:hourly", out _, out var modeAnswer, language).Should().BeTrue();
+        yield return ("answer_digest_mode_saved", modeAnswer, false);
+        DigestMenu.TryParse("dg:t:1800", out _, out var timeAnswer, language).Should().BeTrue();
+        yield return ("answer_digest_time_saved", timeAnswer, false);
     }
 
     [Fact]
@@ -220,6 +249,68 @@ public sealed partial class MessageTemplateTests
             ("bot_preferences_not_for_you", BotMessages.PreferencesNotForYou),
         })
             BotMessages.Text(template, Languages.Russian).Should().Be(text, template);
+    }
+
+    [Fact]
+    public void The_sellers_Russian_texts_are_the_Russian_templates_word_for_word()
+    {
+        using var strict = MessageTemplates.Strict();
+        foreach (var (template, text) in new[]
+        {
+            ("seller_ask_key", BotMessages.AskKey), ("seller_key_malformed", BotMessages.KeyMalformed),
+            ("seller_key_without_statistics", BotMessages.KeyWithoutStatistics), ("seller_wb_unavailable", BotMessages.WbUnavailable),
+            ("seller_key_accepted", BotMessages.KeyAccepted), ("seller_key_accepted_synced", BotMessages.KeyAcceptedSynced),
+            ("seller_syncing", BotMessages.Syncing), ("seller_main_menu", BotMessages.MainMenu), ("seller_ask_new_key", BotMessages.AskNewKey),
+            ("seller_key_of_another_seller", BotMessages.KeyOfAnotherSeller), ("seller_key_in_use", BotMessages.KeyInUse),
+            ("seller_confirm_leave", BotMessages.ConfirmLeave), ("seller_leave_nothing", BotMessages.LeaveNothing),
+            ("seller_key_needed_first", BotMessages.KeyNeededFirst), ("seller_settings", BotMessages.Settings),
+        })
+            BotMessages.Seller(template, Languages.Russian).Should().Be(text, template);
+        BotMessages.UnknownButtonIn(Languages.Russian).Should().Be(BotMessages.UnknownButton);
+        BotMessages.LeaveCancelledIn(Languages.Russian).Should().Be(BotMessages.LeaveCancelled);
+
+        // Today's texts, as they were written in code before the templates.
+        BotMessages.KeyExpired(At).Should().Be("❌ Срок действия этого ключа истёк 05.03.2026 14:32 МСК.\n\nСоздайте новый ключ в личном кабинете WB и пришлите его сюда.");
+        BotMessages.KeyExpired(null).Should().StartWith("❌ Срок действия этого ключа истёк.\n\n");
+        BotMessages.KeyRejected(401, "bad <key>").Should().Be(
+            "❌ Wildberries не принял этот ключ (401): <i>bad &lt;key&gt;</i>.\n\nПроверьте, что ключ действующий и у него есть доступ к категории «Статистика», и пришлите его ещё раз.");
+        BotMessages.KeyRejected(null, null).Should().StartWith("❌ Wildberries не принял этот ключ.\n\n");
+        BotMessages.KeyReplaced(At).Should().Be(
+            "✅ <b>Ключ заменён.</b> Кабинет, его история и настройки уведомлений сохранены; уведомления приходят как прежде.\nНовый ключ действует до 05.03.2026 14:32 МСК.");
+        BotMessages.KeyReplaced(null).Should().EndWith("уведомления приходят как прежде.");
+        BotMessages.Left(true).Should().Be("✅ <b>Кабинет отключён.</b> Уведомления больше не придут. API-ключ и данные кабинета удалены.\n\nПодключить снова — /start.");
+        BotMessages.Left(false).Should().Be("✅ <b>Кабинет отключён.</b> Уведомления больше не придут. Другие пользователи кабинета продолжают получать уведомления.\n\nПодключить снова — /start.");
+        var digests = new Core.Wildberries.Cabinets.DigestSettingsResponse("immediate", "hourly", "daily", "immediate", "hourly", "daily", "09:00", "Asia/Yekaterinburg");
+        DigestMenu.Text(digests).Should().Be(
+            "🗞 <b>Сводки</b>\n\nКаждый вид событий может приходить сразу или одной сводкой — раз в час или раз в день: " +
+            "одно сообщение с числом событий, суммами и главными товарами за период.\n\n" +
+            "🛒 Новые заказы — сразу, каждое событие отдельно\n💰 Выкупы — сводкой раз в час\n❌ Отмены заказов — сводкой раз в день\n" +
+            "↩️ Возвраты — сразу, каждое событие отдельно\n⚠️ Негативные отзывы — сводкой раз в час\n📉 Критические остатки — сводкой раз в день\n" +
+            "\n📅 Ежедневная сводка приходит в 09:00 (Asia/Yekaterinburg).");
+        DigestMenu.Text(digests with { TimeZone = "Europe/Moscow" }).Should().EndWith("\n\n📅 Ежедневная сводка приходит в 09:00 по Москве.");
+        SellerMenu.Describe(SellerMenu.Switches[0], true).Should().Be("✅ Все уведомления: включено");
+    }
+
+    [Fact]
+    public void English_WB_messages_quote_the_English_replace_key_button_and_Russian_ones_the_Russian()
+    {
+        foreach (var message in new[] { WbMessages.KeyRejected(401, Languages.English), WbMessages.KeyExpiring(At.AddDays(6.5), At, Languages.English) })
+            message.Should().Contain("«🔑 Replace key»").And.NotContain("Сменить ключ");
+        foreach (var message in new[] { WbMessages.KeyRejected(401, Languages.Russian), WbMessages.KeyExpiring(At.AddDays(6.5), At, Languages.Russian) })
+            message.Should().Contain("«🔑 Сменить ключ»");
+        BotMessages.Seller("seller_main_menu", Languages.English).Should().Contain("«🔔 Notifications»").And.Contain("«🔑 Replace key»");
+        BotMessages.Text("bot_help", Languages.English).Should().Contain("«🔔 Notifications»").And.NotContain("Уведомления");
+        SellerMenu.MainKeyboardIn(Languages.English).Keyboard.SelectMany(row => row).Select(b => b.Text)
+            .Should().Equal(SellerMenu.NotificationsButtonEnglish, SellerMenu.ReplaceKeyButtonEnglish, SellerMenu.LeaveButtonEnglish);
+        // A pressed reply-keyboard button is a text message: the labels of both languages are understood, in any chat.
+        foreach (var label in new[] { "🔑 Сменить ключ", "🔑 Replace key", "replace key", "Сменить ключ" })
+            SellerMenu.IsReplaceKeyRequest(label, null).Should().BeTrue(label);
+        foreach (var label in new[] { "🚪 Отключить кабинет", "🚪 Disconnect cabinet" })
+            SellerMenu.IsLeaveRequest(label, null).Should().BeTrue(label);
+        foreach (var label in new[] { "🔔 Уведомления", "🔔 Notifications", "notifications" })
+            SellerMenu.IsNotificationsRequest(label, null).Should().BeTrue(label);
+        SellerMenu.IsNotificationsRequest("🔑 Replace key", null).Should().BeFalse();
+        SellerMenu.IsReplaceKeyRequest("Replace", null).Should().BeFalse();
     }
 
     [Theory]

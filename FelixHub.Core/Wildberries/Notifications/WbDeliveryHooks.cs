@@ -24,7 +24,7 @@ public sealed class WbDeliveryHooks(WbWebhookSender webhook) : IDeliveryHooks
             PhotoUrl = e.PhotoUrl,
             Bulk = true,
             // The end of the initial sync opens the bot's main menu (seed 003): never before it.
-            ReplyMarkup = e.Type == WbEventType.SyncComplete ? DeliveryTransport.SerializeMarkup(SellerMenu.MainKeyboard) : null,
+            ReplyMarkup = e.Type == WbEventType.SyncComplete ? DeliveryTransport.SerializeMarkup(SellerMenu.MainKeyboardIn(Templates.Languages.OrDefault(language))) : null,
         };
 
     public bool Handles(string kind) => Kinds.Contains(kind);

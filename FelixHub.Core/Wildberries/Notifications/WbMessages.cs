@@ -104,7 +104,7 @@ public static class WbMessages
         {
             ["status"] = status,
             ["key_how_to"] = KeyHowToIn(language),
-            ["replace_key_button"] = SellerMenu.ReplaceKeyButton,
+            ["replace_key_button"] = SellerMenu.ReplaceKeyButtonIn(language),
         });
 
     /// <summary>WB refused the key for one category during a sync; the rest goes on.</summary>
@@ -122,7 +122,7 @@ public static class WbMessages
             ["days"] = Math.Max(1, (int)Math.Ceiling((expiresAt - now).TotalDays)),
             ["expires_at"] = MessageFormat.MoscowTime(expiresAt, language),
             ["key_how_to"] = KeyHowToIn(language),
-            ["replace_key_button"] = SellerMenu.ReplaceKeyButton,
+            ["replace_key_button"] = SellerMenu.ReplaceKeyButtonIn(language),
         });
 
     /// <summary>Moscow wall-clock time, e.g. <c>10.03.2026 15:04 МСК</c>.</summary>
