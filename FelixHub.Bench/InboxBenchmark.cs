@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
 using FelixHub.Tests.Infrastructure;
-using Npgsql;
 
 namespace FelixHub.Bench;
 
@@ -86,11 +85,9 @@ internal sealed class InboxBenchmark(BenchDatabase cluster, DeliveryBenchmarks d
             var apiMs = new List<double>();
             var firstMs = new List<double>();
             var spreadMs = new List<double>();
-            var postedAt = new List<DateTimeOffset>();
             Guid lastAlert = default;
             for (var k = 0; k <= MeasuredAlerts; k++)
             {
-                postedAt.Add(DateTimeOffset.UtcNow);
                 var started = Stopwatch.GetTimestamp();
                 using var response = await api.PostAsJsonAsync("/api/alerts", new { type = "equipment_alert", message = AlertText(k), priority = "high", office = true });
                 var answered = Stopwatch.GetTimestamp();
@@ -136,18 +133,6 @@ internal sealed class InboxBenchmark(BenchDatabase cluster, DeliveryBenchmarks d
                 else readsMissed++;
             }
 
-            // Where the time goes, from Hangfire's records of the push jobs (one per alert, in order; the first is the warm-up's).
-            var jobs = await PushJobStagesAsync(cs);
-            var toJob = new List<double>();
-            var toProcessing = new List<double>();
-            var pushJob = new List<double>();
-            for (var k = 1; k <= MeasuredAlerts && k < jobs.Count; k++)
-            {
-                toJob.Add((jobs[k].Created - postedAt[k]).TotalMilliseconds);
-                toProcessing.Add((jobs[k].Processing - jobs[k].Created).TotalMilliseconds);
-                pushJob.Add((jobs[k].Succeeded - jobs[k].Processing).TotalMilliseconds);
-            }
-
             var sorted = latencies.Order().ToArray();
             var reads = readMs.Order().ToArray();
             var size = replicas == 1 ? $"{sockets:N0} sockets" : $"{replicas} replicas × {sockets / replicas:N0} sockets";
@@ -165,9 +150,6 @@ internal sealed class InboxBenchmark(BenchDatabase cluster, DeliveryBenchmarks d
                 new(scenario, "connect: all first events (unread count) in", registeredSeconds, "s"),
                 new(scenario, "connect: sockets without a first event", unregistered, "", "0", unregistered == 0),
                 new(scenario, "alert: POST /api/alerts answered (p50)", Percentile(apiMs.Order().ToArray(), 50), "ms"),
-                new(scenario, "alert stage: POST → push job enqueued (p50)", Median(toJob), "ms"),
-                new(scenario, "alert stage: enqueued → Processing (p50)", Median(toProcessing), "ms"),
-                new(scenario, "alert stage: push job Processing → Succeeded (p50)", Median(pushJob), "ms"),
                 new(scenario, "alert stage: POST → first socket (p50)", Median(firstMs), "ms"),
                 new(scenario, "alert stage: first → last socket (p50)", Median(spreadMs), "ms"),
                 new(scenario, "alert → socket p50", Percentile(sorted, 50), "ms"),
@@ -188,27 +170,6 @@ internal sealed class InboxBenchmark(BenchDatabase cluster, DeliveryBenchmarks d
             foreach (var c in clients) c.Dispose();
             foreach (var w in workers) await w.DisposeAsync();
         }
-    }
-
-    /// <summary>Each push job's creation, Processing and Succeeded times (Hangfire's records), in the order the jobs were created.</summary>
-    private static async Task<List<(DateTimeOffset Created, DateTimeOffset Processing, DateTimeOffset Succeeded)>> PushJobStagesAsync(string cs)
-    {
-        var result = new List<(DateTimeOffset, DateTimeOffset, DateTimeOffset)>();
-        await using var connection = new NpgsqlConnection(cs);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("""
-            /*bench*/ SELECT j.createdat, min(s.createdat) FILTER (WHERE s.name = 'Processing'), min(s.createdat) FILTER (WHERE s.name = 'Succeeded')
-            FROM hangfire.job j JOIN hangfire.state s ON s.jobid = j.id
-            WHERE j.invocationdata ->> 'Type' LIKE '%InboxPushJob%'
-            GROUP BY j.id ORDER BY j.id
-            """, connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            if (reader.IsDBNull(1) || reader.IsDBNull(2)) continue;
-            result.Add((reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2)));
-        }
-        return result;
     }
 
     private static double Median(List<double> values) => Percentile(values.Order().ToArray(), 50);

@@ -6,9 +6,10 @@ using Microsoft.Extensions.Logging;
 namespace FelixHub.Core.Inbox;
 
 /// <summary>
-/// Pushes saved notifications to their recipients on every replica: NOTIFYs the backplane with their
-/// ids and recipients. Runs on any replica; each replica's <see cref="InboxListener"/> delivers to its
-/// own sockets. Idempotent: the rows are claimed (<c>FOR UPDATE</c>, <c>pushed_at IS NULL</c>) and
+/// Pushes saved notifications that are not pushed yet to their recipients on every replica: NOTIFYs
+/// the backplane with their ids and recipients. New notifications are pushed in the transaction that
+/// saves them (<see cref="InboxService"/>); this job is kept so that push jobs still queued from a
+/// release that pushed through Hangfire run, and find nothing left to do. Idempotent: the rows are claimed (<c>FOR UPDATE</c>, <c>pushed_at IS NULL</c>) and
 /// marked pushed in the transaction that sends the NOTIFY, and a NOTIFY is delivered only if that
 /// transaction commits; so a rerun (retry, two workers) pushes nothing twice. A database error throws:
 /// Hangfire retries, then Failed.

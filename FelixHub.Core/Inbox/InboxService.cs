@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using FelixHub.Core.Common;
 using FelixHub.Core.Orders;
 using FelixHub.Core.Persistence;
-using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,10 +10,9 @@ using Microsoft.Extensions.Options;
 namespace FelixHub.Core.Inbox;
 
 /// <summary>
-/// Creates in-app notifications (seed 002), lists them and marks them read. New notifications are
-/// committed first (one transaction with their recipients), then one fire-and-forget
-/// <see cref="InboxPushJob"/> pushes them. A read commits together with its NOTIFY, so the new unread
-/// count reaches the user's sockets on every replica exactly when it is true.
+/// Creates in-app notifications (seed 002), lists them and marks them read. New notifications commit
+/// together with their recipients and their NOTIFY, and a read commits together with its NOTIFY: an
+/// event reaches the user's sockets on every replica exactly when it is true, and never without it.
 /// </summary>
 /// <remarks>
 /// Recipients: a status update and an issue go to the office users (<c>Inbox:OfficeUserIds</c>) and to
@@ -24,7 +22,6 @@ namespace FelixHub.Core.Inbox;
 /// </remarks>
 public sealed partial class InboxService(
     FelixHubDbContext db,
-    IBackgroundJobClient jobs,
     IOptionsMonitor<InboxOptions> options,
     TimeProvider time,
     ILogger<InboxService> logger)
@@ -66,7 +63,7 @@ public sealed partial class InboxService(
             created.Add(New(InboxNotificationType.OfficeAlert, $"Office alert requested for work order {id}", InboxPriority.OfficeAlert, workOrderId,
                 new JsonObject { ["work_order_id"] = workOrderId, ["status"] = status, ["notes"] = notes, ["issues"] = issues }, office));
 
-        await SaveAndEnqueuePushAsync(created, ct);
+        await SaveAndPushAsync(created, ct);
         LogWorkOrderUpdate(logger, workOrderId, created.Count, created.SelectMany(n => n.Recipients).Select(r => r.UserId).Distinct().Count());
         return new WorkOrderUpdateResponse(workOrderId, created.Select(Created).ToList());
     }
@@ -94,7 +91,7 @@ public sealed partial class InboxService(
                 ["manual"] = true,
             },
             [request.TechnicianId!]);
-        await SaveAndEnqueuePushAsync([notification], ct);
+        await SaveAndPushAsync([notification], ct);
         LogManual(logger, notification.Id, workOrderId, request.TechnicianId!);
         return Created(notification);
     }
@@ -133,7 +130,7 @@ public sealed partial class InboxService(
         var metadata = new JsonObject { ["priority"] = label, ["office"] = request.Office == true };
         if (request.WorkOrderId is int order) metadata["work_order_id"] = order;
         var notification = New(request.Type!, request.Message!.Trim(), priority, request.WorkOrderId, metadata, [.. named, .. office]);
-        await SaveAndEnqueuePushAsync([notification], ct);
+        await SaveAndPushAsync([notification], ct);
         LogAlert(logger, notification.Id, notification.Type, notification.Recipients.Count);
         return Created(notification);
     }
@@ -199,15 +196,27 @@ public sealed partial class InboxService(
     }
 
     /// <summary>
-    /// Commits the notifications and their recipients in one transaction, then enqueues their push. The
-    /// notification rows go through EF Core; each one's recipients (every office user, for an office
-    /// alert) in one set-based insert, since EF's row-by-row inserts were most of an alert's time at
-    /// thousands of users.
+    /// Commits the notifications, their recipients and their push in one transaction. The notification
+    /// rows go through EF Core; each one's recipients (every office user, for an office alert) in one
+    /// set-based insert, since EF's row-by-row inserts were most of an alert's time at thousands of
+    /// users. The rows are marked <c>pushed_at</c> and the backplane's NOTIFYs are sent in the same
+    /// transaction: PostgreSQL delivers them when, and only if, it commits, so a saved notification is
+    /// always pushed and a refused one never is, with no job between the API and the sockets.
     /// </summary>
-    private async Task SaveAndEnqueuePushAsync(IReadOnlyList<InboxNotification> notifications, CancellationToken ct)
+    private async Task SaveAndPushAsync(IReadOnlyList<InboxNotification> notifications, CancellationToken ct)
     {
         var recipients = notifications.Select(n => n.Recipients).ToList();
-        foreach (var n in notifications) n.Recipients = [];
+        var now = time.GetUtcNow();
+        var pushed = new List<Guid>();
+        for (var i = 0; i < notifications.Count; i++)
+        {
+            notifications[i].Recipients = [];
+            if (recipients[i].Count == 0) continue;
+            notifications[i].PushedAt = now;
+            pushed.Add(notifications[i].Id);
+        }
+        var users = recipients.SelectMany(r => r).Select(r => r.UserId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var payloads = InboxBackplane.BuildPayloads(BackplaneMessage.New, pushed, users);
         try
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -216,10 +225,11 @@ public sealed partial class InboxService(
             for (var i = 0; i < notifications.Count; i++)
             {
                 if (recipients[i].Count == 0) continue;
-                var users = recipients[i].Select(r => r.UserId).ToArray();
+                var ids = recipients[i].Select(r => r.UserId).ToArray();
                 await db.Database.ExecuteSqlAsync(
-                    $"INSERT INTO inbox_recipients (notification_id, user_id) SELECT {notifications[i].Id}, u FROM unnest({users}) AS u", ct);
+                    $"INSERT INTO inbox_recipients (notification_id, user_id) SELECT {notifications[i].Id}, u FROM unnest({ids}) AS u", ct);
             }
+            await InboxBackplane.PublishAsync(db, payloads, ct);
             await tx.CommitAsync(ct);
         }
         finally
@@ -229,19 +239,8 @@ public sealed partial class InboxService(
             for (var i = 0; i < notifications.Count; i++) notifications[i].Recipients = recipients[i];
         }
 
-        var ids = notifications.Where(n => n.Recipients.Count > 0).Select(n => n.Id).ToArray();
-        if (ids.Length < notifications.Count) LogNoRecipients(logger, notifications.Count - ids.Length);
-        if (ids.Length == 0) return;
-        try
-        {
-            var jobId = jobs.Enqueue<InboxPushJob>(j => j.ExecuteAsync(ids, CancellationToken.None));
-            LogEnqueued(logger, ids.Length, jobId);
-        }
-        catch (Exception ex)
-        {
-            // The notifications are saved: the inbox API shows them; only the live push is lost.
-            LogEnqueueFailed(logger, ex, string.Join(", ", ids));
-        }
+        if (pushed.Count < notifications.Count) LogNoRecipients(logger, notifications.Count - pushed.Count);
+        if (pushed.Count > 0) LogPushed(logger, pushed.Count, users.Length, payloads.Count);
     }
 
     private static CreatedNotificationResponse Created(InboxNotification n) =>
@@ -263,11 +262,8 @@ public sealed partial class InboxService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} notification(s) have no recipient (is Inbox:OfficeUserIds empty?); saved, not pushed")]
     private static partial void LogNoRecipients(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Push of {Count} notification(s) enqueued as job {JobId}")]
-    private static partial void LogEnqueued(ILogger logger, int count, string jobId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not enqueue the push of notifications {NotificationIds}; they are saved and listed by the inbox API")]
-    private static partial void LogEnqueueFailed(ILogger logger, Exception ex, string notificationIds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pushed {Count} notification(s) for {Users} user(s) to the replicas ({Payloads} NOTIFY)")]
+    private static partial void LogPushed(ILogger logger, int count, int users, int payloads);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Notification {NotificationId} read by {UserId}; {UnreadCount} unread left")]
     private static partial void LogRead(ILogger logger, Guid notificationId, string userId, int unreadCount);

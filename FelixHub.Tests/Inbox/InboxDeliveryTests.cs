@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace FelixHub.Tests.Inbox;
 
-/// <summary>Seed 002 end to end: API → saved → Hangfire push job → NOTIFY → this host's sockets.</summary>
+/// <summary>Seed 002 end to end: API → saved with its NOTIFY → this host's sockets.</summary>
 public sealed class InboxDeliveryTests(InboxFixture fixture) : IClassFixture<InboxFixture>, IAsyncLifetime
 {
     private readonly TestWorker worker = fixture.Worker;
@@ -207,7 +207,7 @@ public sealed class InboxDeliveryTests(InboxFixture fixture) : IClassFixture<Inb
     }
 
     [Fact]
-    public async Task The_push_job_run_again_pushes_nothing_twice()
+    public async Task A_push_job_queued_by_an_earlier_release_pushes_nothing_twice()
     {
         var technician = InboxApiClient.NewUser();
         await using var socket = await worker.OpenSocketAsync(technician);

@@ -1,11 +1,13 @@
+using FelixHub.Core.Inbox;
 using FelixHub.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace FelixHub.Tests.Inbox;
 
 /// <summary>
 /// Two workers on ONE database, as two replicas: a socket lives on one, the request lands on the
-/// other. Replica A runs the Hangfire server; B serves only HTTP and sockets, so the push job surely
-/// runs on A and only the backplane can bring the event to B's sockets.
+/// other. Replica A runs the Hangfire server; B serves only HTTP and sockets. A request's push leaves
+/// from the replica that took it, so only the backplane can bring its event to the other's sockets.
 /// </summary>
 public sealed class InboxReplicaTests : IAsyncLifetime
 {
@@ -58,7 +60,8 @@ public sealed class InboxReplicaTests : IAsyncLifetime
         await Task.Delay(500);
         strangerOnB.Notifications.Should().BeEmpty();
         officeOnB.Events.Should().NotContain(e => e["data"]!["read_notification_id"] != null);
-        b.Logs.Containing("Pushed").Should().BeEmpty("B has no Hangfire server: the job ran on A");
+        a.Logs.Containing("Pushed").Should().NotBeEmpty("the replica that took the request pushed it");
+        b.Logs.Containing("Pushed").Should().BeEmpty("B only relayed the backplane's event to its sockets");
     }
 
     [Fact]
@@ -93,5 +96,27 @@ public sealed class InboxReplicaTests : IAsyncLifetime
         await first.WaitForNotificationsAsync(1);
         await last.WaitForNotificationsAsync(1);
         await Eventually.Until(() => c.Logs.Containing("Pushed 1 notification(s) for 150 user(s)").Any(e => e.Property("Payloads") is "2" or "3"), "the push in several payloads");
+    }
+
+    [Fact]
+    public async Task A_notification_is_pushed_with_its_commit_even_when_no_replica_runs_jobs()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        await using var httpOnly = await TestWorker.StartAsync(database, telegram: null, new Dictionary<string, string?>(InboxApiClient.Settings(Office))
+        {
+            ["Hangfire:ServerEnabled"] = "false",
+        });
+        await httpOnly.UntilListeningAsync();
+        var technician = InboxApiClient.NewUser();
+        await using var socket = await httpOnly.OpenSocketAsync(technician);
+
+        var answer = await httpOnly.UpdateAsync(await httpOnly.CreateWorkOrderAsync(), new { status = "on site", technicianId = technician });
+
+        await socket.WaitForNotificationsAsync(1);
+        socket.Notifications.Single()["id"]!.GetValue<string>().Should().Be(answer.Notifications[0].Id.ToString());
+        (await httpOnly.JobsOfTypeAsync("InboxPushJob")).Should().Be(0, "no job stands between the API and the sockets");
+        var id = answer.Notifications[0].Id;
+        (await httpOnly.DbAsync(db => db.Set<InboxNotification>().CountAsync(n => n.Id == id && n.PushedAt != null)))
+            .Should().Be(1, "the row is marked pushed in the transaction that saved it");
     }
 }
