@@ -23,6 +23,9 @@ public static class FelixHubMetrics
         "felixhub_telegram_send_duration", unit: "s", description: "Duration of one Telegram send, in-call retries included.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ExponentialBuckets(0.005, 2, 14) });
 
+    private static readonly Counter<long> TelegramLateSlots = Meter.CreateCounter<long>(
+        "felixhub_telegram_late_slots", description: "Bot API calls that left more than half a slot after their slot of the bot's budget and waited for a fresh one.");
+
     private static readonly Counter<long> Jobs = Meter.CreateCounter<long>(
         "felixhub_jobs", description: "Hangfire job executions by job type and outcome (succeeded, failed).");
 
@@ -38,6 +41,8 @@ public static class FelixHubMetrics
 
     private static readonly ObservableGauge<int> BreakerState = Meter.CreateObservableGauge(
         "felixhub_circuit_breaker_state", ObserveBreakers, description: "Circuit breaker state: 0 closed, 1 half-open, 2 open.");
+
+    public static void TelegramLateSlot() => TelegramLateSlots.Add(1);
 
     public static void TelegramSend(string outcome, TimeSpan duration)
     {

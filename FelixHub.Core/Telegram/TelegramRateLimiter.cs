@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FelixHub.Core.Monitoring;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -9,6 +10,9 @@ public interface ITelegramSendLease : IAsyncDisposable
 {
     /// <summary>Telegram answered 429 for this chat: keep the chat quiet for <paramref name="retryAfter"/>.</summary>
     void BackOff(TimeSpan retryAfter);
+
+    /// <summary>The bot's slot the call waited for (a <see cref="Stopwatch"/> timestamp), or 0 when the bot's budget is off.</summary>
+    long Slot { get; }
 }
 
 public interface ITelegramRateLimiter
@@ -22,6 +26,13 @@ public interface ITelegramRateLimiter
     /// no further ahead than the <paramref name="priority"/>'s horizon. Never waits for a busy chat.
     /// </summary>
     Task<ITelegramBatchPermit> AcquireBatchAsync(IReadOnlyList<string> chatIds, TelegramPriority priority, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checked when a call's request leaves (<see cref="TelegramSlotHandler"/>): a call later than half a
+    /// slot after its <paramref name="slot"/> (a <see cref="Stopwatch"/> timestamp; 0 for none) would land
+    /// next to the following slot's call, so it waits for a fresh slot instead. Returns the slot it goes on.
+    /// </summary>
+    Task<long> FreshSlotIfLateAsync(long slot, TelegramPriority priority, CancellationToken cancellationToken);
 }
 
 /// <summary>Which messages of a batch may go now, and when each may start; disposing it records the chats' pacing.</summary>
@@ -30,8 +41,11 @@ public interface ITelegramBatchPermit : IAsyncDisposable
     /// <summary>Whether message <paramref name="index"/> of the batch may be sent (its chat was free and it is the chat's first in the batch).</summary>
     bool IsGranted(int index);
 
-    /// <summary>Waits for a slot of the bot's budget for message <paramref name="index"/> (the batch's next one, or a fresh one when it is late for it).</summary>
-    Task WaitForTurnAsync(int index, CancellationToken cancellationToken);
+    /// <summary>
+    /// Waits for a slot of the bot's budget for message <paramref name="index"/> (the batch's next one, or a
+    /// fresh one when it is late for it); returns it (a <see cref="Stopwatch"/> timestamp, 0 when the bot's budget is off).
+    /// </summary>
+    Task<long> WaitForTurnAsync(int index, CancellationToken cancellationToken);
 
     /// <summary>How soon a message that was not granted may be tried again.</summary>
     TimeSpan RetryDeferredAfter { get; }
@@ -93,9 +107,10 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
             }
         }
 
+        long slot;
         try
         {
-            await WaitForBotSlotAsync(o, priority, cancellationToken);
+            slot = await WaitForBotSlotAsync(o, priority, cancellationToken);
         }
         catch when (perChat > TimeSpan.Zero)
         {
@@ -104,7 +119,7 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
             throw;
         }
 
-        return new Lease(this, chatId, perChat);
+        return new Lease(this, chatId, perChat, slot);
     }
 
     /// <summary>
@@ -113,17 +128,27 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
     /// and two of those in one second are a 31st message. It takes a fresh slot instead, at most
     /// <see cref="MaxLateRetries"/> times.
     /// </summary>
-    private Task WaitForBotSlotAsync(TelegramOptions o, TelegramPriority priority, CancellationToken cancellationToken) =>
-        o.GlobalMessagesPerSecond > 0 ? WaitForBotSlotAsync(TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond), o.Horizon(priority), cancellationToken) : Task.CompletedTask;
+    private Task<long> WaitForBotSlotAsync(TelegramOptions o, TelegramPriority priority, CancellationToken cancellationToken) =>
+        o.GlobalMessagesPerSecond > 0 ? WaitForBotSlotAsync(Spacing(o), o.Horizon(priority), cancellationToken) : Task.FromResult(0L);
 
-    private async Task WaitForBotSlotAsync(TimeSpan spacing, TimeSpan horizon, CancellationToken cancellationToken)
+    private async Task<long> WaitForBotSlotAsync(TimeSpan spacing, TimeSpan horizon, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
             var (slot, _) = await ReserveBotSlotsAsync(spacing, 1, horizon, cancellationToken);
             await DelayUntilAsync(slot, cancellationToken);
-            if (!IsLate(Stopwatch.GetElapsedTime(slot), spacing) || attempt == MaxLateRetries) return;
+            if (!IsLate(Stopwatch.GetElapsedTime(slot), spacing) || attempt == MaxLateRetries) return slot;
         }
+    }
+
+    private static TimeSpan Spacing(TelegramOptions o) => TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond);
+
+    public async Task<long> FreshSlotIfLateAsync(long slot, TelegramPriority priority, CancellationToken cancellationToken)
+    {
+        var o = options.CurrentValue;
+        if (slot == 0 || o.GlobalMessagesPerSecond <= 0 || !IsLate(Stopwatch.GetElapsedTime(slot), Spacing(o))) return slot;
+        FelixHubMetrics.TelegramLateSlot();
+        return await WaitForBotSlotAsync(Spacing(o), o.Horizon(priority), cancellationToken);
     }
 
     private const int MaxLateRetries = 3;
@@ -280,14 +305,13 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
         private readonly Queue<long> slots = new();
         private int unreserved = granted.Count(g => g);
 
-        public async Task WaitForTurnAsync(int index, CancellationToken cancellationToken)
+        public async Task<long> WaitForTurnAsync(int index, CancellationToken cancellationToken)
         {
-            if (spacing <= TimeSpan.Zero) return;
+            if (spacing <= TimeSpan.Zero) return 0;
             var slot = await NextSlotAsync(cancellationToken);
             await DelayUntilAsync(slot, cancellationToken);
             // Late for its slot (the batch's sends were slower than the slots): a fresh slot of its own.
-            if (IsLate(Stopwatch.GetElapsedTime(slot), spacing))
-                await limiter.WaitForBotSlotAsync(spacing, horizon, cancellationToken);
+            return IsLate(Stopwatch.GetElapsedTime(slot), spacing) ? await limiter.WaitForBotSlotAsync(spacing, horizon, cancellationToken) : slot;
         }
 
         /// <summary>The batch's next reserved slot (a Stopwatch timestamp); reserves the next run when the last one is used up.</summary>
@@ -330,9 +354,11 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
         }
     }
 
-    private sealed class Lease(PostgresTelegramRateLimiter limiter, string chatId, TimeSpan interval) : ITelegramSendLease
+    private sealed class Lease(PostgresTelegramRateLimiter limiter, string chatId, TimeSpan interval, long slot) : ITelegramSendLease
     {
         private TimeSpan extra;
+
+        public long Slot => slot;
 
         public void BackOff(TimeSpan retryAfter) => extra = retryAfter > extra ? retryAfter : extra;
 

@@ -106,7 +106,7 @@ internal sealed partial class TelegramSender(
                 new ParallelOptions { MaxDegreeOfParallelism = current.BatchSendParallelism, CancellationToken = cancellationToken },
                 async (i, token) =>
                 {
-                    await permit.WaitForTurnAsync(i, token);
+                    var slot = await permit.WaitForTurnAsync(i, token);
                     var message = messages[i];
                     using var inFlight = new InFlightGrace(token);
                     results[i] = await SendAsync(message.ChatId, async (client, chat, t) => (await client.SendMessage(
@@ -117,7 +117,7 @@ internal sealed partial class TelegramSender(
                         // A retry (after a 429, a 5xx, a timeout) is a call like any other: it takes a slot of
                         // the bot's budget too. Unpaced, the retries of a few 429s would all go out together
                         // a retry_after later, over the budget, and draw more 429s.
-                        beforeRetry: t => permit.WaitForTurnAsync(i, t));
+                        batchSlot: slot, batchPriority: priority, beforeRetry: t => permit.WaitForTurnAsync(i, t));
                 });
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -137,12 +137,13 @@ internal sealed partial class TelegramSender(
     /// <summary>
     /// Every Bot API call goes through here: configuration check, the resilience pipeline (retry →
     /// breaker), the shared rate limit inside each attempt (on the bulk path the batch paces the first
-    /// attempt and <paramref name="beforeRetry"/> each retry), the per-attempt timeout around the HTTP
+    /// attempt and <paramref name="beforeRetry"/> each retry; the attempt's slot is checked once more as its
+    /// request leaves, by <see cref="TelegramSlotHandler"/>), the per-attempt timeout around the HTTP
     /// call alone, classification and metrics.
     /// </summary>
     private async Task<TelegramSendResult> SendAsync(
         string chatId, Func<TelegramBotClient, ChatId, CancellationToken, Task<int>> call, CancellationToken cancellationToken,
-        bool paced = true, Action<TimeSpan>? onTooMany = null, Func<CancellationToken, Task>? beforeRetry = null)
+        bool paced = true, Action<TimeSpan>? onTooMany = null, long batchSlot = 0, TelegramPriority batchPriority = TelegramPriority.High, Func<CancellationToken, Task<long>>? beforeRetry = null)
     {
         var current = options.CurrentValue;
         if (!current.IsConfigured)
@@ -161,10 +162,14 @@ internal sealed partial class TelegramSender(
         {
             var messageId = await pipeline.ExecuteAsync(async token =>
             {
-                if (attempts++ > 0 && beforeRetry is not null) await beforeRetry(token);
+                var slot = batchSlot;
+                if (attempts++ > 0 && beforeRetry is not null) slot = await beforeRetry(token);
                 // Unpaced: deleting a message or answering a button press (not messages), or a bulk-path
                 // send, paced by its batch.
                 await using var lease = paced ? await limiter.AcquireAsync(chatId, priority, token) : null;
+                if (lease is not null) slot = lease.Slot;
+                // The slot goes with the call to the HTTP handler, which checks it once more as the request leaves.
+                TelegramSlot.Current = slot != 0 ? new TelegramSlot(slot, paced ? priority : batchPriority) : null;
                 try
                 {
                     return await callTimeout.ExecuteAsync(

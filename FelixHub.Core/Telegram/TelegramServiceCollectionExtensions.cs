@@ -21,6 +21,8 @@ public static class TelegramServiceCollectionExtensions
                 // A backstop only: the pipeline's per-attempt timeout fires first.
                 http.Timeout = TimeSpan.FromSeconds(o.RequestTimeoutSeconds * 2 + 5);
             })
+            // The last check of a paced call's slot, as its request leaves.
+            .AddHttpMessageHandler(sp => new TelegramSlotHandler(sp.GetRequiredService<ITelegramRateLimiter>()))
             // The default HttpClient logging writes request URLs, and a Bot API URL carries the token.
             .RemoveAllLoggers();
 
