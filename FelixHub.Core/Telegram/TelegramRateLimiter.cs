@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using FelixHub.Core.Monitoring;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -28,11 +27,14 @@ public interface ITelegramRateLimiter
     Task<ITelegramBatchPermit> AcquireBatchAsync(IReadOnlyList<string> chatIds, TelegramPriority priority, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Checked when a call's request leaves (<see cref="TelegramSlotHandler"/>): a call later than half a
-    /// slot after its <paramref name="slot"/> (a <see cref="Stopwatch"/> timestamp; 0 for none) would land
-    /// next to the following slot's call, so it waits for a fresh slot instead. Returns the slot it goes on.
+    /// Whether a call reaching the wire now is too late for its <paramref name="slot"/> (a
+    /// <see cref="Stopwatch"/> timestamp; 0 for none): more than half a slot after it, it would land next to
+    /// the following slot's call. Checked as a call's request leaves (<see cref="TelegramSlotHandler"/>).
     /// </summary>
-    Task<long> FreshSlotIfLateAsync(long slot, TelegramPriority priority, CancellationToken cancellationToken);
+    bool IsLate(long slot);
+
+    /// <summary>Reserves a fresh slot of the bot's budget and waits for it; returns it (0 when the bot's budget is off).</summary>
+    Task<long> FreshSlotAsync(TelegramPriority priority, CancellationToken cancellationToken);
 }
 
 /// <summary>Which messages of a batch may go now, and when each may start; disposing it records the chats' pacing.</summary>
@@ -137,19 +139,20 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
         {
             var (slot, _) = await ReserveBotSlotsAsync(spacing, 1, horizon, cancellationToken);
             await DelayUntilAsync(slot, cancellationToken);
-            if (!IsLate(Stopwatch.GetElapsedTime(slot), spacing) || attempt == MaxLateRetries) return slot;
+            if (!TooLate(Stopwatch.GetElapsedTime(slot), spacing) || attempt == MaxLateRetries) return slot;
         }
     }
 
     private static TimeSpan Spacing(TelegramOptions o) => TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond);
 
-    public async Task<long> FreshSlotIfLateAsync(long slot, TelegramPriority priority, CancellationToken cancellationToken)
+    public bool IsLate(long slot)
     {
         var o = options.CurrentValue;
-        if (slot == 0 || o.GlobalMessagesPerSecond <= 0 || !IsLate(Stopwatch.GetElapsedTime(slot), Spacing(o))) return slot;
-        FelixHubMetrics.TelegramLateSlot();
-        return await WaitForBotSlotAsync(Spacing(o), o.Horizon(priority), cancellationToken);
+        return slot != 0 && o.GlobalMessagesPerSecond > 0 && TooLate(Stopwatch.GetElapsedTime(slot), Spacing(o));
     }
+
+    public Task<long> FreshSlotAsync(TelegramPriority priority, CancellationToken cancellationToken) =>
+        WaitForBotSlotAsync(options.CurrentValue, priority, cancellationToken);
 
     private const int MaxLateRetries = 3;
 
@@ -165,7 +168,7 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
     }
 
     /// <summary>Woke later than half a slot after its slot: too close to the next one to send on it.</summary>
-    private static bool IsLate(TimeSpan lateness, TimeSpan spacing) => lateness > spacing / 2;
+    private static bool TooLate(TimeSpan lateness, TimeSpan spacing) => lateness > spacing / 2;
 
     // The cursor is read under the row's lock (a concurrent reservation waits, then reads the cursor it
     // left), and "now" only once the lock is held: read before a wait for the lock, it would be as old as
@@ -198,7 +201,7 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
     /// many were reserved (at least one). The database's "now" is some moment of the statement's round
     /// trip; it is taken as the moment the answer arrived, the latest it can be, so a slot is never
     /// started before its time on the database's clock (a slow round trip makes it late, and a late slot
-    /// is given up for a fresh one, see <see cref="IsLate"/>). Taken any earlier (the middle of the round
+    /// is given up for a fresh one, see <see cref="TooLate"/>). Taken any earlier (the middle of the round
     /// trip, say), a round trip slowed before the statement ran (a wait for a pooled connection or for
     /// the row's lock, a busy machine) would start the slot before its time, next to the slot before it.
     /// </summary>
@@ -311,7 +314,7 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
             var slot = await NextSlotAsync(cancellationToken);
             await DelayUntilAsync(slot, cancellationToken);
             // Late for its slot (the batch's sends were slower than the slots): a fresh slot of its own.
-            return IsLate(Stopwatch.GetElapsedTime(slot), spacing) ? await limiter.WaitForBotSlotAsync(spacing, horizon, cancellationToken) : slot;
+            return TooLate(Stopwatch.GetElapsedTime(slot), spacing) ? await limiter.WaitForBotSlotAsync(spacing, horizon, cancellationToken) : slot;
         }
 
         /// <summary>The batch's next reserved slot (a Stopwatch timestamp); reserves the next run when the last one is used up.</summary>

@@ -168,12 +168,24 @@ internal sealed partial class TelegramSender(
                 // send, paced by its batch.
                 await using var lease = paced ? await limiter.AcquireAsync(chatId, priority, token) : null;
                 if (lease is not null) slot = lease.Slot;
-                // The slot goes with the call to the HTTP handler, which checks it once more as the request leaves.
-                TelegramSlot.Current = slot != 0 ? new TelegramSlot(slot, paced ? priority : batchPriority) : null;
                 try
                 {
-                    return await callTimeout.ExecuteAsync(
-                        static (state, t) => new ValueTask<int>(state.call(state.client, state.chat, t)), (call, client, chat), token);
+                    // The slot goes with the call to the HTTP handler, which checks it once more as the request
+                    // leaves: a call held up too long since its wait is not sent and waits here (outside the
+                    // per-call timeout) for a fresh slot, a few times at most.
+                    for (var late = 0; ; late++)
+                    {
+                        TelegramSlot.Current = slot != 0 ? new TelegramSlot(slot, Final: late == MaxLateSlots) : null;
+                        try
+                        {
+                            return await callTimeout.ExecuteAsync(
+                                static (state, t) => new ValueTask<int>(state.call(state.client, state.chat, t)), (call, client, chat), token);
+                        }
+                        catch (Exception ex) when (IsSlotMissed(ex))
+                        {
+                            slot = await limiter.FreshSlotAsync(paced ? priority : batchPriority, token);
+                        }
+                    }
                 }
                 catch (ApiRequestException tooMany) when (tooMany.ErrorCode == 429)
                 {
@@ -195,6 +207,16 @@ internal sealed partial class TelegramSender(
                 LogTransient(logger, chatId, failure.ErrorCode, failure.Error);
             return failure;
         }
+    }
+
+    private const int MaxLateSlots = 3;
+
+    /// <summary>The slot handler refused the call as late (Telegram.Bot may wrap what its HttpClient throws).</summary>
+    private static bool IsSlotMissed(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+            if (e is TelegramSlotMissedException) return true;
+        return false;
     }
 
     private TelegramBotClient CreateClient(TelegramOptions current)

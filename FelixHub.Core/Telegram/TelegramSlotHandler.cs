@@ -1,3 +1,5 @@
+using FelixHub.Core.Monitoring;
+
 namespace FelixHub.Core.Telegram;
 
 /// <summary>
@@ -5,16 +7,20 @@ namespace FelixHub.Core.Telegram;
 /// its request leaves: a call that reaches this point more than half a slot after the bot's slot it waited
 /// for (held up after its wait by a busy machine, a slow serialisation, a pooled connection) does not go on
 /// that stale slot. It would land right next to the following slot's call, and a few of those within a
-/// second are Telegram's 31st message and a 429. It waits for a fresh slot instead
-/// (<see cref="ITelegramRateLimiter.FreshSlotIfLateAsync"/>).
+/// second are Telegram's 31st message and a 429. The request is not sent: <see cref="TelegramSlotMissedException"/>
+/// tells <see cref="TelegramSender"/> to wait for a fresh slot and make the call again. That wait happens
+/// outside the per-call timeout, which covers the HTTP call alone.
 /// </summary>
 internal sealed class TelegramSlotHandler(ITelegramRateLimiter limiter) : DelegatingHandler
 {
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (TelegramSlot.Current is { } slot)
-            slot.Timestamp = await limiter.FreshSlotIfLateAsync(slot.Timestamp, slot.Priority, cancellationToken);
-        return await base.SendAsync(request, cancellationToken);
+        if (TelegramSlot.Current is { Final: false } slot && limiter.IsLate(slot.Timestamp))
+        {
+            FelixHubMetrics.TelegramLateSlot();
+            throw new TelegramSlotMissedException();
+        }
+        return base.SendAsync(request, cancellationToken);
     }
 }
 
@@ -22,7 +28,7 @@ internal sealed class TelegramSlotHandler(ITelegramRateLimiter limiter) : Delega
 /// The bot's slot of the call under way on this async flow (set by <see cref="TelegramSender"/> around one
 /// attempt of a paced call; none for unpaced calls such as answering a button press).
 /// </summary>
-internal sealed class TelegramSlot(long timestamp, TelegramPriority priority)
+internal sealed record TelegramSlot(long Timestamp, bool Final)
 {
     private static readonly AsyncLocal<TelegramSlot?> current = new();
 
@@ -31,9 +37,7 @@ internal sealed class TelegramSlot(long timestamp, TelegramPriority priority)
         get => current.Value;
         set => current.Value = value;
     }
-
-    /// <summary>A <see cref="System.Diagnostics.Stopwatch"/> timestamp; 0 when the bot's budget is off.</summary>
-    public long Timestamp { get; set; } = timestamp;
-
-    public TelegramPriority Priority { get; } = priority;
 }
+
+/// <summary>The call reached the wire too late for its slot and was not sent (<see cref="TelegramSlotHandler"/>).</summary>
+internal sealed class TelegramSlotMissedException() : Exception("The Bot API call was too late for its slot of the bot's budget and was not sent");

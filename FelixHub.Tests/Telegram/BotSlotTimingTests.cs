@@ -75,59 +75,54 @@ public sealed class BotSlotTimingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_call_whose_request_leaves_late_for_its_slot_waits_for_a_fresh_one_after_those_handed_out()
+    public async Task A_call_whose_request_reaches_the_wire_late_for_its_slot_is_not_sent_on_it()
     {
         await using var pool = NpgsqlDataSource.Create(connectionString);
         var limiter = Limiter(pool);
         await using var lease = await limiter.AcquireAsync("chat-late", TelegramPriority.High, CancellationToken.None);
-        // Held up after its wait (a busy machine) far longer than half a slot, while other senders took the next slots.
+        // Held up after its wait (a busy machine) far longer than half a slot.
         await Task.Delay(TimeSpan.FromMilliseconds(200));
-        var othersUntil = await MoveCursorAheadAsync(TimeSpan.FromMilliseconds(300));
 
-        var left = await RequestLeavesAsync(limiter, new TelegramSlot(lease.Slot, TelegramPriority.High));
+        var wire = new Wire();
+        var send = () => RequestAsync(limiter, wire, new TelegramSlot(lease.Slot, Final: false));
 
-        left.Should().BeOnOrAfter(othersUntil - TimerTolerance, "a late call must not go on its stale slot, next to the slots taken meanwhile");
-        (await CursorAsync()).Should().BeCloseTo(othersUntil + Spacing, TimeSpan.FromMilliseconds(1), "it took exactly one fresh slot");
+        await send.Should().ThrowAsync<TelegramSlotMissedException>();
+        wire.Requests.Should().Be(0, "a late call must not go on its stale slot, next to the following slot's call");
+        await RequestAsync(limiter, wire, new TelegramSlot(lease.Slot, Final: true));
+        wire.Requests.Should().Be(1, "the last of the fresh slots goes whatever happens");
     }
 
     [Fact]
-    public async Task A_call_whose_request_leaves_on_time_goes_at_once_and_takes_no_other_slot()
+    public async Task A_call_whose_request_reaches_the_wire_in_time_goes_at_once()
     {
         await using var pool = NpgsqlDataSource.Create(connectionString);
         var limiter = Limiter(pool);
-        var cursor = await MoveCursorAheadAsync(TimeSpan.FromMilliseconds(300));
-        var onTime = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency * 5;
+        var wire = new Wire();
+        var soon = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency * 5;
 
-        await RequestLeavesAsync(limiter, new TelegramSlot(onTime, TelegramPriority.Bulk));
+        await RequestAsync(limiter, wire, new TelegramSlot(soon, Final: false));
+        await RequestAsync(limiter, wire, null);
 
-        (await CursorAsync()).Should().Be(cursor);
+        wire.Requests.Should().Be(2);
     }
 
-    /// <summary>Sends a request through the <c>telegram</c> client's slot check with <paramref name="slot"/> as the call's slot; returns when it left.</summary>
-    private static async Task<DateTime> RequestLeavesAsync(ITelegramRateLimiter limiter, TelegramSlot slot)
+    /// <summary>Sends a request through the <c>telegram</c> client's slot check, as a call on <paramref name="slot"/>.</summary>
+    private static async Task RequestAsync(ITelegramRateLimiter limiter, Wire wire, TelegramSlot? slot)
     {
-        var wire = new Wire();
-        using var invoker = new HttpMessageInvoker(new TelegramSlotHandler(limiter) { InnerHandler = wire });
+        using var invoker = new HttpMessageInvoker(new TelegramSlotHandler(limiter) { InnerHandler = wire }, disposeHandler: false);
         TelegramSlot.Current = slot;
         using var response = await invoker.SendAsync(new HttpRequestMessage(HttpMethod.Post, "http://127.0.0.1:9/botTOKEN/sendMessage"), CancellationToken.None);
-        return wire.At;
     }
 
     private sealed class Wire : HttpMessageHandler
     {
-        public DateTime At { get; private set; }
+        public int Requests { get; private set; }
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            At = DateTime.UtcNow;
+            Requests++;
             return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK));
         }
-    }
-
-    private async Task<DateTime> CursorAsync()
-    {
-        await using var command = admin.CreateCommand("SELECT next_at FROM telegram_rate_limit WHERE id = 1");
-        return (DateTime)(await command.ExecuteScalarAsync())!;
     }
 
     /// <summary>
