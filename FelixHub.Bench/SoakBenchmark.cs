@@ -431,16 +431,26 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
     /// One API call as a client with retries would make it: on a refused connection or a 5xx it tries again
     /// a second later on a live replica, up to 10 times. Returns the answer (null when every try failed).
     /// </summary>
-    private async Task<(HttpResponseMessage? Response, int Attempts)> CallAsync(string what, Func<HttpClient, Task<HttpResponseMessage>> send, int tries = 10)
+    /// <summary>
+    /// Calls a live replica, as a backend service would: a 5xx or a dropped connection (a replica killed
+    /// under the call) is tried again on another replica. A creating POST carries an
+    /// <c>Idempotency-Key</c>, the same on every try, so a retry whose first try did commit creates nothing
+    /// twice; a 409 (the first try still marked running, by a replica that may have been killed) is tried
+    /// again until the key's lease runs out.
+    /// </summary>
+    private async Task<(HttpResponseMessage? Response, int Attempts)> CallAsync(string what, Func<HttpClient, Task<HttpResponseMessage>> send, int tries = 10, bool idempotent = false)
     {
+        var conflicts = 0;
         for (var attempt = 1; attempt <= tries; attempt++)
         {
             var worker = Live();
             try
             {
                 var response = await send(worker.Http);
-                if ((int)response.StatusCode < 500) return (response, attempt);
+                var conflict = idempotent && response.StatusCode == System.Net.HttpStatusCode.Conflict && ++conflicts <= MaxConflictRetries;
+                if ((int)response.StatusCode < 500 && !conflict) return (response, attempt);
                 response.Dispose();
+                if (conflict) attempt--;
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or ObjectDisposedException or IOException)
             {
@@ -450,6 +460,20 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
             await Task.Delay(1000);
         }
         return (null, tries);
+    }
+
+    /// <summary>Longer than the idempotency lease (60 s), after which a key left running by a killed replica runs again.</summary>
+    private const int MaxConflictRetries = 90;
+
+    private static Func<HttpClient, Task<HttpResponseMessage>> PostOnce(string path, object body)
+    {
+        var key = Guid.NewGuid().ToString();
+        return http =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", key);
+            return http.SendAsync(request);
+        };
     }
 
     private async Task PatchAsync(SeededOrder order, ConcurrentBag<StatusChange> changes)
@@ -470,15 +494,15 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
             startTime = start.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
             endTime = end.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
         };
-        var (response, attempts) = await CallAsync("POST /api/bookings", http => http.PostAsJsonAsync("/api/bookings", body));
+        var (response, attempts) = await CallAsync("POST /api/bookings", PostOnce("/api/bookings", body), idempotent: true);
         using (response) bookings.Add(new Booking(user, start, end, response?.StatusCode == System.Net.HttpStatusCode.Created, attempts));
     }
 
     private async Task AlertAsync(int index, ConcurrentBag<Alert> alerts)
     {
         var first = DateTimeOffset.UtcNow;
-        var (response, _) = await CallAsync("POST /api/alerts", http => http.PostAsJsonAsync("/api/alerts",
-            new { type = "equipment_alert", message = AlertText(index), priority = "high", office = true }));
+        var (response, _) = await CallAsync("POST /api/alerts",
+            PostOnce("/api/alerts", new { type = "equipment_alert", message = AlertText(index), priority = "high", office = true }), idempotent: true);
         using (response)
         {
             Guid? id = null;
@@ -693,12 +717,16 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
             .Select(c => (c.First, Ms: (byChat[c.Order.ChatId][0].At - c.First).TotalMilliseconds)).ToList();
         var okBookings = bookings.Where(b => b.Ok).ToList();
         var ledger = await LedgerAsync();
-        var startRows = ledger.Where(r => r.Kind == "BOOKING_START").ToDictionary(r => r.Chat, r => r);
+        // A chat's start reminders: one per booking of its user (each user books once; a second booking
+        // would come from a retried POST whose first try committed when its replica was killed).
+        var startRows = ledger.Where(r => r.Kind == "BOOKING_START").ToLookup(r => r.Chat);
+        var doubleBooked = startRows.Count(g => g.Count() > 1);
         var lostStarts = 0;
         var reminderLatency = new List<(DateTimeOffset Due, double Ms)>();
         foreach (var b in okBookings)
         {
-            var arrived = startRows.TryGetValue(b.User.ChatId, out var row) && byChat.TryGetValue(b.User.ChatId, out var calls)
+            var row = startRows[b.User.ChatId].MinBy(r => Math.Abs((r.Due - b.Start).TotalMilliseconds));
+            var arrived = row is not null && byChat.TryGetValue(b.User.ChatId, out var calls)
                 ? calls.FirstOrDefault(c => Key(c).Text == row.Text) : null;
             if (arrived is null) lostStarts++;
             else reminderLatency.Add((b.Start, (arrived.At - b.Start).TotalMilliseconds));
@@ -878,6 +906,7 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
             new(Scenario, "Hangfire jobs Failed / Scheduled (retries) at the end", failedJobs, $"/ {scheduledJobs}"),
             new(Scenario, "ledger rows pending > 1 min past due", stuck, "", "0", stuck == 0),
             new(Scenario, "alerts missing from an office inbox", missingInInbox, "", "0", missingInInbox == 0),
+            new(Scenario, "bookings created twice (a retry after its first try committed)", doubleBooked, ""),
             new(Scenario, "alerts never pushed", notPushed, "", "0", notPushed == 0),
             new(Scenario, "alerts received live on the sockets", socketExpected == 0 ? 0 : socketReceipts * 100.0 / socketExpected, "%"),
             new(Scenario, "socket reconnects", sockets.Sum(x => x.Reconnects), ""),
