@@ -124,6 +124,7 @@ internal sealed class InboxBenchmark(BenchDatabase cluster, DeliveryBenchmarks d
                     {
                         firstMs.Add(these.Min());
                         spreadMs.Add(these.Max() - these.Min());
+                        Console.Error.WriteLine($"    {scenario}: alert {k - WarmUpAlerts + 1}: POST {Stopwatch.GetElapsedTime(started, answered).TotalMilliseconds:F0} ms, first socket {these.Min():F0} ms, p99 {Percentile(these.Order().ToArray(), 99):F0} ms, last {these.Max():F0} ms");
                     }
                 }
                 await Task.Delay(500);
