@@ -105,7 +105,7 @@ public sealed partial class InboxListener(
             {
                 try
                 {
-                    if (item.Message is { } message) await delivery.DeliverAsync(message, ct);
+                    if (item.Message is { } message) await delivery.DeliverAsync(WithItsOtherParts(message), ct);
                     else if (item.Send is not null) await delivery.SyncSocketsAsync(NewSockets(item), ct);
                     else await delivery.SyncAsync(item.SyncUsers, ct);
                 }
@@ -120,6 +120,29 @@ public sealed partial class InboxListener(
             // Shutting down.
         }
     }
+
+    /// <summary>
+    /// <paramref name="first"/> merged with the NOTIFYs queued right behind it that are the other parts of
+    /// the same event (one notification to thousands of users is split over several NOTIFYs, each below
+    /// PostgreSQL's payload limit): one delivery, so one set of queries, for all of its users here instead
+    /// of one per part. Only consecutive parts are taken (at most <see cref="UsersPerDelivery"/> users), so
+    /// every event stays in order.
+    /// </summary>
+    private BackplaneMessage WithItsOtherParts(BackplaneMessage first)
+    {
+        List<string>? users = null;
+        while ((users?.Count ?? first.UserIds.Length) < UsersPerDelivery
+               && queue.Reader.TryPeek(out var next) && next.Message is { } part && part.Kind == first.Kind
+               && part.NotificationIds.AsSpan().SequenceEqual(first.NotificationIds) && queue.Reader.TryRead(out _))
+        {
+            users ??= [.. first.UserIds];
+            users.AddRange(part.UserIds);
+        }
+        return users is null ? first : first with { UserIds = [.. users] };
+    }
+
+    /// <summary>At most this many users in one merged delivery.</summary>
+    private const int UsersPerDelivery = 20_000;
 
     /// <summary>
     /// The new sockets waiting in a row from <paramref name="first"/> on (at most <see cref="SocketsPerSync"/>):
