@@ -29,19 +29,29 @@ public sealed partial class InboxLocalDelivery(IServiceScopeFactory scopes, IInb
         }
 
         var ids = message.NotificationIds;
+        // Each notification once, its recipients here without it: an alert to thousands of office users
+        // is one row to load, and its event is written once per distinct (read, unread count), not per user.
+        var notifications = await db.Set<InboxNotification>().AsNoTracking()
+            .Where(n => ids.Contains(n.Id))
+            .ToDictionaryAsync(n => n.Id, ct);
         var rows = await db.Set<InboxRecipient>().AsNoTracking()
             .Where(r => ids.Contains(r.NotificationId) && local.Contains(r.UserId))
-            .Select(r => new { r.UserId, r.ReadAt, r.Notification })
+            .Select(r => new { r.UserId, r.ReadAt, r.NotificationId })
             .ToListAsync(ct);
-        foreach (var perUser in rows.GroupBy(r => r.UserId))
+        var events = new Dictionary<(Guid, bool, int), byte[]>();
+        foreach (var perUser in rows.Where(r => notifications.ContainsKey(r.NotificationId)).GroupBy(r => r.UserId))
         {
-            var items = perUser.OrderBy(r => r.Notification!.CreatedAt).ThenBy(r => r.Notification!.Id).ToList();
+            var items = perUser.Select(r => (Notification: notifications[r.NotificationId], r.ReadAt))
+                .OrderBy(r => r.Notification.CreatedAt).ThenBy(r => r.Notification.Id).ToList();
             // The count each event shows is the count once that notification has arrived.
             var unreadLater = items.Count(r => r.ReadAt is null);
             foreach (var item in items)
             {
                 if (item.ReadAt is null) unreadLater--;
-                Send(perUser.Key, InboxEvents.NewNotification(item.Notification!, item.ReadAt is not null, counts.GetValueOrDefault(perUser.Key) - unreadLater));
+                var key = (item.Notification.Id, item.ReadAt is not null, counts.GetValueOrDefault(perUser.Key) - unreadLater);
+                if (!events.TryGetValue(key, out var bytes))
+                    events[key] = bytes = InboxEvents.NewNotification(item.Notification, key.Item2, key.Item3);
+                Send(perUser.Key, bytes);
             }
         }
     }
