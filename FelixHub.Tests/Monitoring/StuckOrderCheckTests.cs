@@ -39,6 +39,10 @@ public sealed class StuckOrderCheckTests(StuckOrderFixture fixture) : IClassFixt
     {
         var worker = fixture.Worker;
         var telegram = fixture.Telegram;
+        // An admin is alerted once per calendar day (UTC): start at 08:00 the next day, so the checks
+        // below (25 and 26 hours later) fall on one day whatever the hour the test runs at.
+        var now = fixture.Time.GetUtcNow();
+        fixture.Time.Advance(new DateTimeOffset(now.UtcDateTime.Date.AddDays(1).AddHours(8), TimeSpan.Zero) - now);
         var stuck = await worker.CreateOrderAsync(mechanicId: null, carNumber: "STUCK1");
         var fresh = await worker.CreateOrderAsync(mechanicId: null, carNumber: "FRESH1");
         fixture.Time.Advance(TimeSpan.FromHours(20));
