@@ -447,7 +447,10 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
             try
             {
                 var response = await send(worker.Http);
-                var conflict = idempotent && response.StatusCode == System.Net.HttpStatusCode.Conflict && ++conflicts <= MaxConflictRetries;
+                // 409 with Retry-After: the key's first try is still marked running. A 409 without it is
+                // the endpoint's own refusal (a booking overlapping another on its lift): an answer.
+                var conflict = idempotent && response.StatusCode == System.Net.HttpStatusCode.Conflict && response.Headers.RetryAfter is not null
+                    && ++conflicts <= MaxConflictRetries;
                 if ((int)response.StatusCode < 500 && !conflict) return (response, attempt);
                 response.Dispose();
                 if (conflict) attempt--;
