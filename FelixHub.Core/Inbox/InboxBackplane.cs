@@ -75,11 +75,15 @@ public static class InboxBackplane
         }
     }
 
-    /// <summary>Sends the NOTIFYs on the context's connection (inside its transaction, if one is open).</summary>
-    public static async Task PublishAsync(FelixHubDbContext db, IEnumerable<string> payloads, CancellationToken ct)
+    /// <summary>
+    /// Sends the NOTIFYs, in order, in one statement on the context's connection (inside its transaction,
+    /// if one is open): an alert to thousands of users is one round trip, not one per payload.
+    /// </summary>
+    public static async Task PublishAsync(FelixHubDbContext db, IReadOnlyList<string> payloads, CancellationToken ct)
     {
-        foreach (var payload in payloads)
-            await db.Database.ExecuteSqlAsync($"SELECT pg_notify({Channel}, {payload})", ct);
+        if (payloads.Count == 0) return;
+        var all = payloads.ToArray();
+        await db.Database.ExecuteSqlAsync($"SELECT pg_notify({Channel}, p) FROM unnest({all}) WITH ORDINALITY AS u(p, n) ORDER BY n", ct);
     }
 
     private static string Serialize(BackplaneMessage message) => JsonSerializer.Serialize(message);
