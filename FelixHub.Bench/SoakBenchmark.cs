@@ -856,6 +856,18 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
                 lines.Add($"skipped: {g.Count()} × {g.Key.Kind}: {g.Key.Reason}");
         foreach (var r in unsent.Take(20))
             lines.Add($"NOT SENT: message #{r.Id} {r.Kind} to {r.Chat}, {r.State}, due {At(r.Due):0} s: {Shorten(r.Error)}");
+        // Each duplicate no kill explains, traced: the ledger rows with its chat and text (two rows are two
+        // messages), when each copy arrived and the fault nearest to the first copy.
+        var rowsByKey = ledger.ToLookup(r => (r.Chat, r.Text));
+        foreach (var (key, extra) in copies.Where(c => !kills.Any(k => k.InFlight.Contains(c.Key))).Take(40))
+        {
+            var arrivals = delivered.Where(d => Key(d) == key).Select(d => At(d.At)).Order().ToList();
+            var rows = rowsByKey[key].ToList();
+            var nearest = faults.MinBy(f => Math.Abs(f.Start - arrivals[0]));
+            lines.Add($"DUPLICATE: {extra} extra of {(rows.Count == 0 ? "no ledger row" : string.Join(", ", rows.Select(r => $"#{r.Id} {r.Kind} ({r.State}, due {At(r.Due):0.0} s)")))} to {key.Chat}: "
+                + $"copies at {string.Join(" / ", arrivals.Select(a => a.ToString("0.0", CultureInfo.InvariantCulture)))} s"
+                + (nearest is null ? "" : $"; nearest fault: {nearest.Name} at {nearest.Start:0.0}–{nearest.End:0.0} s"));
+        }
         Console.WriteLine();
         foreach (var line in lines) Console.WriteLine(line);
         Directory.CreateDirectory("bench-results");

@@ -57,39 +57,41 @@ public sealed partial class DeliveryDispatcher(
             FOR UPDATE SKIP LOCKED
         )
         UPDATE delivery_messages AS d
-        SET state = 'sending', next_attempt_at = @lease_until, claim_token = @token, attempts = d.attempts + 1
+        SET state = 'sending', next_attempt_at = @lease_until, claim_token = @token, unrecorded_claims = d.unrecorded_claims + 1
         FROM due
         WHERE d.id = due.id
           -- Re-checked on the row as updated: never revive a message that became final meanwhile.
           AND d.state IN ('pending', 'sending') AND d.next_attempt_at <= @now
-        RETURNING d.id, d.kind, d.attempts, d.due_at
+        RETURNING d.id, d.kind, d.unrecorded_claims, d.due_at
         """;
 
     private const string LockSql = """
-        SELECT id, kind, dedup_key, event_key, chat_id, text, reply_markup::text, photo_url, order_id, mechanic_id, booking_id, cabinet_id, attempts, expires_at
+        SELECT id, kind, dedup_key, event_key, chat_id, text, reply_markup::text, photo_url, order_id, mechanic_id, booking_id, cabinet_id, attempts, expires_at,
+            unrecorded_claims
         FROM delivery_messages
         WHERE id = ANY(@ids) AND claim_token = @token AND state = 'sending'
         ORDER BY id
         FOR UPDATE
         """;
 
-    // A message handed back without an attempt (busy chat, stop, no token) gets its attempt back.
+    // Any recorded outcome ends the row's run of unrecorded claims; only an outcome that counts (a send
+    // Telegram answered, not a 429 or a hand-back) adds an attempt.
     private const string RecordSql = """
         UPDATE delivery_messages AS d
         SET state = v.state, next_attempt_at = v.next, claim_token = NULL, chat_id = COALESCE(NULLIF(v.chat, ''), d.chat_id),
             last_error = CASE WHEN v.counted OR v.error IS NOT NULL THEN v.error ELSE d.last_error END,
             sent_at = COALESCE(v.sent, d.sent_at), telegram_message_id = COALESCE(v.message_id, d.telegram_message_id),
             finished_at = CASE WHEN v.state IN ('pending', 'sending') THEN NULL ELSE @now END,
-            attempts = CASE WHEN v.counted THEN d.attempts ELSE GREATEST(d.attempts - 1, 0) END
+            attempts = d.attempts + CASE WHEN v.counted THEN 1 ELSE 0 END, unrecorded_claims = 0
         FROM unnest(@ids, @states, @nexts, @errors, @sent, @message_ids, @counted, @chats) AS v(id, state, next, error, sent, message_id, counted, chat)
         WHERE d.id = v.id AND d.claim_token = @token AND d.state = 'sending'
         """;
 
     // A claim none of whose messages reached Telegram (the database went away between the claim and the
-    // send) goes back at once, its attempt returned, instead of waiting for the lease to end.
+    // send) goes back at once, as if never claimed, instead of waiting for the lease to end.
     private const string ReleaseSql = """
         UPDATE delivery_messages
-        SET state = 'pending', next_attempt_at = @now, claim_token = NULL, attempts = GREATEST(attempts - 1, 0)
+        SET state = 'pending', next_attempt_at = @now, claim_token = NULL, unrecorded_claims = GREATEST(unrecorded_claims - 1, 0)
         WHERE claim_token = @token AND state = 'sending'
         """;
 
@@ -243,7 +245,7 @@ public sealed partial class DeliveryDispatcher(
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var rows = await LockAsync(connection, tx, batch, cancellationToken);
+        var (rows, unrecorded) = await LockAsync(connection, tx, batch, cancellationToken);
         foreach (var claimed in batch.Messages.Where(r => !rows.ContainsKey(r.Id)))
         {
             LogNoLongerOurs(logger, claimed.Id, claimed.Kind);
@@ -255,8 +257,8 @@ public sealed partial class DeliveryDispatcher(
         var candidates = new List<DispatchMessage>();
         foreach (var row in rows.Values)
         {
-            if (row.Attempts > o.MaxAttempts)
-                outcomes.Add(RowOutcome.Failed(row, $"Gave up: claimed {row.Attempts} times without a recorded outcome (the dispatcher stopped or crashed each time).", attempted: false));
+            if (unrecorded.GetValueOrDefault(row.Id) is var claims && claims > o.MaxAttempts)
+                outcomes.Add(RowOutcome.Failed(row, $"Gave up: claimed {claims} times in a row without a recorded outcome (the dispatcher was killed or crashed each time it held this message), after {row.Attempts} attempt(s) with one.", attempted: false));
             else if (row.ExpiresAt is { } expiresAt && now >= expiresAt)
                 outcomes.Add(RowOutcome.Skipped(row, $"Not sent: too late, the message was only useful until {expiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC."));
             else
@@ -337,12 +339,16 @@ public sealed partial class DeliveryDispatcher(
                 TelegramSendStatus.Deferred => RowOutcome.Deferred(row, now + (result.RetryAfter ?? TimeSpan.Zero), null),
                 // Not the message's fault: hand it back and look again in a minute.
                 TelegramSendStatus.NotConfigured => RowOutcome.Deferred(row, now + TimeSpan.FromMinutes(1), result.Error),
+                // The breaker was open: Telegram was not called. Back when the break ends, no attempt spent.
+                TelegramSendStatus.TransientFailure when result.NotAttempted =>
+                    RowOutcome.Deferred(row, now + (result.RetryAfter ?? TimeSpan.FromSeconds(1)), result.Error),
                 // Telegram's flood control is not the message's fault: it is tried again when Telegram said,
                 // its attempt given back (logged, but not counted toward Delivery:MaxAttempts).
                 TelegramSendStatus.TransientFailure when result.ErrorCode == 429 && result.RetryAfter is { } retryAfter =>
                     RowOutcome.RateLimited(row, now + retryAfter, result.Error ?? "Too Many Requests"),
-                _ when row.Attempts >= o.MaxAttempts => RowOutcome.Failed(row, $"Gave up after {row.Attempts} attempts: {result.Error ?? result.Status.ToString()}", attempted: true),
-                _ => RowOutcome.Retry(row, now + o.RetryDelay(row.Attempts), result.Error ?? result.Status.ToString()),
+                // This attempt is the row's attempts + 1.
+                _ when row.Attempts + 1 >= o.MaxAttempts => RowOutcome.Failed(row, $"Gave up after {row.Attempts + 1} attempts: {result.Error ?? result.Status.ToString()}", attempted: true),
+                _ => RowOutcome.Retry(row, now + o.RetryDelay(row.Attempts + 1), result.Error ?? result.Status.ToString()),
             });
         }
 
@@ -350,10 +356,11 @@ public sealed partial class DeliveryDispatcher(
         {
             await RecordAsync(connection, tx, batch.Token, outcomes, now);
         }
-        catch (Exception ex) when (outcomes.Any(x => x.State == DeliveryStates.Sent) && DatabaseErrors.IsUnavailable(ex))
+        catch (Exception ex) when (DatabaseErrors.IsUnavailable(ex))
         {
-            // Telegram has these messages. Failing now would let the lease hand them out again: keep
-            // writing the outcomes (on fresh connections, under the same claim token) until the database is back.
+            // Telegram has seen (or was spared) these messages. Failing now would leave them to the lease: sent
+            // ones would go out again, the others would wait for the lease's end and count a claim cut off.
+            // Keep writing the outcomes (on fresh connections, under the same claim token) until the database is back.
             LogRecordRetry(logger, ex, outcomes.Count, batch.Token);
             await WhenDatabaseIsBack.WriteAsync(dataSource, c => RecordAsync(c, null, batch.Token, outcomes, now),
                 TimeSpan.FromSeconds(o.LeaseSeconds / 2.0), time, cancellationToken);
@@ -378,7 +385,7 @@ public sealed partial class DeliveryDispatcher(
                     LogSkipped(logger, row.Id, row.Kind, outcome.Error!);
                     break;
                 case DispatchOutcome.Retrying:
-                    LogRetrying(logger, row.Id, row.Kind, row.Attempts, o.MaxAttempts, outcome.NextAttemptAt!.Value, outcome.Error!);
+                    LogRetrying(logger, row.Id, row.Kind, row.Attempts + 1, o.MaxAttempts, outcome.NextAttemptAt!.Value, outcome.Error!);
                     break;
                 case DispatchOutcome.Deferred:
                     LogDeferred(logger, row.Id, row.Kind, outcome.NextAttemptAt!.Value, outcome.Error);
@@ -508,7 +515,7 @@ public sealed partial class DeliveryDispatcher(
             new(r, DispatchOutcome.Sent, DeliveryStates.Sent, null, null, true, messageId, true, true);
 
         public static RowOutcome Failed(DispatchMessage r, string reason, bool attempted) =>
-            new(r, DispatchOutcome.Failed, DeliveryStates.Failed, null, reason, false, null, true, attempted);
+            new(r, DispatchOutcome.Failed, DeliveryStates.Failed, null, reason, false, null, attempted, attempted);
 
         public static RowOutcome Skipped(DispatchMessage r, string reason) =>
             new(r, DispatchOutcome.Skipped, DeliveryStates.Skipped, null, reason, false, null, false, false);
@@ -523,12 +530,15 @@ public sealed partial class DeliveryDispatcher(
             new(r, DispatchOutcome.Deferred, DeliveryStates.Pending, next, reason, false, null, false, false);
     }
 
-    private static async Task<Dictionary<long, DispatchMessage>> LockAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ClaimedBatch batch, CancellationToken ct)
+    /// <summary>The batch's rows still under its claim token, locked, and each one's run of unrecorded claims (this one included).</summary>
+    private static async Task<(Dictionary<long, DispatchMessage> Rows, Dictionary<long, int> UnrecordedClaims)> LockAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, ClaimedBatch batch, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(LockSql, connection, tx);
         command.Parameters.Add(new NpgsqlParameter<long[]>("ids", batch.Messages.Select(r => r.Id).ToArray()));
         command.Parameters.Add(new NpgsqlParameter<Guid>("token", batch.Token));
         var rows = new Dictionary<long, DispatchMessage>();
+        var unrecorded = new Dictionary<long, int>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -538,8 +548,9 @@ public sealed partial class DeliveryDispatcher(
                 reader.IsDBNull(8) ? null : reader.GetInt32(8), reader.IsDBNull(9) ? null : reader.GetInt32(9),
                 reader.IsDBNull(10) ? null : reader.GetInt32(10), reader.IsDBNull(11) ? null : reader.GetInt64(11),
                 reader.GetInt32(12), reader.IsDBNull(13) ? null : reader.GetFieldValue<DateTimeOffset>(13));
+            unrecorded[id] = reader.GetInt32(14);
         }
-        return rows;
+        return (rows, unrecorded);
     }
 
     private static string? Str(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
@@ -614,7 +625,7 @@ public sealed partial class DeliveryDispatcher(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Message {MessageId} ({Kind}) handed back until {NextAttemptAt}: {Reason}")]
     private static partial void LogDeferred(ILogger logger, long messageId, string kind, DateTimeOffset nextAttemptAt, string? reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram accepted messages but the database went away before {Count} outcomes of claim {ClaimToken} were recorded; recording them as soon as it answers")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database went away before {Count} outcomes of claim {ClaimToken} were recorded; recording them as soon as it answers")]
     private static partial void LogRecordRetry(ILogger logger, Exception ex, int count, Guid claimToken);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Message {MessageId} ({Kind}) delivered to chat {ChatId} (Telegram message {TelegramMessageId})")]

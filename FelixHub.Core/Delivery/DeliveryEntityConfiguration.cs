@@ -17,6 +17,7 @@ internal sealed class DeliveryMessageConfiguration : IEntityTypeConfiguration<De
         b.Property(m => m.ReplyMarkup).HasColumnType("jsonb");
         b.Property(m => m.State).HasMaxLength(16).HasDefaultValue(DeliveryStates.Pending);
         b.Property(m => m.Attempts).HasDefaultValue(0);
+        b.Property(m => m.UnrecordedClaims).HasDefaultValue(0);
         b.Property(m => m.JobId).HasMaxLength(64);
         b.Property(m => m.RequestId).HasMaxLength(64);
         // One message per cause and recipient, whatever writes it and however often.

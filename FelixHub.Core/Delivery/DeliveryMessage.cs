@@ -41,8 +41,18 @@ public sealed class DeliveryMessage
     /// <summary>One of <see cref="DeliveryStates"/>.</summary>
     public string State { get; set; } = DeliveryStates.Pending;
 
-    /// <summary>How many times Telegram was asked to deliver it.</summary>
+    /// <summary>
+    /// How many attempts to deliver it ended with an outcome that counts (sent, refused, a transient failure);
+    /// a 429, a hand-back and a claim cut off by a crash do not count.
+    /// </summary>
     public int Attempts { get; set; }
+
+    /// <summary>
+    /// Dispatch path: claims in a row that ended without any recorded outcome (the dispatcher was killed or
+    /// crashed while holding it), the current one included; any recorded outcome sets it back to 0. More
+    /// than <c>Delivery:MaxAttempts</c> of them is a crash loop: the message becomes a dead letter.
+    /// </summary>
+    public int UnrecordedClaims { get; set; }
 
     public string? LastError { get; set; }
 

@@ -46,9 +46,13 @@ public sealed class DeliveryOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int MaxPerRun { get; set; } = 5000;
 
-    /// <summary>The claim's lease: a message left <c>sending</c> this long (a crashed dispatcher) is reclaimed.</summary>
+    /// <summary>
+    /// The claim's lease: a message left <c>sending</c> this long (its dispatcher was killed) is reclaimed. A live
+    /// dispatcher holds its rows' locks while it sends, so a lease that runs out under a slow send hands nothing out
+    /// twice: the lease only decides how soon a killed dispatcher's messages go out again.
+    /// </summary>
     [Range(10, 86_400)]
-    public int LeaseSeconds { get; set; } = 300;
+    public int LeaseSeconds { get; set; } = 60;
 
     /// <summary>Attempts of one dispatched message before a transient failure makes it <c>failed</c> (a dead letter).</summary>
     [Range(1, 100)]

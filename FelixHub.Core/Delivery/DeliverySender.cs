@@ -34,6 +34,13 @@ public enum DeliveryOutcome
     /// handed to the dispatch path, due when the window ends; the job is done.
     /// </summary>
     Held,
+
+    /// <summary>
+    /// Not the message's fault, so no attempt is counted and no Hangfire retry spent: the Telegram circuit breaker was
+    /// open (not attempted), or Telegram's flood control still answered 429 (attempt logged). The message was handed to
+    /// the dispatch path, due when the break ends or when Telegram said; the job is done.
+    /// </summary>
+    Postponed,
 }
 
 public sealed record DeliveryResult(DeliveryOutcome Outcome, string? Error = null, int? TelegramMessageId = null);
@@ -92,7 +99,7 @@ public sealed partial class DeliverySender(
 
         if (message.Quiet.HoldUntil is { } until)
         {
-            await HoldAsync(connection, message.Id, until, CancellationToken.None);
+            await HandOverAsync(connection, message.Id, until, RecipientRules.Held(until), CancellationToken.None);
             waker.Hint(until);
             LogHeld(logger, messageId, message.Kind, message.ChatId, until);
             return new DeliveryResult(DeliveryOutcome.Held, RecipientRules.Held(until));
@@ -101,6 +108,30 @@ public sealed partial class DeliverySender(
         TelegramSendResult result;
         using (var inFlight = new InFlightGrace(cancellationToken))
             result = await SendToTelegramAsync(message, inFlight.Token);
+
+        if (result is { NotAttempted: true, RetryAfter: { } breakLeft })
+        {
+            // Telegram was not called: the breaker is open. The message waits for the break's end on the
+            // dispatch path (whose waker sends it then) instead of failing the job into Hangfire's 30-s,
+            // 2-min, 10-min retries; no attempt is spent on it.
+            var due = time.GetUtcNow() + breakLeft;
+            await HandOverAsync(connection, message.Id, due, result.Error, CancellationToken.None);
+            waker.Hint(due);
+            LogPostponed(logger, messageId, message.Kind, message.ChatId, due);
+            return new DeliveryResult(DeliveryOutcome.Postponed, result.Error);
+        }
+        if (result is { Status: TelegramSendStatus.TransientFailure, ErrorCode: 429, RetryAfter: { } retryAfter })
+        {
+            // Still flood control after the in-call waits: like the dispatch path, the message is tried again when
+            // Telegram said, on the dispatch path, its attempt logged but not counted (not the message's fault),
+            // instead of waiting for Hangfire's next retry (30 s, 2 min, 10 min).
+            var due = time.GetUtcNow() + retryAfter;
+            await HandOverAsync(connection, message.Id, due, result.Error, CancellationToken.None,
+                LogCommand(message, success: false, result.Error, time.GetUtcNow()));
+            waker.Hint(due);
+            LogRateLimited(logger, messageId, message.Kind, message.ChatId, due);
+            return new DeliveryResult(DeliveryOutcome.Postponed, result.Error);
+        }
 
         var (state, outcome) = result.Status switch
         {
@@ -187,27 +218,28 @@ public sealed partial class DeliverySender(
     }
 
     /// <summary>
-    /// Hands a message due in its chat's quiet hours to the dispatch path: pending, due at the window's
-    /// end (<c>next_attempt_at</c>), no job of its own any more, no attempt counted; then commits, telling
-    /// every replica's waker of the new due time.
+    /// Hands a message to the dispatch path (due in its chat's quiet hours, or the breaker open): pending, due at
+    /// <paramref name="until"/> (<c>next_attempt_at</c>), no job of its own any more, no attempt counted, the
+    /// reason in <c>last_error</c>; then commits, telling every replica's waker of the new due time.
     /// </summary>
-    private static async Task HoldAsync(NpgsqlConnection connection, long id, DateTimeOffset until, CancellationToken cancellationToken)
+    private static async Task HandOverAsync(NpgsqlConnection connection, long id, DateTimeOffset until, string? reason, CancellationToken cancellationToken,
+        NpgsqlBatchCommand? attemptLog = null)
     {
-        await using var batch = new NpgsqlBatch(connection)
-        {
-            BatchCommands =
+        await using var batch = new NpgsqlBatch(connection);
+        if (attemptLog is not null) batch.BatchCommands.Add(attemptLog);
+        foreach (var command in new[]
             {
                 new NpgsqlBatchCommand("UPDATE delivery_messages SET state = 'pending', next_attempt_at = $2, job_id = NULL, finished_at = NULL, last_error = $3 WHERE id = $1")
                 {
-                    Parameters = { new() { Value = id }, new() { Value = until.ToUniversalTime() }, new() { Value = RecipientRules.Held(until) } },
+                    Parameters = { new() { Value = id }, new() { Value = until.ToUniversalTime() }, new() { Value = (object?)reason ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text } },
                 },
                 new NpgsqlBatchCommand("SELECT pg_notify($1, $2)")
                 {
                     Parameters = { new() { Value = DeliveryWaker.Channel }, new() { Value = DeliveryWaker.Payload(until) } },
                 },
                 new NpgsqlBatchCommand("COMMIT"),
-            },
-        };
+            })
+            batch.BatchCommands.Add(command);
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -291,6 +323,12 @@ public sealed partial class DeliverySender(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} ({Kind}) to chat {ChatId} held for the chat's quiet hours until {Until}; handed to the dispatcher")]
     private static partial void LogHeld(ILogger logger, long messageId, string kind, string? chatId, DateTimeOffset until);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} ({Kind}) to chat {ChatId} not attempted: the Telegram circuit breaker is open; handed to the dispatcher, due at {Due}")]
+    private static partial void LogPostponed(ILogger logger, long messageId, string kind, string? chatId, DateTimeOffset due);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} ({Kind}) to chat {ChatId} still refused by Telegram's flood control (429); handed to the dispatcher, due at {Due}")]
+    private static partial void LogRateLimited(ILogger logger, long messageId, string kind, string? chatId, DateTimeOffset due);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} no longer exists; nothing to send")]
     private static partial void LogMissing(ILogger logger, long messageId);

@@ -69,9 +69,22 @@ public sealed class TelegramOptions : IValidatableObject
     [Range(0.01, 1.0)]
     public double BreakerFailureRatio { get; set; } = 0.8;
 
-    /// <summary>How long the breaker stays open before one probe call is let through (half-open).</summary>
+    /// <summary>
+    /// How long the breaker stays open before one probe call is let through (half-open). Each probe that
+    /// fails doubles the next break, up to <see cref="BreakerMaxBreakSeconds"/>; a probe that succeeds
+    /// closes the breaker and the next opening starts from this again. A short first break ends a brief
+    /// outage soon after Telegram is back; the doubling spares Telegram during a long one.
+    /// </summary>
     [Range(1, 3600)]
-    public int BreakerBreakSeconds { get; set; } = 120;
+    public int BreakerBreakSeconds { get; set; } = 10;
+
+    /// <summary>The longest break (seconds), reached after a few failed probes in a row.</summary>
+    [Range(1, 3600)]
+    public int BreakerMaxBreakSeconds { get; set; } = 120;
+
+    /// <summary>The break after <paramref name="failedProbes"/> probes in a row failed: the first break, doubled per failed probe, capped.</summary>
+    public TimeSpan BreakerBreak(int failedProbes) =>
+        TimeSpan.FromSeconds(Math.Min(BreakerBreakSeconds * Math.Pow(2, Math.Clamp(failedProbes, 0, 20)), Math.Max(BreakerBreakSeconds, BreakerMaxBreakSeconds)));
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(BotToken);
 

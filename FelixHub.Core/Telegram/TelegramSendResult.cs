@@ -21,13 +21,23 @@ public enum TelegramSendStatus
 /// <summary>
 /// The classified outcome of one send. Sends never throw for Telegram's answers; only cancellation propagates.
 /// <see cref="RetryAfter"/>: when a deferred message may be tried again, or, for a transient failure that was
-/// a 429, the <c>retry_after</c> Telegram asked for.
+/// a 429, the <c>retry_after</c> Telegram asked for; for a transient failure with <see cref="NotAttempted"/>, when the
+/// circuit breaker lets calls through again.
+/// <see cref="NotAttempted"/>: a transient failure that never reached Telegram (the circuit breaker was open). It is
+/// not the message's fault and no attempt of it: the delivery ledger hands such a message back, due when the break ends,
+/// without counting an attempt.
 /// </summary>
-public sealed record TelegramSendResult(TelegramSendStatus Status, string? Error = null, int? ErrorCode = null, int? MessageId = null, TimeSpan? RetryAfter = null)
+public sealed record TelegramSendResult(TelegramSendStatus Status, string? Error = null, int? ErrorCode = null, int? MessageId = null, TimeSpan? RetryAfter = null,
+    bool NotAttempted = false)
 {
     public bool IsSent => Status == TelegramSendStatus.Sent;
 
     public static TelegramSendResult Sent(int messageId) => new(TelegramSendStatus.Sent, MessageId: messageId);
 
     public static TelegramSendResult Deferred(TimeSpan retryAfter, string reason) => new(TelegramSendStatus.Deferred, reason, RetryAfter: retryAfter);
+
+    /// <summary>The breaker was open: not sent, Telegram not called; calls go through again after <paramref name="retryAfter"/> (when Polly knows it).</summary>
+    public static TelegramSendResult BreakerOpen(TimeSpan? retryAfter) =>
+        new(TelegramSendStatus.TransientFailure, "Not sent: the Telegram circuit breaker is open (Telegram failing); not attempted",
+            RetryAfter: retryAfter is { } after && after > TimeSpan.Zero ? after : TimeSpan.FromSeconds(1), NotAttempted: true);
 }

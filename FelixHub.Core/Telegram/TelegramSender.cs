@@ -200,9 +200,12 @@ internal sealed partial class TelegramSender(
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && Classify(ex) is { } failure)
         {
-            FelixHubMetrics.TelegramSend(failure.Status == TelegramSendStatus.PermanentFailure ? "permanent_failure" : "transient_failure", Stopwatch.GetElapsedTime(started));
+            FelixHubMetrics.TelegramSend(failure.Status == TelegramSendStatus.PermanentFailure ? "permanent_failure" : failure.NotAttempted ? "breaker_open" : "transient_failure",
+                Stopwatch.GetElapsedTime(started));
             if (failure.Status == TelegramSendStatus.PermanentFailure)
                 LogPermanent(logger, chatId, failure.ErrorCode, failure.Error);
+            else if (failure.NotAttempted)
+                LogBreakerOpen(logger, chatId, failure.RetryAfter);
             else
                 LogTransient(logger, chatId, failure.ErrorCode, failure.Error);
             return failure;
@@ -241,8 +244,8 @@ internal sealed partial class TelegramSender(
         ApiRequestException api =>
             new TelegramSendResult(TelegramSendStatus.TransientFailure, Describe(api), api.ErrorCode,
                 RetryAfter: api.ErrorCode == 429 && api.Parameters?.RetryAfter is int retryAfter ? TimeSpan.FromSeconds(retryAfter) : null),
-        BrokenCircuitException =>
-            new TelegramSendResult(TelegramSendStatus.TransientFailure, "Failed to send: the Telegram circuit breaker is open (Telegram failing); not attempted"),
+        // Open: RetryAfter is the rest of the break; half-open with its one probe under way: none (a second).
+        BrokenCircuitException broken => TelegramSendResult.BreakerOpen(broken.RetryAfter),
         RequestException or HttpRequestException or SocketException or TimeoutRejectedException or TaskCanceledException or IOException =>
             new TelegramSendResult(TelegramSendStatus.TransientFailure, "Failed to send: " + ex.Message),
         _ => null,
@@ -257,6 +260,9 @@ internal sealed partial class TelegramSender(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Telegram refused the message to chat {ChatId} ({ErrorCode}): {Error}; not retried")]
     private static partial void LogPermanent(ILogger logger, string chatId, int? errorCode, string? error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Telegram send to chat {ChatId} not attempted: the circuit breaker is open for {RetryAfter} more")]
+    private static partial void LogBreakerOpen(ILogger logger, string chatId, TimeSpan? retryAfter);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram send to chat {ChatId} failed after retries ({ErrorCode}): {Error}")]
     private static partial void LogTransient(ILogger logger, string chatId, int? errorCode, string? error);

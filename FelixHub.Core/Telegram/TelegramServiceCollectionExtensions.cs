@@ -62,6 +62,8 @@ public static class TelegramServiceCollectionExtensions
                 MinimumThroughput = o.BreakerMinimumThroughput,
                 FailureRatio = o.BreakerFailureRatio,
                 BreakDuration = TimeSpan.FromSeconds(o.BreakerBreakSeconds),
+                // Polly counts the half-open probes that failed in a row: the break doubles with each.
+                BreakDurationGenerator = args => ValueTask.FromResult(o.BreakerBreak(args.HalfOpenAttempts)),
                 ShouldHandle = args => ValueTask.FromResult(IsOutage(args.Outcome.Exception)),
             };
             context.ServiceProvider.GetRequiredService<CircuitBreakers>().Attach(TelegramSender.BreakerName, breaker);

@@ -162,8 +162,8 @@ public sealed class BookingReminderDispatchTests(BookingFixture fixture) : IClas
         (await worker.NotificationRowAsync(id)).State.Should().Be(DeliveryStates.Sending);
 
         (await worker.DispatchAsync()).Claimed.Should().Be(0, "the lease still holds");
-        fixture.Clock.Advance(TimeSpan.FromSeconds(299));
-        (await worker.DispatchAsync()).Claimed.Should().Be(0, "the lease (300 s) still holds one second before it ends");
+        fixture.Clock.Advance(TimeSpan.FromSeconds(59));
+        (await worker.DispatchAsync()).Claimed.Should().Be(0, "the lease (60 s) still holds one second before it ends");
 
         fixture.Clock.Advance(TimeSpan.FromSeconds(1));
         var run = await worker.DispatchAsync();
@@ -171,13 +171,48 @@ public sealed class BookingReminderDispatchTests(BookingFixture fixture) : IClas
         run.Should().BeEquivalentTo(new { Claimed = 1, Sent = 1 }, o => o.ExcludingMissingMembers());
         var row = await worker.NotificationRowAsync(id);
         row.State.Should().Be(DeliveryStates.Sent);
-        row.Attempts.Should().Be(2, "claimed twice");
+        row.Attempts.Should().Be(1, "claimed twice, but the claim cut off by the crash is not an attempt");
         row.ClaimToken.Should().BeNull();
         row.NextAttemptAt.Should().BeNull();
 
         fixture.Clock.Advance(TimeSpan.FromMinutes(10));
         (await worker.DispatchAsync()).Claimed.Should().Be(0, "a sent reminder is never claimed again");
         DeliveredTo(chatId).Should().ContainSingle().Which.Text.Should().Be(Text(Codes.Booking1H, booking));
+    }
+
+    [Fact]
+    public async Task A_reminder_whose_dispatcher_is_killed_each_time_it_holds_it_becomes_a_dead_letter_after_MaxAttempts_claims_in_a_row()
+    {
+        var (chatId, _) = await BookAsync(TimeSpan.FromHours(1));
+        // Killed with it twice, then a pass that records an outcome (Telegram answers 502): the count starts again.
+        telegram.Respond(call => call.ChatId == chatId ? FakeReply.BadGateway : null);
+        var id = 0L;
+        for (var i = 1; i <= 2; i++)
+        {
+            var claimed = (await worker.ClaimAsync(10)).Messages.Should().ContainSingle().Subject;
+            claimed.UnrecordedClaims.Should().Be(i);
+            id = claimed.Id;
+            fixture.Clock.Advance(TimeSpan.FromSeconds(61));
+        }
+        (await worker.DispatchAsync()).Retrying.Should().Be(1, "the third claim is sent and its failure recorded");
+        (await worker.NotificationRowAsync(id)).Should().BeEquivalentTo(new { Attempts = 1, UnrecordedClaims = 0 },
+            "only the attempt with an outcome counts, and the outcome ends the run of cut-off claims");
+
+        // Then killed with it every time: 5 claims cut off, the 6th gives up without calling Telegram.
+        for (var i = 1; i <= 5; i++)
+        {
+            fixture.Clock.Advance(TimeSpan.FromSeconds(i == 1 ? 60 : 61)); // the 60 s backoff, then the leases
+            (await worker.ClaimAsync(10)).Messages.Should().ContainSingle().Which.UnrecordedClaims.Should().Be(i);
+        }
+        fixture.Clock.Advance(TimeSpan.FromSeconds(61));
+        var calls = CallsTo(chatId).Count;
+        (await worker.DispatchAsync()).Failed.Should().Be(1);
+
+        var row = await worker.NotificationRowAsync(id);
+        row.State.Should().Be(DeliveryStates.Failed);
+        row.LastError.Should().StartWith("Gave up: claimed 6 times in a row without a recorded outcome").And.Contain("after 1 attempt(s) with one");
+        row.Attempts.Should().Be(1, "the cut-off claims are not attempts");
+        CallsTo(chatId).Should().HaveCount(calls, "a message in a crash loop is not sent again");
     }
 
     [Fact]
@@ -206,7 +241,7 @@ public sealed class BookingReminderDispatchTests(BookingFixture fixture) : IClas
         await FluentActions.Awaiting(() => process).Should().ThrowAsync<Exception>("the pass itself failed");
 
         var row = await worker.NotificationRowAsync(id);
-        row.State.Should().Be(DeliveryStates.Pending, "nothing of the batch reached Telegram, so the claim goes back instead of holding the reminder for the 5-minute lease");
+        row.State.Should().Be(DeliveryStates.Pending, "nothing of the batch reached Telegram, so the claim goes back instead of holding the reminder for the lease");
         row.ClaimToken.Should().BeNull();
         row.Attempts.Should().Be(0, "the attempt that never reached Telegram is given back");
         CallsTo(chatId).Should().BeEmpty();
@@ -221,7 +256,7 @@ public sealed class BookingReminderDispatchTests(BookingFixture fixture) : IClas
     {
         var (chatId, _) = await BookAsync(TimeSpan.FromHours(1));
         var stale = await worker.ClaimAsync(10);
-        fixture.Clock.Advance(TimeSpan.FromSeconds(301));
+        fixture.Clock.Advance(TimeSpan.FromSeconds(61));
         (await worker.DispatchAsync()).Sent.Should().Be(1, "another dispatcher reclaims the expired claim and sends");
 
         var late = await worker.ProcessAsync(stale); // the first dispatcher wakes up and carries on

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using FelixHub.Core.Delivery;
 using FelixHub.Core.Orders;
 using FelixHub.Tests.Infrastructure;
 using FelixHub.Tests.Orders;
@@ -18,6 +19,7 @@ public sealed class BreakerFixture : WorkerFixture
     };
 }
 
+[Collection(TelegramBreakerCollection.Name)]
 public sealed class CircuitBreakerTests(BreakerFixture fixture) : IClassFixture<BreakerFixture>
 {
     private async Task<string> BreakerStateAsync()
@@ -54,6 +56,20 @@ public sealed class CircuitBreakerTests(BreakerFixture fixture) : IClassFixture<
         // Openings are Polly's own telemetry (docs/operations.md maps felixhub_circuit_breaker_openings_total to it).
         scrape.Split('\n').Should().Contain(line => line.StartsWith("resilience_polly_strategy_events_total{", StringComparison.Ordinal)
             && line.Contains("event_name=\"OnCircuitOpened\"", StringComparison.Ordinal) && line.Contains("strategy_name=\"telegram\"", StringComparison.Ordinal));
+        // A status change while the breaker is open: its send is not attempted. The message is handed to the
+        // dispatch path, due when the break ends: no attempt counted, nothing in the attempt log, its job done.
+        var lateChat = TestWorker.NewChatId();
+        var lateOrder = await worker.CreateOrderAsync((await worker.CreateMechanicAsync(lateChat)).Id);
+        await worker.ChangeStatusAsync(lateOrder.Id, OrderStatus.InProgress);
+        chats.Add(lateChat);
+        orders.Add(lateOrder.Id);
+        await Eventually.Until(async () => (await MessageOfAsync(lateOrder.Id)).NextAttemptAt is not null, "the message to be handed to the dispatcher");
+        var postponed = await MessageOfAsync(lateOrder.Id);
+        postponed.Should().BeEquivalentTo(new { State = DeliveryStates.Pending, Attempts = 0, JobId = (string?)null }, o => o.ExcludingMissingMembers());
+        postponed.LastError.Should().Contain("circuit breaker is open");
+        postponed.NextAttemptAt.Should().BeAfter(DateTimeOffset.UtcNow, "due when the break ends");
+        (await worker.NotificationLogsAsync(lateOrder.Id)).Should().BeEmpty("Telegram was not called");
+
         await Task.Delay(1000); // the break lasts 6 s: no half-open probe inside this window
         telegram.Calls.Count.Should().Be(callsWhenOpened, "while the breaker is open, sends fail fast without calling Telegram");
 
@@ -65,5 +81,10 @@ public sealed class CircuitBreakerTests(BreakerFixture fixture) : IClassFixture<
         chats.Select(c => telegram.Delivered.Count(d => d.ChatId == c)).Should().AllBeEquivalentTo(1, "nothing is lost and nothing sent twice");
         foreach (var order in orders)
             (await worker.NotificationLogsAsync(order)).Count(l => l.Success).Should().Be(1);
+        (await worker.NotificationLogsAsync(lateOrder.Id)).Should().ContainSingle("the message sent after the break was attempted once, when it went out");
+        (await MessageOfAsync(lateOrder.Id)).Should().BeEquivalentTo(new { State = DeliveryStates.Sent, Attempts = 1 }, o => o.ExcludingMissingMembers());
     }
+
+    private Task<DeliveryMessage> MessageOfAsync(int orderId) =>
+        fixture.Worker.DbAsync(db => Task.FromResult(db.DeliveryMessages.Single(m => m.OrderId == orderId && m.ChatId != null && m.Kind == "mechanic_status_change")));
 }

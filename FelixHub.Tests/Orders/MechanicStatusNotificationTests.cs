@@ -245,6 +245,28 @@ public sealed class MechanicStatusNotificationTests(WorkerFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task Flood_control_that_outlasts_the_in_call_waits_hands_the_message_to_the_dispatcher_without_a_retry_or_an_attempt_spent()
+    {
+        var chatId = TestWorker.NewChatId();
+        var failures = 4; // the send and its 3 in-call retries
+        telegram.Respond(call => call.ChatId == chatId && Interlocked.Decrement(ref failures) >= 0 ? FakeReply.TooManyRequests(1) : null);
+        var mechanic = await worker.CreateMechanicAsync(chatId);
+        var order = await worker.CreateOrderAsync(mechanic.Id);
+
+        await worker.ChangeStatusAsync(order.Id, OrderStatus.InProgress);
+
+        await Eventually.Until(() => DeliveredTo(chatId).Count == 1, "delivery by the dispatch path after the 429s", TimeSpan.FromSeconds(30));
+        CallsTo(chatId).Should().HaveCount(5, "four 429s, then the dispatch path's send a retry_after later");
+        worker.Logs.Containing("still refused by Telegram's flood control (429); handed to the dispatcher")
+            .Should().ContainSingle(e => e.Property("orderId") == order.Id.ToString());
+        await Eventually.Until(async () => (await worker.NotificationLogsAsync(order.Id)).Count == 2, "both attempts logged");
+        (await worker.NotificationLogsAsync(order.Id)).Select(l => l.Success).Should().BeEquivalentTo([false, true]);
+        var message = await worker.DbAsync(db => Task.FromResult(db.Set<DeliveryMessage>().Single(m => m.OrderId == order.Id)));
+        message.Should().BeEquivalentTo(new { State = "sent", Attempts = 1, JobId = (string?)null }, o => o.ExcludingMissingMembers(),
+            "flood control is not the message's fault: only the send that went through counts, and no Hangfire retry was needed");
+    }
+
+    [Fact]
     public async Task Telegram_down_for_good_ends_in_the_failed_state_with_a_dead_letter_line()
     {
         var chatId = TestWorker.NewChatId();

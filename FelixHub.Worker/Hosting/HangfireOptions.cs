@@ -36,7 +36,7 @@ public sealed class HangfireOptions
 
     /// <summary>A job whose worker died is fetched again after this long (sliding: a live worker keeps extending it).</summary>
     [Range(0.5, 60)]
-    public double InvisibilityTimeoutMinutes { get; set; } = 5;
+    public double InvisibilityTimeoutMinutes { get; set; } = 1;
 
     /// <summary>Retries after the first execution of a job (Hangfire counts retries, not executions).</summary>
     [Range(0, 20)]

@@ -412,6 +412,12 @@ namespace FelixHub.Core.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("text");
 
+                    b.Property<int>("UnrecordedClaims")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0)
+                        .HasColumnName("unrecorded_claims");
+
                     b.HasKey("Id")
                         .HasName("pk_delivery_messages");
 
