@@ -225,9 +225,9 @@ public sealed partial class InboxService(
             for (var i = 0; i < notifications.Count; i++)
             {
                 if (recipients[i].Count == 0) continue;
-                var ids = recipients[i].Select(r => r.UserId).ToArray();
+                var userIds = recipients[i].Select(r => r.UserId).ToArray();
                 await db.Database.ExecuteSqlAsync(
-                    $"INSERT INTO inbox_recipients (notification_id, user_id) SELECT {notifications[i].Id}, u FROM unnest({ids}) AS u", ct);
+                    $"INSERT INTO inbox_recipients (notification_id, user_id) SELECT {notifications[i].Id}, u FROM unnest({userIds}) AS u", ct);
             }
             await InboxBackplane.PublishAsync(db, payloads, ct);
             await tx.CommitAsync(ct);

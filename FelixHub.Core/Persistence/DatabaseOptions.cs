@@ -13,14 +13,24 @@ public sealed class DatabaseOptions
 
     /// <summary>
     /// Most connections in one worker's application pool (Hangfire has its own pool). A notification job
-    /// holds one while it sends and the Telegram rate limiter takes a second one for a moment, so the pool
-    /// must stay above <c>Hangfire:WorkerCount</c> (with no more than the workers, busy jobs wait for each
-    /// other's connections until the pool's timeout): 10 workers + 1 shared by the rate limiter, API
-    /// requests and health checks. A pool size in the connection string wins.
+    /// holds one while it sends, and so does the dispatch path's pass while it sends a batch, so the pool
+    /// must stay above <c>Hangfire:WorkerCount</c>: 10 workers + 1 shared by API requests, health checks
+    /// and the due-time waker's pass. A pool size in the connection string wins.
     /// docs/database-connections.md sums up every connection of a replica.
     /// </summary>
     [Range(2, 500)]
     public int MaxPoolSize { get; set; } = 11;
+
+    /// <summary>
+    /// Connections of the Telegram rate limiter's own pool (<c>felixhub-limiter</c>). Every Telegram call
+    /// takes its slot with one short statement while its sender holds an application connection (the
+    /// message's row lock). From the application's pool, those statements waited behind the very senders
+    /// that needed them: when every application connection was held by a send that was retrying (a 5xx
+    /// storm), each send's next slot waited for the pool until its 15 s timeout. Its own pool cannot be
+    /// taken by senders; 2 serve the statements of a whole replica (each takes about a millisecond).
+    /// </summary>
+    [Range(1, 100)]
+    public int LimiterPoolSize { get; set; } = 2;
 
     /// <summary>
     /// Npgsql's automatic preparation: the statements a connection runs most (up to this many) are

@@ -33,6 +33,18 @@ public static class PersistenceServiceCollectionExtensions
             return dataSource.Build();
         });
 
+        services.AddSingleton(sp =>
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            var dbOptions = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            builder.MaxPoolSize = dbOptions.LimiterPoolSize;
+            builder.ApplicationName = (string.IsNullOrEmpty(builder.ApplicationName) ? "felixhub" : builder.ApplicationName) + "-limiter";
+            dbOptions.ApplyTo(builder, connectionString);
+            var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString);
+            dataSource.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
+            return new LimiterDataSource(dataSource.Build());
+        });
+
         services.AddDbContext<FelixHubDbContext>((sp, options) => options.UseFelixHubNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
 
         return services;
@@ -73,4 +85,16 @@ public static class PersistenceServiceCollectionExtensions
         options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable)).UseSnakeCaseNamingConvention();
 
     public const string MigrationsHistoryTable = "__ef_migrations_history";
+}
+
+/// <summary>
+/// The Telegram rate limiter's own small pool (<see cref="DatabaseOptions.LimiterPoolSize"/>,
+/// <c>felixhub-limiter</c> in <c>pg_stat_activity</c>): its statements never wait behind the senders that hold
+/// the application's connections. A pool size written in the connection string does not apply to it.
+/// </summary>
+public sealed class LimiterDataSource(NpgsqlDataSource dataSource) : IAsyncDisposable
+{
+    public NpgsqlDataSource DataSource { get; } = dataSource;
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }

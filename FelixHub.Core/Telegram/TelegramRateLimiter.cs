@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using FelixHub.Core.Persistence;
 using Npgsql;
 
 namespace FelixHub.Core.Telegram;
@@ -75,8 +76,11 @@ public interface ITelegramBatchPermit : IAsyncDisposable
 /// </list>
 /// Both tables are UNLOGGED: a crash loses at most the last second of pacing, nothing else.
 /// </summary>
-internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, IOptionsMonitor<TelegramOptions> options) : ITelegramRateLimiter
+internal sealed class PostgresTelegramRateLimiter(LimiterDataSource limiterDataSource, IOptionsMonitor<TelegramOptions> options) : ITelegramRateLimiter
 {
+    // Its own pool: a sender holds an application connection while it waits for its slot (docs/database-connections.md).
+    private readonly NpgsqlDataSource dataSource = limiterDataSource.DataSource;
+
     private const string ClaimChatsSql = """
         INSERT INTO telegram_chat_limits AS l (chat_id, next_at)
         SELECT chat, clock_timestamp() + @hold FROM unnest(@chats) AS chat
@@ -294,7 +298,7 @@ internal sealed class PostgresTelegramRateLimiter(NpgsqlDataSource dataSource, I
             for (var i = 0; i < granted.Length; i++) granted[i] = true;
         }
 
-        var spacing = o.GlobalMessagesPerSecond > 0 ? TimeSpan.FromSeconds(1.0 / o.GlobalMessagesPerSecond) : TimeSpan.Zero;
+        var spacing = o.GlobalMessagesPerSecond > 0 ? Spacing(o) : TimeSpan.Zero;
         // The slots are reserved as the batch goes (WaitForTurnAsync), in runs within the horizon: a
         // large batch of bulk never holds the bot's budget for more than that ahead.
         return new BatchPermit(this, chatIds, granted, spacing, o.Horizon(priority), perChat);

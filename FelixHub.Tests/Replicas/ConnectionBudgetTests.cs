@@ -22,22 +22,23 @@ public sealed class ConnectionBudgetTests
     private static readonly TelegramOptions WithToken = new() { BotToken = "123456:token" };
 
     [Fact]
-    public void The_defaults_give_27_connections_per_replica_and_three_replicas_fit_a_stock_max_connections_with_room_to_spare()
+    public void The_defaults_give_29_connections_per_replica_and_three_replicas_fit_a_stock_max_connections_with_room_to_spare()
     {
         var budget = ConnectionBudget.For(Plain, new DatabaseOptions(), new HangfireOptions(), new BotOptions(), WithToken, new DeliveryOptions());
 
         budget.HangfirePool.Should().Be(12, "10 workers + 2 for the schedulers, the server's housekeeping and the clients");
-        budget.AppPool.Should().Be(11, "10 workers' jobs + 1 for the rate limiter, API requests and health checks");
+        budget.AppPool.Should().Be(11, "10 workers' jobs + 1 for API requests, health checks and the waker's pass");
+        budget.LimiterPool.Should().Be(2, "the rate limiter's own pool, which senders holding app connections cannot take");
         budget.Dedicated.Should().Be(4, "inbox LISTEN, Hangfire queue LISTEN, delivery waker LISTEN, bot poller lock");
-        budget.PerReplica.Should().Be(27);
+        budget.PerReplica.Should().Be(29);
         budget.AppPoolTooSmallForWorkers.Should().BeFalse();
 
-        budget.Needed(replicas: 3, reserved: 3).Should().Be(84);
+        budget.Needed(replicas: 3, reserved: 3).Should().Be(90);
         budget.ReplicasThatFit(maxConnections: 100, reserved: 3).Should().Be(3);
         budget.Evaluate(new DatabaseCapacity(100, 3, OtherReplicas: 2, ClientConnections: 0))
-            .Should().Be(new BudgetVerdict(Replicas: 3, Needed: 84, Fits: true, ReplicasThatFit: 3));
+            .Should().Be(new BudgetVerdict(Replicas: 3, Needed: 90, Fits: true, ReplicasThatFit: 3));
         budget.Evaluate(new DatabaseCapacity(100, 3, OtherReplicas: 3, ClientConnections: 0))
-            .Should().Be(new BudgetVerdict(Replicas: 4, Needed: 111, Fits: false, ReplicasThatFit: 3));
+            .Should().Be(new BudgetVerdict(Replicas: 4, Needed: 119, Fits: false, ReplicasThatFit: 3));
     }
 
     [Fact]
@@ -90,14 +91,14 @@ public sealed class ConnectionBudgetTests
         var fits = new ListLogger();
         ConnectionBudgetCheck.Report(fits, budget, new DatabaseCapacity(100, 3, OtherReplicas: 2, ClientConnections: 40));
         fits.Entries.Should().ContainSingle().Which.Level.Should().Be(LogLevel.Information);
-        fits.Entries[0].Message.Should().Contain("3 replica(s) × 27 + 3 reserved = 84 of max_connections 100");
+        fits.Entries[0].Message.Should().Contain("3 replica(s) × 29 + 3 reserved = 90 of max_connections 100");
 
         var tooMany = new ListLogger();
         ConnectionBudgetCheck.Report(tooMany, budget, new DatabaseCapacity(100, 3, OtherReplicas: 3, ClientConnections: 80));
         var warning = tooMany.Entries.Should().ContainSingle().Which;
         warning.Level.Should().Be(LogLevel.Warning);
-        warning.Message.Should().Contain("4 replica(s) × 27 + 3 reserved = 111 > max_connections 100")
-            .And.Contain("Hangfire pool 12 + app pool 11 + dedicated 4")
+        warning.Message.Should().Contain("4 replica(s) × 29 + 3 reserved = 119 > max_connections 100")
+            .And.Contain("Hangfire pool 12 + app pool 11 + rate limiter pool 2 + dedicated 4")
             .And.Contain("3 replica(s) fit");
 
         var smallAppPool = new ListLogger();
@@ -114,10 +115,10 @@ public sealed class ConnectionBudgetTests
         TestWorker? second = null;
         try
         {
-            // The test cluster allows 300 connections (scripts/pg.sh); a test worker: 4 workers + 2, 11, three LISTENs.
+            // The test cluster allows 300 connections (scripts/pg.sh); a test worker: 4 workers + 2, 11, the limiter's 2, three LISTENs.
             var fits = await BudgetLineAsync(first);
             fits.Level.Should().Be(LogEventLevel.Information);
-            fits.RenderMessage().Should().Contain("20 per replica (Hangfire pool 6 + app pool 11 + dedicated 3); 1 replica(s) × 20 + 3 reserved = 23 of max_connections 300");
+            fits.RenderMessage().Should().Contain("22 per replica (Hangfire pool 6 + app pool 11 + rate limiter pool 2 + dedicated 3); 1 replica(s) × 22 + 3 reserved = 25 of max_connections 300");
 
             second = await TestWorker.StartAsync(database, telegram, new Dictionary<string, string?>
             {
@@ -126,7 +127,7 @@ public sealed class ConnectionBudgetTests
             });
             var warning = await BudgetLineAsync(second);
             warning.Level.Should().Be(LogEventLevel.Warning);
-            warning.RenderMessage().Should().Contain("2 replica(s) × 253 + 3 reserved = 509 > max_connections 300", "the first replica counts as live");
+            warning.RenderMessage().Should().Contain("2 replica(s) × 255 + 3 reserved = 513 > max_connections 300", "the first replica counts as live");
         }
         finally
         {

@@ -1,3 +1,4 @@
+using FelixHub.Core.Persistence;
 using FelixHub.Core.Telegram;
 using FelixHub.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -162,7 +163,7 @@ public sealed class BotSlotTimingTests : IAsyncLifetime
     private NpgsqlDataSource OnePooledConnection() =>
         NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 1 }.ConnectionString);
 
-    private static PostgresTelegramRateLimiter Limiter(NpgsqlDataSource pool) => new(pool, new Fixed<TelegramOptions>(new TelegramOptions
+    private static PostgresTelegramRateLimiter Limiter(NpgsqlDataSource pool) => new(new LimiterDataSource(pool), new Fixed<TelegramOptions>(new TelegramOptions
     {
         GlobalMessagesPerSecond = Rate,
         // The chats' own pacing is not what is measured here.

@@ -14,7 +14,7 @@ namespace FelixHub.Worker.Hosting;
 /// so after a burst a replica holds close to all of them. docs/database-connections.md explains each
 /// and how to size for N replicas.
 /// </summary>
-public sealed record ConnectionBudget(int HangfirePool, int AppPool, int Dedicated, int WorkerCount)
+public sealed record ConnectionBudget(int HangfirePool, int AppPool, int Dedicated, int WorkerCount, int LimiterPool = 2)
 {
     /// <summary>
     /// Hangfire's pool beside one connection per worker (a worker holds one while it fetches a job or
@@ -27,7 +27,7 @@ public sealed record ConnectionBudget(int HangfirePool, int AppPool, int Dedicat
     /// </summary>
     public const int HangfireServerConnections = 2;
 
-    public int PerReplica => HangfirePool + AppPool + Dedicated;
+    public int PerReplica => HangfirePool + AppPool + LimiterPool + Dedicated;
 
     /// <summary>Hangfire's pool: <see cref="HangfireOptions.MaxPoolSize"/>, or when 0 WorkerCount + <see cref="HangfireServerConnections"/> (12 with 10 workers).</summary>
     public static int HangfirePoolFor(HangfireOptions hangfire)
@@ -59,7 +59,8 @@ public sealed record ConnectionBudget(int HangfirePool, int AppPool, int Dedicat
             fromConnectionString ?? HangfirePoolFor(hangfire),
             fromConnectionString ?? database.MaxPoolSize,
             DedicatedFor(hangfire, bot, telegram, delivery),
-            hangfire.ServerEnabled ? hangfire.WorkerCount : 0);
+            hangfire.ServerEnabled ? hangfire.WorkerCount : 0,
+            database.LimiterPoolSize);
     }
 
     /// <summary>What <paramref name="replicas"/> replicas with this budget need of <c>max_connections</c>, with the reserved ones.</summary>
@@ -69,9 +70,8 @@ public sealed record ConnectionBudget(int HangfirePool, int AppPool, int Dedicat
     public int ReplicasThatFit(int maxConnections, int reserved) => Math.Max(0, (maxConnections - reserved) / PerReplica);
 
     /// <summary>
-    /// A notification job holds an application connection while it sends and the Telegram rate limiter
-    /// needs a second one meanwhile: with no more app connections than workers, busy workers wait for
-    /// each other's connections (up to the pool's timeout).
+    /// A notification job holds an application connection while it sends: with no more app connections
+    /// than workers, busy workers leave none for API requests, health checks and the waker's pass.
     /// </summary>
     public bool AppPoolTooSmallForWorkers => WorkerCount > 0 && AppPool <= WorkerCount;
 
@@ -145,23 +145,23 @@ internal sealed partial class ConnectionBudgetCheck(
     {
         var verdict = budget.Evaluate(capacity);
         if (verdict.Fits)
-            LogFits(logger, budget.PerReplica, budget.HangfirePool, budget.AppPool, budget.Dedicated, verdict.Replicas, capacity.ReservedConnections,
+            LogFits(logger, budget.PerReplica, budget.HangfirePool, budget.AppPool, budget.LimiterPool, budget.Dedicated, verdict.Replicas, capacity.ReservedConnections,
                 verdict.Needed, capacity.MaxConnections, capacity.ClientConnections);
         else
             LogDoesNotFit(logger, verdict.Replicas, budget.PerReplica, capacity.ReservedConnections, verdict.Needed, capacity.MaxConnections,
-                budget.HangfirePool, budget.AppPool, budget.Dedicated, verdict.ReplicasThatFit);
+                budget.HangfirePool, budget.AppPool, budget.LimiterPool, budget.Dedicated, verdict.ReplicasThatFit);
         if (budget.AppPoolTooSmallForWorkers) LogAppPoolTooSmall(logger, budget.AppPool, budget.WorkerCount);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Connection budget: {PerReplica} per replica (Hangfire pool {HangfirePool} + app pool {AppPool} + dedicated {Dedicated}); {Replicas} replica(s) × {PerReplica} + {Reserved} reserved = {Needed} of max_connections {MaxConnections} ({ClientConnections} client connections open now)")]
-    private static partial void LogFits(ILogger logger, int perReplica, int hangfirePool, int appPool, int dedicated, int replicas, int reserved,
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connection budget: {PerReplica} per replica (Hangfire pool {HangfirePool} + app pool {AppPool} + rate limiter pool {LimiterPool} + dedicated {Dedicated}); {Replicas} replica(s) × {PerReplica} + {Reserved} reserved = {Needed} of max_connections {MaxConnections} ({ClientConnections} client connections open now)")]
+    private static partial void LogFits(ILogger logger, int perReplica, int hangfirePool, int appPool, int limiterPool, int dedicated, int replicas, int reserved,
         int needed, int maxConnections, int clientConnections);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection budget exceeded: {Replicas} replica(s) × {PerReplica} + {Reserved} reserved = {Needed} > max_connections {MaxConnections} (per replica: Hangfire pool {HangfirePool} + app pool {AppPool} + dedicated {Dedicated}); under load PostgreSQL will refuse connections (53300). {ReplicasThatFit} replica(s) fit: lower Hangfire:WorkerCount, Hangfire:MaxPoolSize or Database:MaxPoolSize, raise max_connections, or put PgBouncer in front (docs/database-connections.md)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection budget exceeded: {Replicas} replica(s) × {PerReplica} + {Reserved} reserved = {Needed} > max_connections {MaxConnections} (per replica: Hangfire pool {HangfirePool} + app pool {AppPool} + rate limiter pool {LimiterPool} + dedicated {Dedicated}); under load PostgreSQL will refuse connections (53300). {ReplicasThatFit} replica(s) fit: lower Hangfire:WorkerCount, Hangfire:MaxPoolSize or Database:MaxPoolSize, raise max_connections, or put PgBouncer in front (docs/database-connections.md)")]
     private static partial void LogDoesNotFit(ILogger logger, int replicas, int perReplica, int reserved, int needed, int maxConnections,
-        int hangfirePool, int appPool, int dedicated, int replicasThatFit);
+        int hangfirePool, int appPool, int limiterPool, int dedicated, int replicasThatFit);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Database:MaxPoolSize {AppPool} is not above Hangfire:WorkerCount {WorkerCount}: a notification job holds an app connection while it sends and the Telegram rate limiter needs another, so busy workers wait for each other's connections")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database:MaxPoolSize {AppPool} is not above Hangfire:WorkerCount {WorkerCount}: a notification job holds an app connection while it sends, so busy workers leave none for API requests, health checks and the due-time waker")]
     private static partial void LogAppPoolTooSmall(ILogger logger, int appPool, int workerCount);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not compare the connection budget with the server's max_connections: {Reason}")]
