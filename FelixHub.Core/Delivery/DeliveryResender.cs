@@ -64,7 +64,7 @@ public sealed partial class DeliveryResender(NpgsqlDataSource dataSource, IBackg
         if (jobId is null)
         {
             await ExecuteAsync(connection, tx, """
-                UPDATE delivery_messages SET state = 'pending', finished_at = NULL, claim_token = NULL, next_attempt_at = $2, attempts = 0
+                UPDATE delivery_messages SET state = 'pending', finished_at = NULL, claim_token = NULL, next_attempt_at = $2, attempts = 0, unrecorded_claims = 0
                 WHERE id = $1
                 """, cancellationToken, messageId, now);
             await tx.CommitAsync(cancellationToken);
