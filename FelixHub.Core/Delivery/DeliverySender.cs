@@ -109,27 +109,20 @@ public sealed partial class DeliverySender(
         using (var inFlight = new InFlightGrace(cancellationToken))
             result = await SendToTelegramAsync(message, inFlight.Token);
 
-        if (result is { NotAttempted: true, RetryAfter: { } breakLeft })
+        // Not the message's fault: the breaker is open (Telegram was not called), or flood control still answers
+        // 429 after the in-call waits (the attempt is logged). Either way no attempt is counted and no Hangfire
+        // retry (30 s, 2 min, 10 min) spent: the message goes to the dispatch path, whose waker sends it when the
+        // break ends or when Telegram said, as the dispatch path does with its own messages.
+        var rateLimited = result is { Status: TelegramSendStatus.TransientFailure, ErrorCode: 429 };
+        if (result is { Status: TelegramSendStatus.TransientFailure, RetryAfter: { } wait } && (result.NotAttempted || rateLimited))
         {
-            // Telegram was not called: the breaker is open. The message waits for the break's end on the
-            // dispatch path (whose waker sends it then) instead of failing the job into Hangfire's 30-s,
-            // 2-min, 10-min retries; no attempt is spent on it.
-            var due = time.GetUtcNow() + breakLeft;
-            await HandOverAsync(connection, message.Id, due, result.Error, CancellationToken.None);
-            waker.Hint(due);
-            LogPostponed(logger, messageId, message.Kind, message.ChatId, due);
-            return new DeliveryResult(DeliveryOutcome.Postponed, result.Error);
-        }
-        if (result is { Status: TelegramSendStatus.TransientFailure, ErrorCode: 429, RetryAfter: { } retryAfter })
-        {
-            // Still flood control after the in-call waits: like the dispatch path, the message is tried again when
-            // Telegram said, on the dispatch path, its attempt logged but not counted (not the message's fault),
-            // instead of waiting for Hangfire's next retry (30 s, 2 min, 10 min).
-            var due = time.GetUtcNow() + retryAfter;
+            var now = time.GetUtcNow();
+            var due = now + wait;
             await HandOverAsync(connection, message.Id, due, result.Error, CancellationToken.None,
-                LogCommand(message, success: false, result.Error, time.GetUtcNow()));
+                result.NotAttempted ? null : LogCommand(message, success: false, result.Error, now));
             waker.Hint(due);
-            LogRateLimited(logger, messageId, message.Kind, message.ChatId, due);
+            if (result.NotAttempted) LogPostponed(logger, messageId, message.Kind, message.ChatId, due);
+            else LogRateLimited(logger, messageId, message.Kind, message.ChatId, due);
             return new DeliveryResult(DeliveryOutcome.Postponed, result.Error);
         }
 
@@ -218,9 +211,10 @@ public sealed partial class DeliverySender(
     }
 
     /// <summary>
-    /// Hands a message to the dispatch path (due in its chat's quiet hours, or the breaker open): pending, due at
+    /// Hands a message to the dispatch path (due in its chat's quiet hours, the breaker open, a lasting 429): pending, due at
     /// <paramref name="until"/> (<c>next_attempt_at</c>), no job of its own any more, no attempt counted, the
-    /// reason in <c>last_error</c>; then commits, telling every replica's waker of the new due time.
+    /// reason in <c>last_error</c>, with <paramref name="attemptLog"/> when Telegram saw an attempt; then commits,
+    /// telling every replica's waker of the new due time.
     /// </summary>
     private static async Task HandOverAsync(NpgsqlConnection connection, long id, DateTimeOffset until, string? reason, CancellationToken cancellationToken,
         NpgsqlBatchCommand? attemptLog = null)
