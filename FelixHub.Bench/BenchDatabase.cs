@@ -5,7 +5,7 @@ namespace FelixHub.Bench;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster started with the repository's scripts/pg.sh (default durability
-/// settings, <c>pg_stat_statements</c> loaded to count statements), removed at the end.
+/// settings, <c>pg_stat_statements</c> loaded to count statements, <c>pgstattuple</c> in each database), removed at the end.
 /// </summary>
 internal sealed class BenchDatabase : IAsyncDisposable
 {
@@ -49,7 +49,8 @@ internal sealed class BenchDatabase : IAsyncDisposable
         var cs = new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name, MaxPoolSize = 100 }.ConnectionString;
         await using var connection = new NpgsqlConnection(cs);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", connection);
+        // pg_stat_statements counts statements; pgstattuple reads a table's live, dead and free bytes (the soak's tables).
+        await using var command = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; CREATE EXTENSION IF NOT EXISTS pgstattuple", connection);
         await command.ExecuteNonQueryAsync();
         return cs;
     }

@@ -30,8 +30,13 @@ namespace FelixHub.Bench;
 /// <c>sent</c> had not been recorded when the process died (read from the ledger a second after the
 /// kill); at most one extra copy each, and none anywhere else;</item>
 /// <item>no Hangfire job left Processing, no ledger row pending past its due time;</item>
-/// <item>RSS of each replica and the tables' growth flat after warm-up (the last third of the run
-/// against the middle third).</item>
+/// <item>RSS of each replica and the tables flat after warm-up (the last third of the run against the
+/// middle third): per table, the bytes of its live rows per Telegram call (more rows per unit of work is
+/// a leak) and the share of its heap in dead rows (vacuum falling behind is bloat), both read with
+/// <c>pgstattuple</c>. A table's size on disk is charted and reported but not judged: PostgreSQL extends a
+/// table that several sessions insert into by up to 512 pages at once and fills them later, so its size
+/// moves in steps that say nothing about the work. The bounded tables (jobs waiting, locks, servers, counters) must
+/// stay small, and are judged on their most live rows in a third.</item>
 /// </list>
 /// It prints a timeline of the faults with what each cost, and writes charts beside the JSON.
 /// Bounded: loopback only, fixed rates, every wait has a deadline.
@@ -57,8 +62,24 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
     /// <summary>RSS judged flat when the median of the last third is at most this much above the middle third's.</summary>
     private const double RssTolerance = 0.15;
 
-    /// <summary>Table growth judged flat when the last third grows at most this many times as much per Telegram call as the middle third (plus two pages of slack).</summary>
+    /// <summary>A table's live rows judged flat when the last third adds at most this many times as many bytes of them per Telegram call as the middle third did (plus <see cref="LiveSlackBytes"/>).</summary>
     private const double GrowthTolerance = 1.5;
+
+    /// <summary>Bytes of live rows a table may add in the last third beyond the tolerance: a few rows of a slow, bursty kind (a WB review, a sync log).</summary>
+    private const double LiveSlackBytes = 32_768;
+
+    /// <summary>
+    /// A table's dead rows judged flat when their median share of its heap in the last third is at most this,
+    /// or at most the middle third's plus <see cref="DeadShareRise"/>. Autovacuum starts on a table once a fifth
+    /// of its rows are dead (<c>autovacuum_vacuum_scale_factor</c> 0.2), so a share that stays near or under
+    /// that is vacuum keeping up; one that climbs third after third is bloat.
+    /// </summary>
+    private const double DeadShareCeiling = 0.25;
+
+    private const double DeadShareRise = 0.10;
+
+    /// <summary>Dead share judged only on heaps this big at the end: in a smaller one a handful of rows is the whole share.</summary>
+    private const long DeadShareMinHeapBytes = 256 * 1024;
 
     private static readonly string[] Tables =
     [
@@ -67,8 +88,12 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
         "hangfire.job", "hangfire.state", "hangfire.jobparameter", "hangfire.jobqueue", "hangfire.lock", "hangfire.counter", "hangfire.hash", "hangfire.set", "hangfire.server",
     ];
 
-    /// <summary>Work tables whose size must stay bounded (not grow with the traffic), judged on size rather than growth.</summary>
-    private static readonly string[] QueueTables = ["hangfire.jobqueue", "hangfire.lock", "hangfire.server"];
+    /// <summary>
+    /// Tables kept bounded whatever the traffic (jobs waiting, locks, servers, and Hangfire's counters, which its
+    /// storage folds into one row per key every few minutes): judged on their most live rows in a third rather
+    /// than on growth per unit of work.
+    /// </summary>
+    private static readonly string[] BoundedTables = ["hangfire.jobqueue", "hangfire.lock", "hangfire.server", "hangfire.counter"];
 
     private readonly Stopwatch clock = new();
     private DateTimeOffset started;
@@ -657,7 +682,13 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
 
     // ------------------------------------------------------------------ sampling
 
-    private sealed record Sample(double At, Dictionary<string, long> TableBytes, long OpenRows, long Connections, string ByApplication);
+    private sealed record Sample(double At, Dictionary<string, long> TableBytes, long OpenRows, long Connections, string ByApplication, Dictionary<string, HeapStats> Heap);
+
+    /// <summary>A table's heap by <c>pgstattuple</c>: bytes of live rows, of dead rows, free, and in all.</summary>
+    private sealed record HeapStats(long Live, long Dead, long Free, long Total)
+    {
+        public double DeadShare => Total == 0 ? 0 : (double)Dead / Total;
+    }
 
     private async Task SampleAsync(List<Sample> samples, CancellationToken stop)
     {
@@ -688,7 +719,10 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
                 await using var reader = await command.ExecuteReaderAsync(stop);
                 await reader.ReadAsync(stop);
                 var sizes = Tables.Select((t, i) => (t, reader.GetInt64(i))).ToDictionary(x => x.t, x => x.Item2);
-                lock (samples) samples.Add(new Sample(at, sizes, reader.GetInt64(Tables.Length), reader.GetInt64(Tables.Length + 1), reader.IsDBNull(Tables.Length + 2) ? "" : reader.GetString(Tables.Length + 2)));
+                var (openRows, connections, byApplication) = (reader.GetInt64(Tables.Length), reader.GetInt64(Tables.Length + 1), reader.IsDBNull(Tables.Length + 2) ? "" : reader.GetString(Tables.Length + 2));
+                await reader.DisposeAsync();
+                var heap = await HeapStatsAsync(connection, stop);
+                lock (samples) samples.Add(new Sample(at, sizes, openRows, connections, byApplication, heap));
             }
             catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException)
             {
@@ -699,6 +733,29 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
                 break;
             }
             try { await Task.Delay(every, stop); } catch (OperationCanceledException) { break; }
+        }
+    }
+
+    /// <summary>
+    /// Each measured table's heap by <c>pgstattuple</c> (it reads the table: these are a few MB). Empty while a
+    /// table does not exist yet.
+    /// </summary>
+    private static async Task<Dictionary<string, HeapStats>> HeapStatsAsync(NpgsqlConnection connection, CancellationToken stop)
+    {
+        const string sql = "/*bench*/ SELECT t.name, s.tuple_len, s.dead_tuple_len, s.free_space, s.table_len FROM unnest(@names) AS t(name), LATERAL pgstattuple(t.name) s";
+        try
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            command.Parameters.AddWithValue("names", Tables);
+            await using var reader = await command.ExecuteReaderAsync(stop);
+            var heap = new Dictionary<string, HeapStats>();
+            while (await reader.ReadAsync(stop))
+                heap[reader.GetString(0)] = new HeapStats(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+            return heap;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return [];
         }
     }
 
@@ -787,26 +844,35 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
         }
         List<Sample> s;
         lock (samples) s = samples.Where(x => x.At <= total).ToList();
-        var growth = new List<(string Table, double Middle, double Last, bool Flat)>();
+        var growth = new List<TableVerdict>();
         var callTimes = telegram.Calls.Where(c => c.ChatId is not null).Select(c => At(c.At)).ToArray();
         foreach (var table in Tables)
         {
-            var m = s.Where(x => x.At >= t1 && x.At < t2).ToList();
-            var l = s.Where(x => x.At >= t2).ToList();
+            var m = s.Where(x => x.At >= t1 && x.At < t2 && x.Heap.ContainsKey(table)).ToList();
+            var l = s.Where(x => x.At >= t2 && x.Heap.ContainsKey(table)).ToList();
             if (m.Count < 2 || l.Count < 2) continue;
-            if (QueueTables.Contains(table))
+            // Size on disk per Telegram call, reported beside the verdict (PostgreSQL's allocation steps move it).
+            double mCalls = Math.Max(1, callTimes.Count(t => t >= m[0].At && t < m[^1].At)), lCalls = Math.Max(1, callTimes.Count(t => t >= l[0].At && t < l[^1].At));
+            var sizeMiddle = (m[^1].TableBytes[table] - m[0].TableBytes[table]) / mCalls;
+            var sizeLast = (l[^1].TableBytes[table] - l[0].TableBytes[table]) / lCalls;
+            var deadMiddle = Median(m.Select(x => x.Heap[table].DeadShare).ToList());
+            var deadLast = Median(l.Select(x => x.Heap[table].DeadShare).ToList());
+            var deadJudged = l[^1].Heap[table].Total >= DeadShareMinHeapBytes;
+            var deadFlat = !deadJudged || deadLast <= Math.Max(DeadShareCeiling, deadMiddle + DeadShareRise);
+            if (BoundedTables.Contains(table))
             {
-                double mid = m.Max(x => x.TableBytes[table]), last = l.Max(x => x.TableBytes[table]);
-                growth.Add((table, mid, last, last <= mid * GrowthTolerance + 65_536));
+                // Their live rows stay bounded whatever the traffic: the most in the last third against the middle's.
+                double mid = m.Max(x => x.Heap[table].Live), last = l.Max(x => x.Heap[table].Live);
+                growth.Add(new TableVerdict(table, true, mid, last, sizeMiddle, sizeLast, deadMiddle, deadLast, deadJudged, last <= mid * GrowthTolerance + 65_536, deadFlat));
             }
             else
             {
-                // Per Telegram call in the third (the traffic's unit of work: a storm's backlog drains in a later
-                // third and grows the tables with it; a leak grows them per unit of work).
-                double mCalls = Math.Max(1, callTimes.Count(t => t >= m[0].At && t < m[^1].At)), lCalls = Math.Max(1, callTimes.Count(t => t >= l[0].At && t < l[^1].At));
-                var mPer = (m[^1].TableBytes[table] - m[0].TableBytes[table]) / mCalls;
-                var lPer = (l[^1].TableBytes[table] - l[0].TableBytes[table]) / lCalls;
-                growth.Add((table, mPer, lPer, lPer <= mPer * GrowthTolerance + 16_384.0 / lCalls));
+                // Bytes of live rows per Telegram call in the third (the traffic's unit of work: a storm's backlog
+                // drains in a later third and adds rows with it; a leak adds more rows per unit of work).
+                var liveMiddle = (m[^1].Heap[table].Live - m[0].Heap[table].Live) / mCalls;
+                var liveLast = (l[^1].Heap[table].Live - l[0].Heap[table].Live) / lCalls;
+                growth.Add(new TableVerdict(table, false, liveMiddle, liveLast, sizeMiddle, sizeLast, deadMiddle, deadLast, deadJudged,
+                    liveLast <= Math.Max(0, liveMiddle) * GrowthTolerance + LiveSlackBytes / lCalls, deadFlat));
             }
         }
         var tablesFlat = growth.All(g => g.Flat);
@@ -841,9 +907,11 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
         foreach (var v in rssVerdicts)
             lines.Add($"RSS replica {v.Slot}: middle third {v.Middle:0} MB, last third {v.Last:0} MB {v.Note}");
         foreach (var g in growth)
-            lines.Add(QueueTables.Contains(g.Table)
-                ? $"table {g.Table}: size middle third {g.Middle / 1024:0} kB, last third {g.Last / 1024:0} kB{(g.Flat ? "" : "  NOT FLAT")}"
-                : $"table {g.Table}: growth per Telegram call middle third {g.Middle:0} B, last third {g.Last:0} B{(g.Flat ? "" : "  NOT FLAT")}");
+            lines.Add((g.Bounded
+                    ? $"table {g.Table} (bounded): live rows at most {g.Middle / 1024:0} kB in the middle third, {g.Last / 1024:0} kB in the last{(g.RowsFlat ? "" : "  NOT FLAT")}"
+                    : $"table {g.Table}: live rows per Telegram call middle third {g.Middle:0} B, last third {g.Last:0} B{(g.RowsFlat ? "" : "  NOT FLAT")}")
+                + $"; dead share (median) {g.DeadMiddle:P0} → {g.DeadLast:P0}{(g.DeadJudged ? "" : " (small heap: not judged)")}{(g.DeadFlat ? "" : "  BLOATING")}"
+                + $"; size on disk per call {g.SizeMiddle:0} B → {g.SizeLast:0} B (not judged)");
         if (s.Count > 0)
         {
             var busiest = s.MaxBy(x => x.Connections)!;
@@ -873,10 +941,13 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
         Directory.CreateDirectory("bench-results");
         await File.WriteAllLinesAsync("bench-results/soak-timeline.txt", lines);
         await File.WriteAllLinesAsync("bench-results/soak-samples.csv",
-            [string.Join(',', ["seconds", .. slots.Select(x => $"rss_mb_replica_{x.Index}"), "open_ledger_rows", "connections", .. Tables]),
+            [string.Join(',', ["seconds", .. slots.Select(x => $"rss_mb_replica_{x.Index}"), "open_ledger_rows", "connections", .. Tables,
+                 .. Tables.Select(t => t + ":live"), .. Tables.Select(t => t + ":dead")]),
              .. s.Select(x => string.Join(',', [x.At.ToString("0.0", CultureInfo.InvariantCulture),
                  .. slots.Select(slot => RssAt(slot, x.At)), x.OpenRows.ToString(CultureInfo.InvariantCulture), x.Connections.ToString(CultureInfo.InvariantCulture),
-                 .. Tables.Select(t => x.TableBytes[t].ToString(CultureInfo.InvariantCulture))]))]);
+                 .. Tables.Select(t => x.TableBytes[t].ToString(CultureInfo.InvariantCulture)),
+                 .. Tables.Select(t => x.Heap.TryGetValue(t, out var h) ? h.Live.ToString(CultureInfo.InvariantCulture) : ""),
+                 .. Tables.Select(t => x.Heap.TryGetValue(t, out var h) ? h.Dead.ToString(CultureInfo.InvariantCulture) : "")]))]);
 
         // 8. Charts.
         var markers = faults.Select(f => (f.Start, f.End, Short(f))).ToList();
@@ -885,6 +956,9 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
         Chart("soak-tables", $"soak: table sizes (seed {seed})", "MB", markers,
             Tables.Where(t => s.Count > 0 && s[^1].TableBytes[t] > 256 * 1024)
                 .Select(t => (t, (IReadOnlyList<(double, double)>)s.Select(x => (x.At, x.TableBytes[t] / 1048576.0)).ToList())).ToArray());
+        Chart("soak-live-rows", $"soak: bytes of live rows per table (seed {seed})", "MB", markers,
+            Tables.Where(t => s.Count > 0 && s[^1].Heap.TryGetValue(t, out var h) && h.Live > 128 * 1024)
+                .Select(t => (t, (IReadOnlyList<(double, double)>)s.Where(x => x.Heap.ContainsKey(t)).Select(x => (x.At, x.Heap[t].Live / 1048576.0)).ToList())).ToArray());
         Chart("soak-per-second", $"soak: messages and refusals per second (seed {seed})", "per second", markers,
             ("delivered", PerSecond(delivered.Select(d => At(d.At)))),
             ("429 (limits)", PerSecond(limit429.Select(At))),
@@ -935,10 +1009,17 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
             new(Scenario, $"RSS flat (last third ≤ middle + {RssTolerance:P0}, {judgedRss.Count} replica(s) judged)", judgedRss.Count == 0 ? double.NaN : judgedRss.Max(v => v.Last / v.Middle * 100 - 100), "%",
                 Judged ? $"≤ {RssTolerance * 100:0}" : null, Judged ? rssFlat : null),
             new(Scenario, "RSS max (any replica, any time)", slots.SelectMany(x => x.Rss).Select(x => x.RssMb).DefaultIfEmpty(double.NaN).Max(), "MB"),
-            new(Scenario, $"tables flat (growth per Telegram call, last third ≤ {GrowthTolerance}× middle)", growth.Count(g => !g.Flat), "not flat", Judged ? "0" : null, Judged ? tablesFlat : null),
+            new(Scenario, $"tables flat (live rows per Telegram call, last third ≤ {GrowthTolerance}× middle; dead share ≤ {DeadShareCeiling:P0} or middle + {DeadShareRise * 100:0} points)", growth.Count(g => !g.Flat), "not flat", Judged ? "0" : null, Judged ? tablesFlat : null),
             new(Scenario, "database tables at the end (measured ones)", s.Count > 0 ? s[^1].TableBytes.Values.Sum() / 1048576.0 : double.NaN, "MB"),
             new(Scenario, "client connections at PostgreSQL (max sampled)", s.Count > 0 ? s.Max(x => x.Connections) : double.NaN, "", "< 100", s.Count > 0 && s.Max(x => x.Connections) < maxConnections),
         ];
+    }
+
+    /// <summary>One table's verdict: <see cref="Middle"/>/<see cref="Last"/> are live-row bytes per Telegram call (a bounded table: its most live-row bytes).</summary>
+    private sealed record TableVerdict(string Table, bool Bounded, double Middle, double Last, double SizeMiddle, double SizeLast,
+        double DeadMiddle, double DeadLast, bool DeadJudged, bool RowsFlat, bool DeadFlat)
+    {
+        public bool Flat => RowsFlat && DeadFlat;
     }
 
     private static string RssAt(Slot slot, double at)
