@@ -339,7 +339,8 @@ public sealed partial class DeliveryDispatcher(
                 TelegramSendStatus.Deferred => RowOutcome.Deferred(row, now + (result.RetryAfter ?? TimeSpan.Zero), null),
                 // Not the message's fault: hand it back and look again in a minute.
                 TelegramSendStatus.NotConfigured => RowOutcome.Deferred(row, now + TimeSpan.FromMinutes(1), result.Error),
-                // The breaker was open: Telegram was not called. Back when the break ends, no attempt spent.
+                // The breaker was open, or the limiter's database did not answer: Telegram was not called. Back
+                // when the break ends (or in a second), no attempt spent.
                 TelegramSendStatus.TransientFailure when result.NotAttempted =>
                     RowOutcome.Deferred(row, now + (result.RetryAfter ?? TimeSpan.FromSeconds(1)), result.Error),
                 // Telegram's flood control is not the message's fault: it is tried again when Telegram said,

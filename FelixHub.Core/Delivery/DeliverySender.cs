@@ -109,7 +109,8 @@ public sealed partial class DeliverySender(
         using (var inFlight = new InFlightGrace(cancellationToken))
             result = await SendToTelegramAsync(message, inFlight.Token);
 
-        // Not the message's fault: the breaker is open (Telegram was not called), or flood control still answers
+        // Not the message's fault: the breaker is open or the limiter's database did not answer (Telegram was not
+        // called), or flood control still answers
         // 429 after the in-call waits (the attempt is logged). Either way no attempt is counted and no Hangfire
         // retry (30 s, 2 min, 10 min) spent: the message goes to the dispatch path, whose waker sends it when the
         // break ends or when Telegram said, as the dispatch path does with its own messages.
@@ -121,7 +122,7 @@ public sealed partial class DeliverySender(
             await HandOverAsync(connection, message.Id, due, result.Error, CancellationToken.None,
                 result.NotAttempted ? null : LogCommand(message, success: false, result.Error, now));
             waker.Hint(due);
-            if (result.NotAttempted) LogPostponed(logger, messageId, message.Kind, message.ChatId, due);
+            if (result.NotAttempted) LogPostponed(logger, messageId, message.Kind, message.ChatId, due, result.Error);
             else LogRateLimited(logger, messageId, message.Kind, message.ChatId, due);
             return new DeliveryResult(DeliveryOutcome.Postponed, result.Error);
         }
@@ -318,8 +319,8 @@ public sealed partial class DeliverySender(
     [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} ({Kind}) to chat {ChatId} held for the chat's quiet hours until {Until}; handed to the dispatcher")]
     private static partial void LogHeld(ILogger logger, long messageId, string kind, string? chatId, DateTimeOffset until);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} ({Kind}) to chat {ChatId} not attempted: the Telegram circuit breaker is open; handed to the dispatcher, due at {Due}")]
-    private static partial void LogPostponed(ILogger logger, long messageId, string kind, string? chatId, DateTimeOffset due);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} ({Kind}) to chat {ChatId} handed to the dispatcher, due at {Due}. {Reason}")]
+    private static partial void LogPostponed(ILogger logger, long messageId, string kind, string? chatId, DateTimeOffset due, string? reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} ({Kind}) to chat {ChatId} still refused by Telegram's flood control (429); handed to the dispatcher, due at {Due}")]
     private static partial void LogRateLimited(ILogger logger, long messageId, string kind, string? chatId, DateTimeOffset due);

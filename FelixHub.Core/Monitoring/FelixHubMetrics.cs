@@ -17,7 +17,7 @@ public static class FelixHubMetrics
     private static readonly Meter Meter = new(MeterName);
 
     private static readonly Counter<long> TelegramSends = Meter.CreateCounter<long>(
-        "felixhub_telegram_sends", description: "Telegram sends by outcome (sent, permanent_failure, transient_failure, breaker_open, not_configured).");
+        "felixhub_telegram_sends", description: "Telegram sends by outcome (sent, permanent_failure, transient_failure, breaker_open, pacing_unavailable, not_configured).");
 
     private static readonly Histogram<double> TelegramSendSeconds = Meter.CreateHistogram(
         "felixhub_telegram_send_duration", unit: "s", description: "Duration of one Telegram send, in-call retries included.",

@@ -23,9 +23,9 @@ public enum TelegramSendStatus
 /// <see cref="RetryAfter"/>: when a deferred message may be tried again, or, for a transient failure that was
 /// a 429, the <c>retry_after</c> Telegram asked for; for a transient failure with <see cref="NotAttempted"/>, when the
 /// circuit breaker lets calls through again.
-/// <see cref="NotAttempted"/>: a transient failure that never reached Telegram (the circuit breaker was open). It is
-/// not the message's fault and no attempt of it: the delivery ledger hands such a message back, due when the break ends,
-/// without counting an attempt.
+/// <see cref="NotAttempted"/>: a transient failure that never reached Telegram (the circuit breaker was open, or the
+/// database that paces the bot's calls did not answer). It is not the message's fault and no attempt of it: the
+/// delivery ledger hands such a message back, due after <see cref="RetryAfter"/>, without counting an attempt.
 /// </summary>
 public sealed record TelegramSendResult(TelegramSendStatus Status, string? Error = null, int? ErrorCode = null, int? MessageId = null, TimeSpan? RetryAfter = null,
     bool NotAttempted = false)
@@ -40,4 +40,12 @@ public sealed record TelegramSendResult(TelegramSendStatus Status, string? Error
     public static TelegramSendResult BreakerOpen(TimeSpan? retryAfter) =>
         new(TelegramSendStatus.TransientFailure, "Not sent: the Telegram circuit breaker is open (Telegram failing); not attempted",
             RetryAfter: retryAfter is { } after && after > TimeSpan.Zero ? after : TimeSpan.FromSeconds(1), NotAttempted: true);
+
+    /// <summary>
+    /// The database that paces the bot's calls (the shared rate limiter) did not answer before this message's turn:
+    /// not sent, Telegram not called. Tried again in a second, when the database is usually back.
+    /// </summary>
+    public static TelegramSendResult PacingUnavailable() =>
+        new(TelegramSendStatus.TransientFailure, "Not sent: the database that paces Telegram calls did not answer; not attempted",
+            RetryAfter: TimeSpan.FromSeconds(1), NotAttempted: true);
 }

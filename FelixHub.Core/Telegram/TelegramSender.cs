@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using FelixHub.Core.Monitoring;
+using FelixHub.Core.Persistence;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -99,15 +100,36 @@ internal sealed partial class TelegramSender(
             return results;
         }
 
-        await using var permit = await limiter.AcquireBatchAsync(messages.Select(m => m.ChatId).ToList(), priority, cancellationToken);
+        ITelegramBatchPermit permit;
+        try
+        {
+            permit = await limiter.AcquireBatchAsync(messages.Select(m => m.ChatId).ToList(), priority, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && DatabaseErrors.IsUnavailable(ex))
+        {
+            for (var i = 0; i < results.Length; i++) results[i] = PacingUnavailable(messages[i].ChatId, ex);
+            return results;
+        }
+        await using var permitToRelease = permit;
+        // A message whose turn the limiter's database could not give is not sent (PacingUnavailable), and the
+        // batch goes on: the messages Telegram already has keep their results, so they are recorded, not sent again.
         try
         {
             await Parallel.ForEachAsync(Enumerable.Range(0, messages.Count).Where(permit.IsGranted),
                 new ParallelOptions { MaxDegreeOfParallelism = current.BatchSendParallelism, CancellationToken = cancellationToken },
                 async (i, token) =>
                 {
-                    var slot = await permit.WaitForTurnAsync(i, token);
                     var message = messages[i];
+                    long slot;
+                    try
+                    {
+                        slot = await permit.WaitForTurnAsync(i, token);
+                    }
+                    catch (Exception ex) when (!token.IsCancellationRequested && DatabaseErrors.IsUnavailable(ex))
+                    {
+                        results[i] = PacingUnavailable(message.ChatId, ex);
+                        return;
+                    }
                     using var inFlight = new InFlightGrace(token);
                     results[i] = await SendAsync(message.ChatId, async (client, chat, t) => (await client.SendMessage(
                         chat, message.Html, ParseMode.Html,
@@ -210,6 +232,19 @@ internal sealed partial class TelegramSender(
                 LogTransient(logger, chatId, failure.ErrorCode, failure.Error);
             return failure;
         }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && DatabaseErrors.IsUnavailable(ex))
+        {
+            // The limiter's database failed while this call waited for its turn: this attempt never left. An
+            // earlier attempt (a 5xx, a timeout) did not deliver either, so the message is not with Telegram.
+            return PacingUnavailable(chatId, ex, Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    private TelegramSendResult PacingUnavailable(string chatId, Exception cause, TimeSpan took = default)
+    {
+        FelixHubMetrics.TelegramSend("pacing_unavailable", took);
+        LogPacingUnavailable(logger, chatId, cause.Message);
+        return TelegramSendResult.PacingUnavailable();
     }
 
     private const int MaxLateSlots = 3;
@@ -254,6 +289,9 @@ internal sealed partial class TelegramSender(
     private static string Describe(ApiRequestException api) =>
         $"Failed to send: {api.Message} ({api.ErrorCode})" +
         (api.Parameters?.RetryAfter is int retryAfter ? $", retry after {retryAfter} s" : "");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message to chat {ChatId} not sent: the database that paces Telegram calls did not answer ({Error}); not attempted, tried again in a second")]
+    private static partial void LogPacingUnavailable(ILogger logger, string chatId, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Telegram bot token is not configured; message to chat {ChatId} skipped")]
     private static partial void LogNotConfigured(ILogger logger, string chatId);

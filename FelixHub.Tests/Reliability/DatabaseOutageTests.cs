@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using FelixHub.Core.Orders;
+using FelixHub.Core.Bookings;
+using FelixHub.Tests.Bookings;
 using FelixHub.Tests.Infrastructure;
 using FelixHub.Tests.Orders;
 using Npgsql;
@@ -269,6 +271,60 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         telegram.Calls.Count(c => c.ChatId == chat).Should().Be(1, "the accepted message is recorded, not sent again");
         worker.Logs.Containing("database went away before it was recorded").Should().ContainSingle();
         worker.HangfireStatistics().Failed.Should().Be(0);
+        await PostgresServer.DropDatabaseAsync(database);
+    }
+
+    /// <summary>
+    /// The dispatch path's side of the tests above (found by the soak benchmark: a WB message sent during a
+    /// PostgreSQL restart went out again when its claim's lease ended). Three booking reminders go out in
+    /// one batch, paced one second apart. The database goes away while Telegram holds the first, taking the
+    /// dispatcher's transaction with it; the second has its slot of the bot's budget and goes out too, the
+    /// third cannot reserve its slot. The two outcomes are written once the database is back, the third
+    /// goes out then, and the lease's end sends none of them again.
+    /// </summary>
+    [Fact]
+    public async Task Reminders_the_dispatcher_sent_while_the_database_went_away_are_recorded_once_it_is_back_and_not_sent_again()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        var real = new NpgsqlConnectionStringBuilder(database);
+        await using var proxy = new TcpProxy(real.Host!, real.Port);
+        var viaProxy = new NpgsqlConnectionStringBuilder(database) { Port = proxy.Port, Timeout = 3 }.ConnectionString;
+        await using var telegram = await FakeTelegramServer.StartAsync();
+        telegram.Respond(_ => new FakeReply(200, Delay: TimeSpan.FromSeconds(2)));
+        var settings = new Dictionary<string, string?>
+        {
+            // A short lease, so the test sees past its end.
+            ["Delivery:LeaseSeconds"] = "10",
+            // One message a second, reserved a run of two at most: the third reminder reserves its slot while the first is in flight.
+            ["Telegram:GlobalMessagesPerSecond"] = "1",
+            ["Telegram:HighPriorityHorizonMilliseconds"] = "1000",
+            ["Telegram:BulkHorizonMilliseconds"] = "500",
+        };
+        await using var worker = await TestWorker.StartAsync(viaProxy, telegram, settings);
+        var start = DateTimeOffset.UtcNow.AddHours(1).AddSeconds(5); // the 1 h reminders are due in 5 s
+        var bookings = new List<(string Chat, int Booking)>();
+        foreach (var chat in new[] { TestWorker.NewChatId(), TestWorker.NewChatId(), TestWorker.NewChatId() })
+        {
+            var user = await worker.CreateUserAsync(chat);
+            bookings.Add((chat, (await worker.CreateBookingAsync(user.Id, start, start.AddMinutes(90))).Id));
+        }
+
+        await Eventually.Until(() => telegram.InFlight == 1, "the first reminder in flight", TimeSpan.FromSeconds(30));
+        proxy.Cut();
+        await Eventually.Until(() => telegram.Delivered.Count == 1, "Telegram to accept it");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        proxy.Restore();
+
+        foreach (var (_, booking) in bookings)
+            await Eventually.Until(async () => (await worker.ReminderAsync(booking, BookingNotificationTypeCodes.Booking1H)).Status == BookingNotificationStatusCodes.Sent,
+                "every reminder recorded as sent", TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(12)); // past the claim's lease: a claim left unrecorded would be sent again
+
+        foreach (var (chat, _) in bookings)
+            telegram.Calls.Count(c => c.ChatId == chat).Should().Be(1, "each reminder Telegram accepted is recorded, not sent again");
+        (await MechanicMessages.ScalarAsync(database, "SELECT count(*) FROM notification_logs WHERE success")).Should().Be(3);
+        worker.Logs.Containing("outcomes of claim").Should().NotBeEmpty("the outcomes were written once the database was back");
+        worker.Logs.Containing("the database that paces Telegram calls did not answer").Should().NotBeEmpty("the third reminder's turn could not be reserved");
         await PostgresServer.DropDatabaseAsync(database);
     }
 }
