@@ -963,7 +963,7 @@ internal sealed class SoakBenchmark(DeliveryBenchmarks delivery, TimeSpan durati
             Tables.Where(t => s.Count > 0 && s[^1].TableBytes[t] > 256 * 1024)
                 .Select(t => (t, (IReadOnlyList<(double, double)>)s.Select(x => (x.At, x.TableBytes[t] / 1048576.0)).ToList())).ToArray());
         Chart("soak-live-rows", $"soak: bytes of live rows per table (seed {seed})", "MB", markers,
-            Tables.Where(t => s.Count > 0 && s[^1].Heap.TryGetValue(t, out var h) && h.Live > 128 * 1024)
+            Tables.Where(t => s.LastOrDefault(x => x.Heap.ContainsKey(t)) is { } read && read.Heap[t].Live > 128 * 1024)
                 .Select(t => (t, (IReadOnlyList<(double, double)>)s.Where(x => x.Heap.ContainsKey(t)).Select(x => (x.At, x.Heap[t].Live / 1048576.0)).ToList())).ToArray());
         Chart("soak-per-second", $"soak: messages and refusals per second (seed {seed})", "per second", markers,
             ("delivered", PerSecond(delivered.Select(d => At(d.At)))),

@@ -107,7 +107,13 @@ internal sealed partial class TelegramSender(
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && DatabaseErrors.IsUnavailable(ex))
         {
-            for (var i = 0; i < results.Length; i++) results[i] = PacingUnavailable(messages[i].ChatId, ex);
+            // Nothing of the batch went out: one line for it, each message handed back.
+            LogBatchPacingUnavailable(logger, messages.Count, ex.Message);
+            for (var i = 0; i < results.Length; i++)
+            {
+                FelixHubMetrics.TelegramSend("pacing_unavailable", TimeSpan.Zero);
+                results[i] = TelegramSendResult.PacingUnavailable();
+            }
             return results;
         }
         await using var permitToRelease = permit;
@@ -292,6 +298,9 @@ internal sealed partial class TelegramSender(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message to chat {ChatId} not sent: the database that paces Telegram calls did not answer ({Error}); not attempted, tried again in a second")]
     private static partial void LogPacingUnavailable(ILogger logger, string chatId, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} message(s) not sent: the database that paces Telegram calls did not answer ({Error}); not attempted, tried again in a second")]
+    private static partial void LogBatchPacingUnavailable(ILogger logger, int count, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Telegram bot token is not configured; message to chat {ChatId} skipped")]
     private static partial void LogNotConfigured(ILogger logger, string chatId);
