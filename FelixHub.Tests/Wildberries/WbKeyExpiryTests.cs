@@ -105,6 +105,11 @@ public sealed class WbKeyExpiryTests(WbClockFixture fixture) : IClassFixture<WbC
         await Eventually.Until(() => Warnings(user).Count >= 1, "the warning at registration", TimeSpan.FromSeconds(20));
         Warnings(user)[0].Should().Contain("через 3 дня");
         await Eventually.Until(async () => await worker.StateAsync(registered.CabinetId) == CabinetState.Active, "the initial sync", TimeSpan.FromSeconds(30));
+        // The send is over only once the worker has recorded it: moving the host's clock a day ahead while the
+        // call is still open (the fake has already counted it) could fire its per-call timeout and send it again.
+        var chat = user.ToString(CultureInfo.InvariantCulture);
+        await Eventually.Until(() => worker.DbAsync(db => db.Set<DeliveryMessage>().AnyAsync(m => m.Kind == WbEventType.KeyExpiring && m.ChatId == chat && m.State == DeliveryStates.Sent)),
+            "the warning recorded as sent", TimeSpan.FromSeconds(20));
         var expiresAt = await ExpiresAtAsync(registered.CabinetId);
 
         fixture.Clock.SetUtcNow(expiresAt - TimeSpan.FromDays(2));
