@@ -23,15 +23,38 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     private const int Posters = 6;
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(30);
 
+    /// <summary>A fresh database and a TCP proxy in front of it; <c>ViaProxy</c> connects through the proxy (3 s connect timeout).</summary>
+    private sealed class DatabaseBehindProxy : IAsyncDisposable
+    {
+        private readonly string database;
+        private readonly TcpProxy proxy;
+
+        private DatabaseBehindProxy(string database, TcpProxy proxy) => (this.database, this.proxy) = (database, proxy);
+
+        public static async Task<DatabaseBehindProxy> CreateAsync()
+        {
+            var database = await PostgresServer.CreateDatabaseAsync();
+            var real = new NpgsqlConnectionStringBuilder(database);
+            return new DatabaseBehindProxy(database, new TcpProxy(real.Host!, real.Port));
+        }
+
+        public void Deconstruct(out string database, out TcpProxy proxy, out string viaProxy)
+        {
+            database = this.database;
+            proxy = this.proxy;
+            viaProxy = new NpgsqlConnectionStringBuilder(this.database) { Port = this.proxy.Port, Timeout = 3 }.ConnectionString;
+        }
+
+        public ValueTask DisposeAsync() => proxy.DisposeAsync();
+    }
+
     private sealed record Answer(int OrderId, string Status, HttpStatusCode Code, string ContentType, string Body, string Phase, string RetryAfter);
 
     [Fact]
     public async Task During_an_outage_the_API_answers_503_and_afterwards_the_worker_recovers_and_notifies_every_status_change_once()
     {
-        var database = await PostgresServer.CreateDatabaseAsync();
-        var real = new NpgsqlConnectionStringBuilder(database);
-        await using var proxy = new TcpProxy(real.Host!, real.Port);
-        var viaProxy = new NpgsqlConnectionStringBuilder(database) { Port = proxy.Port, Timeout = 3 }.ConnectionString;
+        await using var behindProxy = await DatabaseBehindProxy.CreateAsync();
+        var (database, proxy, viaProxy) = behindProxy;
         await using var telegram = await FakeTelegramServer.StartAsync();
         var orders = await MechanicMessages.SeedOrdersAsync(database, Orders, firstChatId: 881_000_000);
         var worker = await TestWorker.StartAsync(viaProxy, telegram, new Dictionary<string, string?>
@@ -154,10 +177,8 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     [Fact]
     public async Task Stopping_right_after_an_outage_finishes_within_the_shutdown_budget_deregisters_and_loses_nothing()
     {
-        var database = await PostgresServer.CreateDatabaseAsync();
-        var real = new NpgsqlConnectionStringBuilder(database);
-        await using var proxy = new TcpProxy(real.Host!, real.Port);
-        var viaProxy = new NpgsqlConnectionStringBuilder(database) { Port = proxy.Port, Timeout = 3 }.ConnectionString;
+        await using var behindProxy = await DatabaseBehindProxy.CreateAsync();
+        var (database, proxy, viaProxy) = behindProxy;
         await using var telegram = await FakeTelegramServer.StartAsync();
         telegram.Respond(_ => new FakeReply(200, Delay: TimeSpan.FromMilliseconds(300)));
         var orders = await MechanicMessages.SeedOrdersAsync(database, 200, firstChatId: 882_000_000);
@@ -207,10 +228,8 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     [Fact]
     public async Task A_stop_right_after_the_restore_still_records_a_message_Telegram_accepted_during_the_outage()
     {
-        var database = await PostgresServer.CreateDatabaseAsync();
-        var real = new NpgsqlConnectionStringBuilder(database);
-        await using var proxy = new TcpProxy(real.Host!, real.Port);
-        var viaProxy = new NpgsqlConnectionStringBuilder(database) { Port = proxy.Port, Timeout = 3 }.ConnectionString;
+        await using var behindProxy = await DatabaseBehindProxy.CreateAsync();
+        var (database, proxy, viaProxy) = behindProxy;
         await using var telegram = await FakeTelegramServer.StartAsync();
         telegram.Respond(_ => new FakeReply(200, Delay: TimeSpan.FromSeconds(1)));
         // Running jobs are told to stop 0.7 × 2 s after the stop begins: while the recording sleeps
@@ -246,10 +265,8 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     [Fact]
     public async Task A_message_Telegram_accepted_while_the_database_went_away_is_recorded_once_it_is_back_and_not_sent_again()
     {
-        var database = await PostgresServer.CreateDatabaseAsync();
-        var real = new NpgsqlConnectionStringBuilder(database);
-        await using var proxy = new TcpProxy(real.Host!, real.Port);
-        var viaProxy = new NpgsqlConnectionStringBuilder(database) { Port = proxy.Port, Timeout = 3 }.ConnectionString;
+        await using var behindProxy = await DatabaseBehindProxy.CreateAsync();
+        var (database, proxy, viaProxy) = behindProxy;
         await using var telegram = await FakeTelegramServer.StartAsync();
         telegram.Respond(_ => new FakeReply(200, Delay: TimeSpan.FromSeconds(2)));
         await using var worker = await TestWorker.StartAsync(viaProxy, telegram);
@@ -285,10 +302,8 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     [Fact]
     public async Task Reminders_the_dispatcher_sent_while_the_database_went_away_are_recorded_once_it_is_back_and_not_sent_again()
     {
-        var database = await PostgresServer.CreateDatabaseAsync();
-        var real = new NpgsqlConnectionStringBuilder(database);
-        await using var proxy = new TcpProxy(real.Host!, real.Port);
-        var viaProxy = new NpgsqlConnectionStringBuilder(database) { Port = proxy.Port, Timeout = 3 }.ConnectionString;
+        await using var behindProxy = await DatabaseBehindProxy.CreateAsync();
+        var (database, proxy, viaProxy) = behindProxy;
         await using var telegram = await FakeTelegramServer.StartAsync();
         telegram.Respond(_ => new FakeReply(200, Delay: TimeSpan.FromSeconds(2)));
         var settings = new Dictionary<string, string?>

@@ -7,7 +7,11 @@ using Telegram.Bot.Exceptions;
 
 namespace FelixHub.Tests.Telegram;
 
-/// <summary>The Telegram breaker as the worker builds it: a short first break, doubled by each failed probe, capped.</summary>
+/// <summary>
+/// The Telegram breaker as the worker builds it: a short first break, doubled by each failed probe, capped.
+/// Its breaker reports into the process-wide breaker gauge too, so it runs in the breaker tests' collection.
+/// </summary>
+[Collection(FelixHub.Tests.Monitoring.TelegramBreakerCollection.Name)]
 public sealed class BreakerBreakTests
 {
     [Fact]
