@@ -21,8 +21,8 @@ public enum TelegramSendStatus
 /// <summary>
 /// The classified outcome of one send. Sends never throw for Telegram's answers; only cancellation propagates.
 /// <see cref="RetryAfter"/>: when a deferred message may be tried again, or, for a transient failure that was
-/// a 429, the <c>retry_after</c> Telegram asked for; for a transient failure with <see cref="NotAttempted"/>, when the
-/// circuit breaker lets calls through again.
+/// a 429, the <c>retry_after</c> Telegram asked for; for a transient failure with <see cref="NotAttempted"/>, when it is
+/// worth trying again (the breaker's break ends, or a second for the limiter's database).
 /// <see cref="NotAttempted"/>: a transient failure that never reached Telegram (the circuit breaker was open, or the
 /// database that paces the bot's calls did not answer). It is not the message's fault and no attempt of it: the
 /// delivery ledger hands such a message back, due after <see cref="RetryAfter"/>, without counting an attempt.
