@@ -111,9 +111,8 @@ public sealed partial class DeliverySender(
 
         // Not the message's fault: the breaker is open or the limiter's database did not answer (Telegram was not
         // called), or flood control still answers 429 after the in-call waits (the attempt is logged). Either way
-        // no attempt is counted and no Hangfire
-        // retry (30 s, 2 min, 10 min) spent: the message goes to the dispatch path, whose waker sends it when the
-        // break ends or when Telegram said, as the dispatch path does with its own messages.
+        // no attempt is counted and no Hangfire retry (30 s, 2 min, 10 min) spent: the message goes to the dispatch
+        // path, whose waker sends it when it is due again, as the dispatch path does with its own messages.
         var rateLimited = result is { Status: TelegramSendStatus.TransientFailure, ErrorCode: 429 };
         if (result is { Status: TelegramSendStatus.TransientFailure, RetryAfter: { } wait } && (result.NotAttempted || rateLimited))
         {
